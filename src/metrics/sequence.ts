@@ -1,0 +1,55 @@
+/**
+ * Per-client sequence checking. The first event a client sees sets its start; after that every
+ * seq must arrive exactly once and in order. A jump leaves the skipped seqs "missing": one that
+ * arrives later is counted reordered, and whatever is still missing at the end is lost.
+ */
+export class SequenceTracker {
+  private highest = 0;
+  private missing: Set<number> | null = null;
+  lost = 0;
+  duplicated = 0;
+  reordered = 0;
+  delivered = 0;
+
+  /** Returns false for a duplicate, which must not be recorded as a delivery. */
+  accept(seq: number): boolean {
+    if (this.highest === 0 || seq === this.highest + 1) {
+      this.highest = seq;
+      this.delivered++;
+      return true;
+    }
+    if (seq > this.highest) {
+      this.missing ??= new Set();
+      for (let s = this.highest + 1; s < seq; s++) this.missing.add(s);
+      this.highest = seq;
+      this.delivered++;
+      return true;
+    }
+    if (this.missing?.delete(seq)) {
+      this.reordered++;
+      this.delivered++;
+      return true;
+    }
+    this.duplicated++;
+    return false;
+  }
+
+  get started(): boolean {
+    return this.highest > 0;
+  }
+
+  get last(): number {
+    return this.highest;
+  }
+
+  /**
+   * Closes the books at the end of a run: seqs still missing are lost, and so is every seq after
+   * the last one seen up to `lastPublished` (events the client should have had by the end).
+   */
+  finish(lastPublished: number): number {
+    let lost = this.missing?.size ?? 0;
+    if (this.started && lastPublished > this.highest) lost += lastPublished - this.highest;
+    this.lost = lost;
+    return lost;
+  }
+}

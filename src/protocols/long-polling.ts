@@ -1,0 +1,17 @@
+import { RequestLoopSession } from './request-loop.js';
+import type { ProtocolDriver } from './types.js';
+
+/** Long-polling: the server holds each request until there is news; the client asks again at once. */
+export const longPollingDriver: ProtocolDriver = {
+  name: 'long-polling',
+  requestResponse: true,
+  openSession(options) {
+    return new RequestLoopSession(options, {
+      path: options.target.longPoll,
+      pauseAfter: () => 0,
+      initialDelay: () => 0,
+      // The server may hold a request for its whole long-poll timeout; allow that plus slack.
+      timeoutMs: options.requestTimeoutMs,
+    });
+  },
+};

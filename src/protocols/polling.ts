@@ -1,0 +1,18 @@
+import { RequestLoopSession } from './request-loop.js';
+import type { ProtocolDriver } from './types.js';
+
+/** Polling: ask every --poll-interval whether anything is new; most answers are empty. */
+export const pollingDriver: ProtocolDriver = {
+  name: 'polling',
+  requestResponse: true,
+  openSession(options) {
+    const interval = options.pollIntervalMs;
+    return new RequestLoopSession(options, {
+      path: options.target.poll,
+      // Fixed-rate polling: the next request is due one interval after the last was sent.
+      pauseAfter: (elapsed) => Math.max(0, interval - elapsed),
+      initialDelay: () => Math.random() * interval,
+      timeoutMs: options.requestTimeoutMs,
+    });
+  },
+};

@@ -1,0 +1,136 @@
+import { Client } from 'undici';
+import { scanEvents } from '../events/marker.js';
+import { Backoff, sleep } from './backoff.js';
+import { errorKind } from './errors.js';
+import { HttpCursor } from './http-cursor.js';
+import { countingConnector, WireCounter } from './wire.js';
+import type { ClientEvents, DriverOptions, DriverSession, ProtocolClient } from './types.js';
+
+/** What separates polling from long-polling: the path, and how long to wait between requests. */
+export interface RequestPacing {
+  path: string;
+  /** ms to wait after an answer that arrived `elapsedMs` after its request was sent */
+  pauseAfter(elapsedMs: number): number;
+  /** initial random offset so clients do not all ask in the same millisecond */
+  initialDelay(): number;
+  /** how long an answer may take before it counts as a timeout */
+  timeoutMs: number;
+}
+
+/**
+ * One simulated HTTP client: its own keep-alive connection (an undici Client), asking for what is
+ * new again and again. Empty answers are wasted requests; network errors back off and retry.
+ */
+class RequestLoopClient implements ProtocolClient {
+  private readonly abort = new AbortController();
+  private readonly cursor: HttpCursor;
+  private readonly http: Client;
+  private highest = 0;
+  private loop: Promise<void> | null = null;
+
+  constructor(
+    private readonly options: DriverOptions,
+    private readonly pacing: RequestPacing,
+    private readonly events: ClientEvents,
+    wire: WireCounter,
+    localAddress: string | undefined,
+  ) {
+    this.cursor = new HttpCursor(options.target);
+    this.http = new Client(options.target.baseUrl, {
+      connect: countingConnector(wire, localAddress),
+      pipelining: 1,
+      keepAliveTimeout: 60_000,
+      headersTimeout: pacing.timeoutMs,
+      bodyTimeout: pacing.timeoutMs,
+    });
+  }
+
+  async start(): Promise<void> {
+    await sleep(this.pacing.initialDelay(), this.abort.signal);
+    const first = this.once();
+    this.loop = first.then(() => this.run());
+    await first;
+  }
+
+  private async run(): Promise<void> {
+    const backoff = new Backoff();
+    while (!this.abort.signal.aborted) {
+      const began = performance.now();
+      const ok = await this.once();
+      if (this.abort.signal.aborted) return;
+      if (ok) {
+        backoff.reset();
+        await sleep(this.pacing.pauseAfter(performance.now() - began), this.abort.signal);
+      } else {
+        await sleep(backoff.next(), this.abort.signal);
+        if (!this.abort.signal.aborted) this.events.reconnect();
+      }
+    }
+  }
+
+  /** One request; false when the transport failed (so the loop backs off). */
+  private async once(): Promise<boolean> {
+    try {
+      const res = await this.http.request({
+        path: this.cursor.path(this.pacing.path),
+        method: 'GET',
+        headers: this.cursor.headers(),
+        signal: this.abort.signal,
+      });
+      const body = await res.body.text();
+      this.events.connected();
+      if (res.statusCode === 304) {
+        this.cursor.update(res.headers, '', this.highest);
+        this.events.request(true);
+        return true;
+      }
+      if (res.statusCode !== 200) {
+        this.events.error(res.statusCode >= 500 ? 'http-5xx' : `http-${res.statusCode}`);
+        this.events.request(true);
+        return res.statusCode < 500;
+      }
+      let fresh = 0;
+      scanEvents(body, this.options.tag, (seq, intendedAt) => {
+        if (this.events.delivered(seq, intendedAt)) fresh++;
+        if (seq > this.highest) this.highest = seq;
+      });
+      this.cursor.update(res.headers, body, this.highest);
+      this.events.request(fresh === 0);
+      return true;
+    } catch (e) {
+      if (this.abort.signal.aborted) return false;
+      this.events.error(errorKind(e));
+      this.events.disconnected();
+      return false;
+    }
+  }
+
+  async close(): Promise<void> {
+    this.abort.abort();
+    await this.loop?.catch(() => {});
+    await this.http.destroy().catch(() => {});
+  }
+}
+
+/** A session of request/response clients sharing one byte counter. */
+export class RequestLoopSession implements DriverSession {
+  private readonly wire = new WireCounter();
+  private readonly clients = new Set<RequestLoopClient>();
+
+  constructor(private readonly options: DriverOptions, private readonly pacing: RequestPacing) {}
+
+  createClient(index: number, events: ClientEvents): ProtocolClient {
+    const addrs = this.options.sourceAddresses;
+    const client = new RequestLoopClient(this.options, this.pacing, events, this.wire, addrs.length ? addrs[index % addrs.length] : undefined);
+    this.clients.add(client);
+    return client;
+  }
+
+  wireBytes() {
+    return this.wire.totals();
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.clients].map((c) => c.close()));
+  }
+}

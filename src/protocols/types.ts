@@ -1,0 +1,67 @@
+/** The four ways a server pushes news, as rtbench names them on the command line. */
+export const PROTOCOL_NAMES = ['polling', 'long-polling', 'sse', 'websocket'] as const;
+export type ProtocolName = (typeof PROTOCOL_NAMES)[number];
+
+/** What every simulated client reports, whatever its protocol. */
+export interface ClientEvents {
+  /** the transport is up (first response, SSE open, WebSocket open) */
+  connected(): void;
+  /** the transport went down; the client will try again */
+  disconnected(): void;
+  /** one marked rtbench event arrived; false when it was a duplicate */
+  delivered(seq: number, intendedAt: number): boolean;
+  /** one request/response finished; wasted when it carried no new event */
+  request(wasted: boolean): void;
+  reconnect(): void;
+  /** a typed error: `kind` is a short stable name such as http-5xx, timeout, ws-close-1011 */
+  error(kind: string, detail?: string): void;
+}
+
+/** Where a client connects and how it keeps its place in the stream. */
+export interface TargetEndpoints {
+  baseUrl: string; // http://host:port
+  poll: string; // path, e.g. /poll
+  longPoll: string;
+  sse: string;
+  ws: string;
+  /** how polling clients ask for "what is new": ?since=<cursor>, or HTTP caching headers */
+  cursor: 'query' | 'http-cache';
+  /** name of the query parameter carrying the cursor */
+  cursorParam: string;
+  /** extra headers on every request (e.g. Authorization) */
+  headers: Record<string, string>;
+}
+
+export interface DriverOptions {
+  target: TargetEndpoints;
+  /** run tag: only events with this tag count */
+  tag: string;
+  pollIntervalMs: number;
+  /** how long a client waits for an answer before it counts a timeout */
+  requestTimeoutMs: number;
+  /** local source addresses to spread connections over (empty: let the OS pick) */
+  sourceAddresses: string[];
+}
+
+/** One simulated client of one protocol. */
+export interface ProtocolClient {
+  /** starts the client; resolves once the first connection attempt settled */
+  start(): Promise<void>;
+  /** stops the client and closes its connection */
+  close(): Promise<void>;
+}
+
+/** Per-process state of one protocol's clients: connection pools, socket byte counters. */
+export interface DriverSession {
+  createClient(index: number, events: ClientEvents): ProtocolClient;
+  /** bytes read and written on all sockets this session opened, headers and framing included */
+  wireBytes(): { in: number; out: number };
+  close(): Promise<void>;
+}
+
+export interface ProtocolDriver {
+  name: ProtocolName;
+  /** true for request/response protocols, whose empty answers are wasted requests */
+  requestResponse: boolean;
+  openSession(options: DriverOptions): DriverSession;
+}

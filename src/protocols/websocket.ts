@@ -1,0 +1,128 @@
+import WebSocket from 'ws';
+import type { Socket } from 'node:net';
+import { scanEvents } from '../events/marker.js';
+import { Backoff } from './backoff.js';
+import { WireCounter } from './wire.js';
+import type { ClientEvents, DriverOptions, DriverSession, ProtocolClient, ProtocolDriver } from './types.js';
+
+const ID_PREFIX = '{"id":';
+
+/**
+ * One WebSocket client on `ws`. Reconnection is rtbench's own: exponential back-off with jitter,
+ * resuming with ?<cursorParam>=<last id> (the server's id if messages carry one, else the last seq).
+ */
+class WebSocketClient implements ProtocolClient {
+  private ws: WebSocket | null = null;
+  private cursor = 0;
+  private highestSeq = 0;
+  private opens = 0;
+  private closed = false;
+  private retryTimer: NodeJS.Timeout | null = null;
+  private readonly backoff = new Backoff();
+  private resolveStart: (() => void) | null = null;
+
+  constructor(
+    private readonly options: DriverOptions,
+    private readonly wire: WireCounter,
+    private readonly events: ClientEvents,
+    private readonly localAddress: string | undefined,
+  ) {}
+
+  start(): Promise<void> {
+    return new Promise((resolve) => {
+      this.resolveStart = resolve;
+      this.open();
+    });
+  }
+
+  private settleStart(): void {
+    this.resolveStart?.();
+    this.resolveStart = null;
+  }
+
+  private url(): string {
+    const { target } = this.options;
+    const base = target.baseUrl.replace(/^http/, 'ws') + target.ws;
+    if (!this.cursor) return base;
+    return `${base}${base.includes('?') ? '&' : '?'}${encodeURIComponent(target.cursorParam)}=${this.cursor}`;
+  }
+
+  private open(): void {
+    const ws = new WebSocket(this.url(), {
+      perMessageDeflate: false,
+      headers: this.options.target.headers,
+      handshakeTimeout: this.options.requestTimeoutMs,
+      ...(this.localAddress ? { localAddress: this.localAddress } : {}),
+    });
+    this.ws = ws;
+    ws.on('upgrade', (res) => this.wire.track(res.socket as Socket));
+    ws.on('unexpected-response', (_req, res) => {
+      this.events.error(res.statusCode && res.statusCode >= 500 ? 'http-5xx' : `http-${res.statusCode}`);
+      this.wire.track(res.socket as Socket);
+      res.resume();
+      ws.terminate();
+    });
+    ws.on('open', () => {
+      if (this.opens++ > 0) this.events.reconnect();
+      this.backoff.reset();
+      this.events.connected();
+      this.settleStart();
+    });
+    ws.on('message', (data: Buffer, isBinary: boolean) => {
+      const text = isBinary ? data.toString('latin1') : data.toString();
+      if (text.startsWith(ID_PREFIX)) this.cursor = parseInt(text.slice(ID_PREFIX.length, ID_PREFIX.length + 16), 10) || this.cursor;
+      scanEvents(text, this.options.tag, (seq, t) => {
+        this.events.delivered(seq, t);
+        if (seq > this.highestSeq) this.highestSeq = seq;
+      });
+    });
+    ws.on('error', (e: NodeJS.ErrnoException) => {
+      if (!this.closed) this.events.error(e.code ? e.code.toLowerCase() : 'ws-error');
+    });
+    ws.on('close', (code: number) => {
+      if (this.closed) return;
+      if (code !== 1000 && code !== 1001 && code !== 1005 && code !== 1006) this.events.error(`ws-close-${code}`);
+      this.events.disconnected();
+      this.settleStart();
+      this.retryTimer = setTimeout(() => {
+        if (!this.closed) this.open();
+      }, this.backoff.next());
+    });
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.ws?.terminate();
+    this.settleStart();
+  }
+}
+
+class WebSocketSession implements DriverSession {
+  private readonly wire = new WireCounter();
+  private readonly clients = new Set<WebSocketClient>();
+
+  constructor(private readonly options: DriverOptions) {}
+
+  createClient(index: number, events: ClientEvents): ProtocolClient {
+    const addrs = this.options.sourceAddresses;
+    const c = new WebSocketClient(this.options, this.wire, events, addrs.length ? addrs[index % addrs.length] : undefined);
+    this.clients.add(c);
+    return c;
+  }
+
+  wireBytes() {
+    return this.wire.totals();
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.clients].map((c) => c.close()));
+  }
+}
+
+/** WebSocket: one upgraded connection per client, full duplex, events pushed as frames. */
+export const websocketDriver: ProtocolDriver = {
+  name: 'websocket',
+  requestResponse: false,
+  openSession: (options) => new WebSocketSession(options),
+};

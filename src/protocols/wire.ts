@@ -1,0 +1,44 @@
+import type { Socket } from 'node:net';
+import { buildConnector } from 'undici';
+
+/**
+ * Counts bytes at the socket (headers, framing and TLS included), for every socket a driver
+ * session opens: closed sockets add their final counts, open ones are read live.
+ */
+export class WireCounter {
+  private closedIn = 0;
+  private closedOut = 0;
+  private readonly live = new Set<Socket>();
+
+  track(socket: Socket): void {
+    if (this.live.has(socket)) return;
+    this.live.add(socket);
+    socket.once('close', () => {
+      this.live.delete(socket);
+      this.closedIn += socket.bytesRead;
+      this.closedOut += socket.bytesWritten;
+    });
+  }
+
+  totals(): { in: number; out: number } {
+    let i = this.closedIn;
+    let o = this.closedOut;
+    for (const s of this.live) {
+      i += s.bytesRead;
+      o += s.bytesWritten;
+    }
+    return { in: i, out: o };
+  }
+}
+
+type Connector = ReturnType<typeof buildConnector>;
+
+/** An undici connector that registers each new socket with `counter` (and binds a source address). */
+export function countingConnector(counter: WireCounter, localAddress?: string): Connector {
+  const base = buildConnector({ keepAlive: true });
+  return (opts, callback) =>
+    base(localAddress ? { ...opts, localAddress } : opts, (err, socket) => {
+      if (!err && socket) counter.track(socket as Socket);
+      (callback as (e: Error | null, s: Socket | null) => void)(err, socket as Socket | null);
+    });
+}

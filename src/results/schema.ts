@@ -1,0 +1,94 @@
+import type { LatencySummary } from '../metrics/histogram.js';
+import type { TimelinePoint } from '../metrics/recorder.js';
+import type { ProtocolName } from '../protocols/types.js';
+
+export const SCHEMA_VERSION = 1;
+
+export interface MemoryReading {
+  rss: number;
+  heapUsed: number;
+  external: number;
+  arrayBuffers: number;
+}
+
+/** Server memory per connection: (loaded − idle baseline) / open connections. */
+export interface ServerMemory {
+  connections: number;
+  baseline: MemoryReading;
+  loaded: MemoryReading;
+  rssPerConnection: number;
+  heapPerConnection: number;
+  /** how it was measured, in one sentence */
+  method: string;
+}
+
+export interface ClientMemory {
+  processes: number;
+  clients: number;
+  rssPerClient: number;
+  heapPerClient: number;
+  method: string;
+}
+
+/** Everything measured for one protocol. Latencies are microseconds. */
+export interface ProtocolResult {
+  protocol: ProtocolName;
+  partial: boolean;
+  clients: number;
+  connectedPeak: number;
+  /** events the publisher had acknowledged when the phase ended */
+  published: number;
+  publishErrors: number;
+  /** intended publish → received, coordinated-omission corrected */
+  latency: LatencySummary;
+  /** client start → transport up */
+  connect: LatencySummary;
+  /** client start → first event */
+  firstEvent: LatencySummary;
+  delivered: number;
+  lost: number;
+  duplicated: number;
+  reordered: number;
+  requests: number;
+  wasted: number;
+  /** wasted / requests × 100, 0 when no requests */
+  wastedPct: number;
+  reconnects: number;
+  disconnects: number;
+  errors: number;
+  errorsByType: Record<string, number>;
+  bytes: { in: number; out: number; inPerEvent: number; outPerEvent: number };
+  server: ServerMemory | null;
+  client: ClientMemory | null;
+  /** connections per second reached during ramp-up */
+  connectRate: number;
+  timeline: TimelinePoint[];
+  durationMs: number;
+}
+
+export interface RunResults {
+  schemaVersion: typeof SCHEMA_VERSION;
+  tool: { name: 'rtbench'; version: string };
+  partial: boolean;
+  partialReason: string | null;
+  startedAt: string;
+  finishedAt: string;
+  params: {
+    name: string | null;
+    protocols: ProtocolName[];
+    clients: number;
+    durationMs: number;
+    rampMs: number;
+    rate: number;
+    payloadBytes: number;
+    pollIntervalMs: number;
+    longPollTimeoutMs: number;
+    workers: number;
+    target: string | null;
+    fanoutDelayMs: number;
+  };
+  machine: { cpuModel: string; cpus: number; totalMemBytes: number; node: string; platform: string; arch: string };
+  /** how figures were measured (printed under the table and in reports) */
+  notes: string[];
+  protocols: ProtocolResult[];
+}

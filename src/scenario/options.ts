@@ -1,0 +1,145 @@
+import { UsageError } from '../errors.js';
+import { parseProtocols } from '../protocols/registry.js';
+import { parseCount, parseDuration, parseRate, parseSize } from './units.js';
+import type { RunPlan, TargetPlan } from './plan.js';
+
+/**
+ * The options a user can give, by flag or in a scenario file (same names, camelCase in JSON).
+ * Each entry documents itself: rtbench's help and the scenario validator both read this table.
+ */
+export const RUN_OPTIONS = {
+  name: 'scenario name shown in reports',
+  description: 'one line on what the scenario models',
+  protocols: 'protocols to run: polling,long-polling,sse,websocket or all',
+  clients: 'simulated clients per protocol',
+  duration: 'how long to hold the load after ramp-up (e.g. 20s)',
+  ramp: 'time over which clients connect (e.g. 5s)',
+  rate: 'events published per second (e.g. 10/s)',
+  payload: 'size of each event body (e.g. 256B)',
+  pollInterval: 'polling clients ask this often (e.g. 1s)',
+  longPollTimeout: 'the bundled server holds a long-poll this long',
+  workers: 'client worker processes (0 = automatic)',
+  sourceAddresses: 'local addresses to spread client connections over (comma list)',
+  fanoutDelay: 'bundled server waits this long before fan-out (to test latency)',
+  target: 'URL of a server to test instead of the bundled one',
+  publish: "publish endpoint of the target, e.g. 'POST /publish'",
+  poll: 'polling path on the target',
+  longPoll: 'long-polling path on the target',
+  sse: 'SSE path on the target',
+  ws: 'WebSocket path on the target',
+  cursor: 'how pollers keep their place: query (?since=) or http-cache (ETag/Last-Modified)',
+  cursorParam: 'query parameter carrying the cursor',
+  headers: 'extra request headers, e.g. {"authorization":"Bearer x"}',
+  metrics: 'path of the target\'s metrics JSON, or "none"',
+  out: 'write results JSON to this file',
+  quiet: 'no spinner, only the table',
+} as const;
+
+export type RunOptionName = keyof typeof RUN_OPTIONS;
+export type RawRunOptions = Partial<Record<RunOptionName, unknown>>;
+
+export const DEFAULTS = {
+  protocols: 'all',
+  clients: 100,
+  duration: '10s',
+  ramp: '2s',
+  rate: '10/s',
+  payload: '256B',
+  pollInterval: '1s',
+  longPollTimeout: '30s',
+  workers: 0,
+  fanoutDelay: '0ms',
+  publish: 'POST /publish',
+  poll: '/poll',
+  longPoll: '/long-poll',
+  sse: '/sse',
+  ws: '/ws',
+  cursor: 'query',
+  cursorParam: 'since',
+  metrics: '/metrics',
+};
+
+/** Later sources win: defaults < scenario file < command-line flags. */
+export function buildPlan(...sources: RawRunOptions[]): RunPlan {
+  const o: RawRunOptions = { ...DEFAULTS };
+  for (const s of sources) for (const [k, v] of Object.entries(s)) if (v !== undefined) o[k as RunOptionName] = v;
+  const str = (k: RunOptionName) => String(o[k]);
+  const plan: RunPlan = {
+    name: o.name ? str('name') : null,
+    protocols: parseProtocols(o.protocols as string | string[]),
+    clients: parseCount(o.clients as string, 'clients'),
+    durationMs: parseDuration(o.duration as string, 'duration'),
+    rampMs: parseDuration(o.ramp as string, 'ramp'),
+    rate: parseRate(o.rate as string),
+    payloadBytes: parseSize(o.payload as string, 'payload size'),
+    pollIntervalMs: parseDuration(o.pollInterval as string, 'poll interval'),
+    longPollTimeoutMs: parseDuration(o.longPollTimeout as string, 'long-poll timeout'),
+    workers: parseCount(o.workers as string, 'workers', 0),
+    sourceAddresses: listOf(o.sourceAddresses),
+    target: o.target ? targetPlan(o) : null,
+    server: { fanoutDelayMs: parseDuration(o.fanoutDelay as string, 'fan-out delay') },
+    output: { json: o.out ? str('out') : null, quiet: o.quiet === true || o.quiet === 'true' },
+  };
+  if (plan.durationMs <= 0) throw new UsageError('duration must be longer than 0', 'e.g. --duration 20s');
+  if (plan.payloadBytes < 64) throw new UsageError(`payload ${plan.payloadBytes}B is smaller than rtbench's 64-byte event marker`, 'use --payload 64B or more');
+  if (plan.pollIntervalMs < 10) throw new UsageError('poll interval below 10ms', 'use --poll-interval 100ms or more');
+  if (plan.rate > 100_000) throw new UsageError(`rate ${plan.rate}/s is above rtbench's publisher limit of 100000/s`, 'lower --rate');
+  return plan;
+}
+
+function listOf(v: unknown): string[] {
+  if (v === undefined || v === null || v === '') return [];
+  return (Array.isArray(v) ? v : String(v).split(',')).map((s) => String(s).trim()).filter(Boolean);
+}
+
+function targetPlan(o: RawRunOptions): TargetPlan {
+  let url: URL;
+  try {
+    url = new URL(String(o.target));
+  } catch {
+    throw new UsageError(`target "${o.target}" is not a URL`, 'use e.g. --target http://127.0.0.1:9000');
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new UsageError(`target "${o.target}" is not http(s)`, 'use e.g. --target http://127.0.0.1:9000');
+  const pub = String(o.publish).trim().match(/^(?:(POST|PUT|GET)\s+)?(\/\S*)$/i);
+  if (!pub) throw new UsageError(`publish endpoint "${o.publish}" is malformed`, "use 'POST /path'");
+  const cursor = String(o.cursor);
+  if (cursor !== 'query' && cursor !== 'http-cache') throw new UsageError(`unknown cursor mode "${cursor}"`, 'use query or http-cache');
+  const base = url.origin + url.pathname.replace(/\/$/, '');
+  const path = (k: RunOptionName) => {
+    const p = String(o[k]);
+    if (!p.startsWith('/')) throw new UsageError(`${k} path "${p}" must start with /`, `e.g. --${kebab(k)} /sub`);
+    return p;
+  };
+  return {
+    url: base,
+    publish: { method: (pub[1] ?? 'POST').toUpperCase(), path: pub[2] },
+    endpoints: {
+      baseUrl: base,
+      poll: path('poll'),
+      longPoll: path('longPoll'),
+      sse: path('sse'),
+      ws: path('ws'),
+      cursor,
+      cursorParam: String(o.cursorParam),
+      headers: parseHeaders(o.headers),
+    },
+    metricsPath: o.metrics === 'none' ? null : path('metrics'),
+  };
+}
+
+/** Headers as an object, or "Name: value" strings. */
+export function parseHeaders(v: unknown): Record<string, string> {
+  if (v === undefined || v === null) return {};
+  if (typeof v === 'object' && !Array.isArray(v)) return Object.fromEntries(Object.entries(v).map(([k, x]) => [k.toLowerCase(), String(x)]));
+  const out: Record<string, string> = {};
+  for (const line of Array.isArray(v) ? v : [v]) {
+    const m = String(line).match(/^([\w-]+)\s*:\s*(.*)$/);
+    if (!m) throw new UsageError(`header "${line}" is malformed`, "use 'Name: value'");
+    out[m[1].toLowerCase()] = m[2];
+  }
+  return out;
+}
+
+export function kebab(name: string): string {
+  return name.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase());
+}

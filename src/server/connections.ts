@@ -1,0 +1,48 @@
+import type { Socket } from 'node:net';
+import type { ProtocolName } from '../protocols/types.js';
+
+export type ServerProtocol = ProtocolName | 'other';
+const KINDS: ServerProtocol[] = ['polling', 'long-polling', 'sse', 'websocket', 'other'];
+
+/**
+ * Open sockets per protocol. A keep-alive socket is counted under the protocol of the first
+ * request it carried, so a polling client holding one connection counts once.
+ */
+export class ConnectionRegistry {
+  private readonly sockets = new Map<ServerProtocol, Set<Socket>>(KINDS.map((k) => [k, new Set()]));
+  private readonly kindOf = new WeakMap<Socket, ServerProtocol>();
+
+  tag(socket: Socket, kind: ServerProtocol): void {
+    const previous = this.kindOf.get(socket);
+    if (previous === kind) return;
+    if (previous) this.sockets.get(previous)!.delete(socket);
+    else socket.once('close', () => this.sockets.get(this.kindOf.get(socket)!)?.delete(socket));
+    this.kindOf.set(socket, kind);
+    this.sockets.get(kind)!.add(socket);
+  }
+
+  counts(): Record<ServerProtocol, number> {
+    return Object.fromEntries(KINDS.map((k) => [k, this.sockets.get(k)!.size])) as Record<ServerProtocol, number>;
+  }
+
+  /** Bytes written by the server but not yet taken by the kernel, per protocol. */
+  buffered(extra: Partial<Record<ServerProtocol, number>> = {}): Record<ServerProtocol, number> {
+    const out = {} as Record<ServerProtocol, number>;
+    for (const k of KINDS) {
+      let sum = extra[k] ?? 0;
+      for (const s of this.sockets.get(k)!) sum += s.writableLength;
+      out[k] = sum;
+    }
+    return out;
+  }
+
+  all(): Socket[] {
+    return KINDS.flatMap((k) => [...this.sockets.get(k)!]);
+  }
+
+  total(): number {
+    let n = 0;
+    for (const k of KINDS) n += this.sockets.get(k)!.size;
+    return n;
+  }
+}

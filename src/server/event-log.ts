@@ -1,0 +1,77 @@
+/** One published event, formatted once for every protocol so fan-out never re-encodes. */
+export interface LogEntry {
+  id: number;
+  /** the event as a JSON value (the published body, or the body as a JSON string if it was not JSON) */
+  json: string;
+  sseChunk: Buffer;
+  wsFrame: Buffer;
+  publishedAt: number; // ms epoch, for Last-Modified
+}
+
+/** A bounded ring buffer of events: resume works for the last `capacity` events, memory stays flat. */
+export class EventLog {
+  private readonly ring: LogEntry[];
+  private next = 1;
+  private readonly listeners = new Set<(e: LogEntry) => void>();
+
+  constructor(readonly capacity = 10_000) {
+    this.ring = new Array(capacity);
+  }
+
+  /** id of the newest event (0 when empty) */
+  get lastId(): number {
+    return this.next - 1;
+  }
+
+  get oldestId(): number {
+    return Math.max(1, this.next - this.capacity);
+  }
+
+  get size(): number {
+    return Math.min(this.next - 1, this.capacity);
+  }
+
+  append(json: string): LogEntry {
+    const id = this.next++;
+    const entry: LogEntry = {
+      id,
+      json,
+      sseChunk: Buffer.from(`id: ${id}\ndata: ${json}\n\n`),
+      wsFrame: Buffer.from(`{"id":${id},"data":${json}}`),
+      publishedAt: Date.now(),
+    };
+    this.ring[id % this.capacity] = entry;
+    for (const l of this.listeners) l(entry);
+    return entry;
+  }
+
+  /** Events with id > cursor, oldest first, at most `limit`; evicted events are skipped. */
+  after(cursor: number, limit = 1000): LogEntry[] {
+    const out: LogEntry[] = [];
+    const from = Math.max(cursor + 1, this.oldestId);
+    for (let id = from; id <= this.lastId && out.length < limit; id++) out.push(this.ring[id % this.capacity]);
+    return out;
+  }
+
+  onAppend(listener: (e: LogEntry) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Forgets everything (a fresh server after a restart starts from 1 again). */
+  clear(): void {
+    this.next = 1;
+    this.ring.fill(undefined as unknown as LogEntry);
+  }
+}
+
+/**
+ * Parses a client-supplied cursor. Anything that is not a non-negative integer is rejected; a
+ * cursor past the newest event (a client of an earlier server life) is clamped to "now".
+ */
+export function parseCursor(raw: string | null | undefined, log: EventLog): number | null | 'invalid' {
+  if (raw === null || raw === undefined || raw === '') return null;
+  const unquoted = raw.replace(/^W\//, '').replace(/"/g, '').trim();
+  if (!/^\d{1,15}$/.test(unquoted)) return 'invalid';
+  return Math.min(Number(unquoted), log.lastId);
+}

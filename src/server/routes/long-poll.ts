@@ -1,0 +1,66 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { LogEntry } from '../event-log.js';
+import { sendError, type ServerContext } from '../context.js';
+import { answer, requestCursor } from './poll.js';
+
+interface Waiter {
+  req: IncomingMessage;
+  res: ServerResponse;
+  cursor: number;
+  timer: NodeJS.Timeout;
+}
+
+/** GET /long-poll: holds the request until an event after the cursor exists or the timeout passes. */
+export class LongPollRoute {
+  private readonly waiters = new Set<Waiter>();
+
+  constructor(private readonly ctx: ServerContext) {
+    ctx.log.onAppend((e) => this.release(e));
+  }
+
+  handle = (req: IncomingMessage, res: ServerResponse, url: URL): void => {
+    const ctx = this.ctx;
+    const cursor = requestCursor(req, url, ctx);
+    if (cursor === 'invalid') return sendError(res, 400, 'since must be a non-negative integer');
+    const from = cursor ?? ctx.log.lastId;
+    const ready = ctx.log.after(from, ctx.options.maxBatch);
+    if (ready.length) return answer(req, res, from, ready, ctx);
+    const waiter: Waiter = {
+      req,
+      res,
+      cursor: from,
+      timer: setTimeout(() => this.finish(waiter, []), ctx.options.longPollTimeoutMs),
+    };
+    this.waiters.add(waiter);
+    res.on('close', () => {
+      clearTimeout(waiter.timer);
+      this.waiters.delete(waiter);
+    });
+  };
+
+  private finish(w: Waiter, events: LogEntry[]): void {
+    clearTimeout(w.timer);
+    this.waiters.delete(w);
+    if (!w.res.writableEnded) answer(w.req, w.res, w.cursor, events, this.ctx);
+  }
+
+  /** Answers every held request; waiters with the same cursor share one lookup. */
+  private release(_e: LogEntry): void {
+    if (!this.waiters.size) return;
+    const byCursor = new Map<number, LogEntry[]>();
+    for (const w of [...this.waiters]) {
+      let events = byCursor.get(w.cursor);
+      if (!events) byCursor.set(w.cursor, (events = this.ctx.log.after(w.cursor, this.ctx.options.maxBatch)));
+      if (events.length) this.finish(w, events);
+    }
+  }
+
+  /** Ends every held request (server shutdown). */
+  closeAll(): void {
+    for (const w of [...this.waiters]) this.finish(w, []);
+  }
+
+  get held(): number {
+    return this.waiters.size;
+  }
+}

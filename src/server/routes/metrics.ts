@@ -1,0 +1,49 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { sendJson, type ServerContext } from '../context.js';
+import { collectGarbage } from '../../metrics/gc.js';
+
+export interface ServerMetrics {
+  uptimeMs: number;
+  connections: Record<string, number>;
+  memory: { rss: number; heapUsed: number; heapTotal: number; external: number; arrayBuffers: number };
+  buffered: Record<string, number>;
+  eventLoopDelayMs: { p50: number; p99: number; max: number };
+  events: { lastId: number; retained: number };
+  gc: boolean;
+}
+
+/** GET /metrics: a JSON snapshot; ?gc=1 collects garbage first (if possible) for a steadier memory reading. */
+export class MetricsRoute {
+  private readonly loop = monitorEventLoopDelay({ resolution: 10 });
+  private readonly started = Date.now();
+
+  constructor(private readonly ctx: ServerContext) {
+    this.loop.enable();
+  }
+
+  snapshot(runGc = false): ServerMetrics {
+    const gc = runGc ? collectGarbage() : false;
+    const m = process.memoryUsage();
+    const ms = (ns: number) => Math.round(ns / 1e4) / 100;
+    const loop = { p50: ms(this.loop.percentile(50)), p99: ms(this.loop.percentile(99)), max: ms(this.loop.max) };
+    this.loop.reset();
+    return {
+      uptimeMs: Date.now() - this.started,
+      connections: this.ctx.connections.counts(),
+      memory: { rss: m.rss, heapUsed: m.heapUsed, heapTotal: m.heapTotal, external: m.external, arrayBuffers: m.arrayBuffers },
+      buffered: this.ctx.connections.buffered(this.ctx.queuedBytes()),
+      eventLoopDelayMs: loop,
+      events: { lastId: this.ctx.log.lastId, retained: this.ctx.log.size },
+      gc,
+    };
+  }
+
+  handle = (_req: IncomingMessage, res: ServerResponse, url: URL): void => {
+    sendJson(res, 200, JSON.stringify(this.snapshot(url.searchParams.get('gc') === '1')));
+  };
+
+  stop(): void {
+    this.loop.disable();
+  }
+}

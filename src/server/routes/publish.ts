@@ -1,0 +1,42 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { sendError, sendJson, type ServerContext } from '../context.js';
+
+const MAX_BODY = 1024 * 1024;
+
+/** POST /publish: the body becomes one event (kept as JSON if it is JSON, else as a JSON string). */
+export function handlePublish(req: IncomingMessage, res: ServerResponse, _url: URL, ctx: ServerContext): void {
+  if (req.method !== 'POST') return sendError(res, 405, 'use POST');
+  const chunks: Buffer[] = [];
+  let size = 0;
+  req.on('data', (c: Buffer) => {
+    size += c.length;
+    if (size > MAX_BODY) {
+      sendError(res, 413, `event larger than ${MAX_BODY} bytes`);
+      req.destroy();
+      return;
+    }
+    chunks.push(c);
+  });
+  req.on('end', () => {
+    if (res.writableEnded) return;
+    const text = Buffer.concat(chunks).toString('utf8');
+    const json = isJson(text) ? text : JSON.stringify(text);
+    const append = () => {
+      const entry = ctx.log.append(json);
+      sendJson(res, 202, `{"id":${entry.id}}`);
+    };
+    if (ctx.options.fanoutDelayMs > 0) setTimeout(append, ctx.options.fanoutDelayMs);
+    else append();
+  });
+}
+
+function isJson(text: string): boolean {
+  const c = text.trimStart()[0];
+  if (c !== '{' && c !== '[') return false;
+  try {
+    JSON.parse(text);
+    return true;
+  } catch {
+    return false;
+  }
+}
