@@ -1,0 +1,74 @@
+import type { LatencySummary } from '../../metrics/histogram.js';
+import type { ProtocolResult } from '../../results/schema.js';
+import { histogramOf, percentageUncertainty, quantileUncertainty, type Uncertainty } from './noise.js';
+
+/** What a metric's numbers are, which decides the units a limit may use and how values print. */
+export type MetricKind = 'latency' | 'count' | 'percent' | 'bytes';
+
+/** One comparable figure of a protocol's results. */
+export interface MetricDef {
+  /** name used in --fail-on */
+  name: string;
+  aliases: string[];
+  /** row label in tables */
+  label: string;
+  kind: MetricKind;
+  /** the value (µs, count, percent or bytes); null when the run did not measure it */
+  value(p: ProtocolResult): number | null;
+  /** how far the value could move on a repeat run (k standard deviations); null when not estimable */
+  uncertainty(p: ProtocolResult, k: number): Uncertainty | null;
+}
+
+const exact = (): null => null;
+
+function quantile(label: string, name: string, aliases: string[], pick: (p: ProtocolResult) => LatencySummary, key: 'p50' | 'p90' | 'p99' | 'p999' | 'max', q: number): MetricDef {
+  return {
+    name,
+    aliases,
+    label,
+    kind: 'latency',
+    value: (p) => (pick(p).count ? pick(p)[key] : null),
+    uncertainty: (p, k) => {
+      const h = histogramOf(pick(p));
+      return h ? quantileUncertainty(h, q, k) : null;
+    },
+  };
+}
+
+const latency = (p: ProtocolResult) => p.latency;
+
+/** Every metric compare knows, in table order. */
+export const METRICS: readonly MetricDef[] = [
+  quantile('latency p50', 'p50', ['median'], latency, 'p50', 0.5),
+  quantile('latency p90', 'p90', [], latency, 'p90', 0.9),
+  quantile('latency p99', 'p99', [], latency, 'p99', 0.99),
+  quantile('latency p99.9', 'p999', ['p99.9'], latency, 'p999', 0.999),
+  quantile('latency max', 'max', ['latency-max'], latency, 'max', 1),
+  quantile('connect p99', 'connect-p99', [], (p) => p.connect, 'p99', 0.99),
+  quantile('first event p99', 'first-event-p99', [], (p) => p.firstEvent, 'p99', 0.99),
+  { name: 'delivered', aliases: [], label: 'delivered', kind: 'count', value: (p) => p.delivered, uncertainty: exact },
+  { name: 'lost', aliases: [], label: 'lost', kind: 'count', value: (p) => p.lost, uncertainty: exact },
+  { name: 'duplicated', aliases: ['dup', 'duplicates'], label: 'duplicated', kind: 'count', value: (p) => p.duplicated, uncertainty: exact },
+  { name: 'reordered', aliases: [], label: 'reordered', kind: 'count', value: (p) => p.reordered, uncertainty: exact },
+  {
+    name: 'wasted',
+    aliases: ['wasted-pct', 'wasted%'],
+    label: 'wasted requests %',
+    kind: 'percent',
+    value: (p) => p.wastedPct,
+    uncertainty: (p, k) => percentageUncertainty(p.wasted, p.requests, k),
+  },
+  // Per delivered event: a run that delivered nothing has no per-event cost, not a cost of 0.
+  { name: 'bytes-in', aliases: ['bytes-in-per-event'], label: 'bytes/event in', kind: 'bytes', value: (p) => (p.delivered ? p.bytes.inPerEvent : null), uncertainty: exact },
+  { name: 'bytes-out', aliases: ['bytes-out-per-event'], label: 'bytes/event out', kind: 'bytes', value: (p) => (p.delivered ? p.bytes.outPerEvent : null), uncertainty: exact },
+  { name: 'server-rss', aliases: ['server-mem', 'server-memory'], label: 'server RSS/conn', kind: 'bytes', value: (p) => p.server?.rssPerConnection ?? null, uncertainty: exact },
+  { name: 'client-rss', aliases: ['client-mem', 'client-memory'], label: 'client RSS/conn', kind: 'bytes', value: (p) => p.client?.rssPerClient ?? null, uncertainty: exact },
+  { name: 'errors', aliases: [], label: 'errors', kind: 'count', value: (p) => p.errors, uncertainty: exact },
+  { name: 'reconnects', aliases: [], label: 'reconnects', kind: 'count', value: (p) => p.reconnects, uncertainty: exact },
+];
+
+/** Looks a metric up by its name or an alias (case-insensitive). */
+export function findMetric(name: string): MetricDef | undefined {
+  const n = name.toLowerCase();
+  return METRICS.find((m) => m.name === n || m.aliases.includes(n));
+}

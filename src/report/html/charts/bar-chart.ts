@@ -1,0 +1,72 @@
+import { FADED_OPACITY, emptyChart, frame, legendRows, type LegendItem } from './frame.js';
+import { linearScale } from './scale.js';
+import { el, text, tooltip } from './svg.js';
+
+export interface Bar {
+  /** which measure this bar shows, e.g. "in" or "server" */
+  series: string;
+  /** null: not measured, shown as text instead of a bar */
+  value: number | null;
+  /** the label printed beside the bar */
+  text: string;
+  color: string;
+  faded?: boolean;
+}
+
+export interface BarGroup {
+  label: string;
+  bars: Bar[];
+}
+
+export interface BarChartSpec {
+  name: string;
+  title: string;
+  xLabel: string;
+  format: (v: number) => string;
+  groups: BarGroup[];
+  legend: LegendItem[];
+  width?: number;
+}
+
+const BAR = 16;
+const GAP = 4;
+const GROUP_GAP = 12;
+
+/** Horizontal bars grouped by protocol: labels stay readable however long the names. */
+export function barChart(s: BarChartSpec): string {
+  if (!s.groups.some((g) => g.bars.length)) return emptyChart(s.name, s.title, 'no data to draw');
+  const width = s.width ?? 640;
+  const left = 110;
+  const top = 14 + legendRows(s.legend, width, left) * 16 + 6;
+  const margin = { top, right: 120, bottom: 42, left };
+  const plotHeight = s.groups.reduce((h, g) => h + g.bars.length * (BAR + GAP) - GAP + GROUP_GAP, GROUP_GAP);
+  const height = top + plotHeight + margin.bottom;
+  const values = s.groups.flatMap((g) => g.bars.map((b) => b.value ?? 0));
+  const x = linearScale(Math.min(0, ...values), Math.max(...values), margin.left, width - margin.right, s.format);
+  const zero = x.map(0);
+  const parts: string[] = [];
+  let y = top + GROUP_GAP;
+  for (const g of s.groups) {
+    const groupHeight = g.bars.length * (BAR + GAP) - GAP;
+    parts.push(text(left - 8, y + groupHeight / 2 + 4, g.label, { class: 'category', 'text-anchor': 'end' }));
+    for (const b of g.bars) {
+      if (b.value === null) {
+        parts.push(text(zero + 4, y + BAR - 4, b.text, { class: 'bar-label muted' }));
+      } else {
+        const end = x.map(b.value);
+        const bx = Math.min(zero, end);
+        parts.push(
+          el(
+            'rect',
+            { x: bx, y, width: Math.abs(end - zero), height: BAR, fill: b.color, 'fill-opacity': b.faded ? FADED_OPACITY : undefined, stroke: b.color, 'stroke-width': 1, class: 'bar' },
+            tooltip(`${g.label} ${b.series}: ${b.text}`),
+          ),
+        );
+        parts.push(text(Math.max(zero, end) + 4, y + BAR - 4, b.text, { class: 'bar-label' }));
+      }
+      y += BAR + GAP;
+    }
+    y += GROUP_GAP - GAP;
+  }
+  return frame({ name: s.name, title: s.title, width, height, margin, x: { scale: x, label: s.xLabel }, legend: s.legend, body: el('g', { class: 'bars' }, parts.join('')) });
+}
