@@ -47,6 +47,7 @@ export function bytesChart(protocols: ReportProtocol[]): string {
     title: 'Bytes on the wire per delivered event',
     xLabel: 'bytes per delivered event',
     format: axisBytes,
+    unit: 1024,
     legend: pairLegend('in (to clients)', 'out (from clients)'),
     groups: protocols.map((p) => ({ label: protocolLabel(p.protocol), bars: [bar(p, 'in', p.bytes.inPerEvent, false), bar(p, 'out', p.bytes.outPerEvent, true)] })),
   });
@@ -67,6 +68,7 @@ export function memoryChart(protocols: ReportProtocol[]): string {
     title: 'Memory per connection (RSS)',
     xLabel: 'RSS per connection',
     format: axisBytes,
+    unit: 1024,
     legend: pairLegend('server, per connection', 'client, per simulated client'),
     groups: protocols.map((p) => ({
       label: protocolLabel(p.protocol),

@@ -10,13 +10,14 @@ interface Field {
   format: (v: number) => string;
   /** latency spans decades under faults, so it may go log; counts and bytes stay linear */
   scale: 'auto' | 'linear';
+  unit?: number;
 }
 
 // One chart per measure: their units differ, and each answers its own question.
 const FIELDS: Field[] = [
   { key: 'healthyP99Micros', title: 'p99 latency of healthy clients', yLabel: 'latency', format: axisTime, scale: 'auto' },
-  { key: 'rss', title: 'Server RSS', yLabel: 'RSS', format: axisBytes, scale: 'linear' },
-  { key: 'buffered', title: 'Bytes buffered for slow clients', yLabel: 'buffered', format: axisBytes, scale: 'linear' },
+  { key: 'rss', title: 'Server RSS', yLabel: 'RSS', format: axisBytes, scale: 'linear', unit: 1024 },
+  { key: 'buffered', title: 'Bytes buffered for slow clients', yLabel: 'buffered', format: axisBytes, scale: 'linear', unit: 1024 },
   { key: 'dropped', title: 'Events dropped', yLabel: 'events', format: axisCount, scale: 'linear' },
   { key: 'disconnected', title: 'Clients disconnected', yLabel: 'clients', format: axisCount, scale: 'linear' },
   { key: 'reconnects', title: 'Reconnects', yLabel: 'reconnects', format: axisCount, scale: 'linear' },
@@ -38,7 +39,7 @@ export function serverTimelineCharts(protocols: ReportProtocol[]): Array<{ title
       title: f.title,
       height: 240,
       x: { label: 'seconds since the phase started', type: 'linear', format: axisSeconds },
-      y: { label: f.yLabel, type: f.scale, format: f.format },
+      y: { label: f.yLabel, type: f.scale, format: f.format, unit: f.unit },
       series: drawn.map((p) => ({
         label: `${protocolLabel(p.protocol)} ${f.title.toLowerCase()}`,
         color: protocolColor(p.protocol),

@@ -10,9 +10,8 @@ h3 { font-size: 14px; margin: 16px 0 6px; }
 .subtitle, .muted { color: var(--muted); }
 .banner { margin: 12px 0; padding: 10px 14px; border: 2px solid var(--bad); color: var(--bad); background: #fef3f2; font-weight: 600; }
 .verdict { list-style: none; padding: 0; margin: 0; display: grid; gap: 6px; }
-.verdict li { padding: 8px 12px; background: var(--panel); border-left: 4px solid var(--line); }
+.verdict li { display: grid; grid-template-columns: 15em 1fr; gap: 12px; padding: 8px 12px; background: var(--panel); border-left: 4px solid var(--line); }
 .verdict li[data-winner] { border-left-color: var(--winner); }
-.verdict strong { display: inline-block; min-width: 14em; }
 .table-wrap { overflow-x: auto; }
 table.comparison { border-collapse: collapse; width: 100%; font-variant-numeric: tabular-nums; }
 table.comparison th, table.comparison td { padding: 3px 10px; border-bottom: 1px solid var(--line); text-align: right; white-space: nowrap; }
@@ -40,7 +39,7 @@ dt { color: var(--muted); }
 dd { margin: 0; }
 pre.command { white-space: pre-wrap; word-break: break-all; background: var(--panel); padding: 8px 10px; border-radius: 4px; font-size: 12px; }
 footer { margin-top: 36px; color: var(--muted); font-size: 12px; }
-@media (max-width: 700px) { .charts { grid-template-columns: 1fr; } .verdict strong { display: block; } }
+@media (max-width: 700px) { .charts { grid-template-columns: 1fr; } .verdict li { grid-template-columns: 1fr; gap: 2px; } }
 @media print {
   @page { size: A4; margin: 12mm; }
   body { font-size: 10.5px; }

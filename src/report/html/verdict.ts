@@ -161,7 +161,7 @@ function deliveryLine(protocols: ReportProtocol[]): VerdictLine {
     const parts = [
       p.lost ? `lost ${count(p.lost)} events (${((p.lost / (p.delivered + p.lost)) * 100).toFixed(2)}%)` : '',
       p.duplicated ? `got ${count(p.duplicated)} duplicates` : '',
-      p.reordered ? `reordered ${count(p.reordered)}` : '',
+      p.reordered ? `reordered ${count(p.reordered)} events` : '',
     ].filter(Boolean);
     return parts.length ? [`${name(p)} ${listOf(parts)}.`] : [];
   });

@@ -23,6 +23,8 @@ export interface BarChartSpec {
   title: string;
   xLabel: string;
   format: (v: number) => string;
+  /** 1024 for byte axes: ticks at round KB/MB */
+  unit?: number;
   groups: BarGroup[];
   legend: LegendItem[];
   width?: number;
@@ -31,6 +33,7 @@ export interface BarChartSpec {
 const BAR = 16;
 const GAP = 4;
 const GROUP_GAP = 12;
+const LABEL_CHAR = 6.2; // average glyph width of bar labels, to keep them inside the picture
 
 /** Horizontal bars grouped by protocol: labels stay readable however long the names. */
 export function barChart(s: BarChartSpec): string {
@@ -38,11 +41,12 @@ export function barChart(s: BarChartSpec): string {
   const width = s.width ?? 640;
   const left = 110;
   const top = 14 + legendRows(s.legend, width, left) * 16 + 6;
-  const margin = { top, right: 120, bottom: 42, left };
+  const longest = Math.max(0, ...s.groups.flatMap((g) => g.bars.filter((b) => b.value !== null).map((b) => b.text.length)));
+  const margin = { top, right: Math.min(width / 3, Math.max(40, longest * LABEL_CHAR + 12)), bottom: 42, left };
   const plotHeight = s.groups.reduce((h, g) => h + g.bars.length * (BAR + GAP) - GAP + GROUP_GAP, GROUP_GAP);
   const height = top + plotHeight + margin.bottom;
   const values = s.groups.flatMap((g) => g.bars.map((b) => b.value ?? 0));
-  const x = linearScale(Math.min(0, ...values), Math.max(...values), margin.left, width - margin.right, s.format);
+  const x = linearScale(Math.min(0, ...values), Math.max(...values), margin.left, width - margin.right, s.format, 5, s.unit);
   const zero = x.map(0);
   const parts: string[] = [];
   let y = top + GROUP_GAP;

@@ -16,6 +16,8 @@ export interface AxisSpec {
   label: string;
   type: 'linear' | 'log' | 'auto';
   format: (v: number) => string;
+  /** 1024 for byte axes: ticks at round KB/MB */
+  unit?: number;
   /** fixed domain and ticks (e.g. the percentile axis); otherwise fitted to the data */
   min?: number;
   max?: number;
@@ -38,7 +40,7 @@ function scaleFor(axis: AxisSpec, values: number[], r0: number, r1: number): Sca
   const min = axis.min ?? Math.min(...values);
   const max = axis.max ?? Math.max(...values);
   const log = axis.type === 'log' || (axis.type === 'auto' && positive.length === values.length && wantsLog(min, max));
-  return log ? logScale(axis.min ?? Math.min(...positive), max, r0, r1, axis.format, axis.ticks) : linearScale(min, max, r0, r1, axis.format);
+  return log ? logScale(axis.min ?? Math.min(...positive), max, r0, r1, axis.format, axis.ticks) : linearScale(min, max, r0, r1, axis.format, 5, axis.unit);
 }
 
 /** Several series over one x axis; log or linear axes; dashes tell series kinds apart. */
@@ -48,7 +50,8 @@ export function lineChart(s: LineChartSpec): string {
   const width = s.width ?? 640;
   const height = s.height ?? 300;
   const top = 14 + legendRows(s.legend, width, 64) * 16;
-  const margin = { top, right: 16, bottom: 42, left: 64 };
+  // The right margin leaves room for the last x tick label ("99.99%") centred on the edge.
+  const margin = { top, right: 28, bottom: 42, left: 64 };
   const xs = series.flatMap((x) => x.points.map((p) => p[0]));
   const ys = series.flatMap((x) => x.points.map((p) => p[1]));
   const x = scaleFor(s.x, xs, margin.left, width - margin.right);

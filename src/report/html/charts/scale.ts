@@ -11,19 +11,24 @@ export interface Scale {
   max: number;
 }
 
-/** 1, 2 or 5 times a power of ten: tick steps people read at a glance. */
-function niceStep(span: number, count: number): number {
+/**
+ * 1, 2 or 5 times a power of ten: tick steps people read at a glance. With unit 1024 the step is a
+ * round number of KB or MB, so byte axes read 10 KB, 20 KB rather than 9.77 KB, 19.5 KB.
+ */
+function niceStep(span: number, count: number, unit: number): number {
   const raw = span / Math.max(1, count);
-  const power = Math.pow(10, Math.floor(Math.log10(raw)));
-  const m = raw / power;
-  return (m <= 1 ? 1 : m <= 2 ? 2 : m <= 5 ? 5 : 10) * power;
+  const scale = unit > 1 && raw >= unit ? Math.pow(unit, Math.floor(Math.log(raw) / Math.log(unit))) : 1;
+  const r = raw / scale;
+  const power = Math.pow(10, Math.floor(Math.log10(r)));
+  const m = r / power;
+  return (m <= 1 ? 1 : m <= 2 ? 2 : m <= 5 ? 5 : 10) * power * scale;
 }
 
-/** A linear scale from 0 (or the data minimum if below 0) to a nice maximum. */
-export function linearScale(min: number, max: number, r0: number, r1: number, format: (v: number) => string, count = 5): Scale {
+/** A linear scale from 0 (or the data minimum if below 0) to a nice maximum; unit 1024 for bytes. */
+export function linearScale(min: number, max: number, r0: number, r1: number, format: (v: number) => string, count = 5, unit = 1): Scale {
   const lo = Math.min(0, min);
   let hi = max > lo ? max : lo + 1;
-  const step = niceStep(hi - lo, count);
+  const step = niceStep(hi - lo, count, unit);
   hi = Math.ceil(hi / step) * step;
   const start = Math.floor(lo / step) * step;
   const ticks: Tick[] = [];
