@@ -12,7 +12,7 @@ export function formatChange(row: MetricComparison): string {
 /** The status column: which limit broke, or that the difference is only noise. */
 export function formatStatus(row: MetricComparison): string {
   const byStatus: Record<MetricComparison['status'], string> = {
-    fail: `FAIL ${row.rules.join(', ')}`,
+    fail: `FAIL ${row.rules.filter((r) => r.status === 'fail').map((r) => r.rule).join(', ')}`,
     noise: 'within noise',
     pass: 'ok',
     skipped: 'skipped',

@@ -27,8 +27,8 @@ export interface MetricComparison {
   withinNoise: boolean;
   /** the worst outcome of the limits on this row, 'none' when no limit applies */
   status: RuleStatus | 'none';
-  /** the limits that applied to this row */
-  rules: string[];
+  /** the limits that applied to this row and how each came out */
+  rules: Array<{ rule: string; status: RuleStatus }>;
 }
 
 /** One limit applied to one protocol. */
@@ -87,7 +87,7 @@ export function compareRuns(baseline: RunResults, current: RunResults, rules: Ru
       const outcome = applyRule(rule, protocol, row, cur.has(protocol));
       outcomes.push(outcome);
       if (row) {
-        row.rules.push(rule.text);
+        row.rules.push({ rule: rule.text, status: outcome.status });
         row.status = worse(row.status, outcome.status);
       }
     }
