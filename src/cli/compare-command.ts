@@ -76,7 +76,7 @@ export function registerCompareCommand(program: Command): Command {
       'after',
       '\nExit codes: 0 all limits hold, 1 a limit is broken, 2 usage error.\n' +
         'Changes on percentages (wasted) are in percentage points: wasted>+5% fails when the wasted share grows by more than 5 points.\n' +
-        'A change within the runs\' own sampling noise (from their HDR histograms) never breaks a relative limit; absolute limits apply as written.\n' +
+        'A change within the runs\' own sampling noise (from their HDR histograms) never breaks a change limit (+10%, +5ms); absolute limits (lost>0, p99>250ms) apply as written.\n' +
         "Example: rtbench compare reports/baseline.json reports/run.json --fail-on 'p99>+10%,lost>0,wasted>+5%' --format markdown",
     )
     .action(async (baseline: string, current: string, flags: CompareFlags) => {

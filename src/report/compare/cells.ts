@@ -26,6 +26,7 @@ export function rowCells(row: MetricComparison): string[] {
   return [row.label, formatValue(row.kind, row.baseline), formatValue(row.kind, row.current), formatChange(row), row.noise === null ? '' : `±${formatNoise(row)}`, formatStatus(row)];
 }
 
+/** Column heads after the protocol column. */
 export const HEADER = ['metric', 'baseline', 'current', 'change', 'noise', 'status'];
 
 /** One line: how many limits broke or held. */

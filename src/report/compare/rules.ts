@@ -22,6 +22,7 @@ export interface Rule {
   value: number;
 }
 
+/** The --fail-on help text: the grammar, the percentage-point rule and the metric names. */
 export const FAIL_ON_HELP =
   "comma-separated limits that fail the run, each `metric>value` or `metric<value`, optionally `protocol:metric…`. " +
   'A value is absolute (lost>0, p99>250ms, bytes-in>2KB, wasted>50%) or a signed change from the baseline ' +

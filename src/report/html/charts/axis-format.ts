@@ -24,10 +24,12 @@ export function axisCount(n: number): string {
   return trim(n);
 }
 
+/** A percentage: 25%. */
 export function axisPercent(n: number): string {
   return `${trim(n)}%`;
 }
 
+/** Seconds since a phase started: 15 s. */
 export function axisSeconds(n: number): string {
   return `${trim(n)} s`;
 }

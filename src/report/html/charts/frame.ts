@@ -31,6 +31,7 @@ export interface FrameSpec {
   body: string;
 }
 
+/** The second bar of a pair (out, client) is the protocol's colour, lighter: one hue per protocol. */
 export const FADED_OPACITY = 0.4;
 const CHAR_WIDTH = 6.4; // average glyph width at the 11px legend size, for laying legends out
 const LEGEND_ROW = 16;

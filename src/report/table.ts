@@ -1,0 +1,55 @@
+import Table from 'cli-table3';
+import { formatBytes, formatMs } from '../scenario/units.js';
+import type { ProtocolResult, RunResults } from '../results/schema.js';
+
+const num = (n: number) => Math.round(n).toLocaleString('en-US');
+
+/** The comparison table: one row per protocol, every figure measured in this run. */
+export function renderTable(results: RunResults): string {
+  const table = new Table({
+    head: ['Protocol', 'Clients\nconnected', 'Latency\np50', 'p90', 'p99', 'p99.9', 'max', 'Connect /\n1st event p50', 'Delivered\nlost/dup/reord', 'Requests\nwasted', 'Bytes/event\nin / out', 'Server mem/conn\nRSS / heap', 'Client mem/conn\nRSS / heap', 'Errors\nreconnects'],
+    style: { head: [], border: [] },
+  });
+  for (const p of results.protocols) table.push(row(p));
+  return table.toString();
+}
+
+function row(p: ProtocolResult): string[] {
+  const lat = p.latency;
+  const has = lat.count > 0;
+  return [
+    p.protocol + (p.partial ? ' (partial)' : ''),
+    `${num(p.connectedPeak)}/${num(p.clients)}`,
+    has ? formatMs(lat.p50) : '–',
+    has ? formatMs(lat.p90) : '–',
+    has ? formatMs(lat.p99) : '–',
+    has ? formatMs(lat.p999) : '–',
+    has ? formatMs(lat.max) : '–',
+    `${p.connect.count ? formatMs(p.connect.p50) : '–'} /\n${p.firstEvent.count ? formatMs(p.firstEvent.p50) : '–'}`,
+    `${num(p.delivered)}\n${num(p.lost)}/${num(p.duplicated)}/${num(p.reordered)}`,
+    `${num(p.requests)}\n${num(p.wasted)} (${p.wastedPct.toFixed(1)}%)`,
+    p.delivered ? `${formatBytes(p.bytes.inPerEvent)} /\n${formatBytes(p.bytes.outPerEvent)}` : '–',
+    p.server ? `${formatBytes(p.server.rssPerConnection)} /\n${formatBytes(p.server.heapPerConnection)}` : 'n/a',
+    p.client ? `${formatBytes(p.client.rssPerClient)} /\n${formatBytes(p.client.heapPerClient)}` : 'n/a',
+    `${num(p.errors)}\n${num(p.reconnects)}`,
+  ];
+}
+
+/** Lines under the table: run summary, error kinds per protocol, how things were measured. */
+export function renderFootnotes(results: RunResults): string {
+  const lines: string[] = [];
+  const pr = results.params;
+  lines.push(`${pr.clients} clients per protocol, ramp ${pr.rampMs / 1000}s, hold ${pr.durationMs / 1000}s, ${pr.rate} events/s of ${pr.payloadBytes} B, poll every ${pr.pollIntervalMs} ms; target: ${pr.target ?? 'bundled reference server'}.`);
+  for (const p of results.protocols) {
+    const kinds = Object.entries(p.errorsByType).sort((a, b) => b[1] - a[1]);
+    if (kinds.length) lines.push(`${p.protocol} errors: ${kinds.map(([k, v]) => `${k} ×${v}`).join(', ')}`);
+    if (p.publishErrors) lines.push(`${p.protocol}: ${p.publishErrors} publishes failed (not counted as lost).`);
+  }
+  for (const n of results.notes) lines.push(n);
+  const server = results.protocols.find((p) => p.server)?.server;
+  if (server) lines.push(`Server memory: ${server.method.replace(/the \d+ open \S+ connections/, 'the open connections of that protocol')}.`);
+  const client = results.protocols.find((p) => p.client)?.client;
+  if (client) lines.push(`Client memory: ${client.method.replace(/the \d+ clients in \d+ worker process\(es\)/, 'the clients')}.`);
+  if (results.partial) lines.push(`PARTIAL RESULTS: ${results.partialReason}.`);
+  return lines.map((l) => `  ${l}`).join('\n');
+}
