@@ -72,6 +72,7 @@ test('the HTML report opens offline from file:// with every chart drawn and the 
     assert.ok((await drawnShapes(page, name)) > 0, `chart ${name} has drawn shapes`);
     const labels = await page.$$eval(`svg[data-chart="${name}"] .axis-label`, (els) => els.map((e) => e.textContent));
     assert.ok(labels.length >= 1, `chart ${name} has axis labels`);
+    assert.ok((await page.$$(`svg[data-chart="${name}"] .legend-item`)).length >= 1, `chart ${name} has a legend`);
   }
   const p99 = await page.textContent('#verdict li[data-topic="latency-p99"]');
   assert.match(p99 ?? '', /WebSocket delivered events fastest: p99 [\d.]+ ms vs [\d.]+ (ms|s) for Polling/);

@@ -18,7 +18,7 @@ export function wastedChart(protocols: ReportProtocol[]): string {
     title: 'Wasted requests (requests that returned no new event)',
     xLabel: 'share of requests wasted',
     format: axisPercent,
-    legend: [],
+    legend: protocols.map((p) => ({ label: protocolLabel(p.protocol), color: protocolColor(p.protocol), shape: 'box' })),
     groups: protocols.map((p) => ({
       label: protocolLabel(p.protocol),
       bars: [
