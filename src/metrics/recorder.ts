@@ -116,10 +116,10 @@ export class ProtocolRecorder {
   }
 
   /** Closes every client's books against the last published seq and returns the snapshot. */
-  snapshot(lastPublished: number | null): RecorderSnapshot {
+  snapshot(lastPublished: number | null, neverPublished: ReadonlySet<number> = new Set()): RecorderSnapshot {
     const c = { ...this.counters, delivered: 0, lost: 0, duplicated: 0, reordered: 0 };
     for (const t of this.trackers) {
-      if (lastPublished !== null) t.finish(lastPublished);
+      if (lastPublished !== null) t.finish(lastPublished, neverPublished);
       c.delivered += t.delivered;
       c.lost += t.lost;
       c.duplicated += t.duplicated;

@@ -3,6 +3,8 @@
  * seq must arrive exactly once and in order. A jump leaves the skipped seqs "missing": one that
  * arrives later is counted reordered, and whatever is still missing at the end is lost.
  */
+const EMPTY: ReadonlySet<number> = new Set();
+
 export class SequenceTracker {
   private highest = 0;
   private missing: Set<number> | null = null;
@@ -45,10 +47,12 @@ export class SequenceTracker {
   /**
    * Closes the books at the end of a run: seqs still missing are lost, and so is every seq after
    * the last one seen up to `lastPublished` (events the client should have had by the end).
+   * Seqs the target never accepted (`neverPublished`) cannot be delivered and are not lost.
    */
-  finish(lastPublished: number): number {
-    let lost = this.missing?.size ?? 0;
-    if (this.started && lastPublished > this.highest) lost += lastPublished - this.highest;
+  finish(lastPublished: number, neverPublished: ReadonlySet<number> = EMPTY): number {
+    let lost = 0;
+    if (this.missing) for (const s of this.missing) if (!neverPublished.has(s)) lost++;
+    if (this.started) for (let s = this.highest + 1; s <= lastPublished; s++) if (!neverPublished.has(s)) lost++;
     this.lost = lost;
     return lost;
   }

@@ -112,5 +112,6 @@ class SseSession implements DriverSession {
 export const sseDriver: ProtocolDriver = {
   name: 'sse',
   requestResponse: false,
+  settleMs: () => 1000,
   openSession: (options) => new SseSession(options),
 };

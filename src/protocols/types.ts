@@ -63,5 +63,7 @@ export interface ProtocolDriver {
   name: ProtocolName;
   /** true for request/response protocols, whose empty answers are wasted requests */
   requestResponse: boolean;
+  /** after the last publish, how long a healthy client may need to receive it (e.g. one poll interval) */
+  settleMs(options: DriverOptions): number;
   openSession(options: DriverOptions): DriverSession;
 }

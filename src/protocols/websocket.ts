@@ -124,5 +124,6 @@ class WebSocketSession implements DriverSession {
 export const websocketDriver: ProtocolDriver = {
   name: 'websocket',
   requestResponse: false,
+  settleMs: () => 1000,
   openSession: (options) => new WebSocketSession(options),
 };

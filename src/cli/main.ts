@@ -1,0 +1,37 @@
+import { Command, CommanderError } from 'commander';
+import { toolVersion } from '../load/runner.js';
+import { listBundledScenarios } from '../scenario/bundled.js';
+import { registerRunCommand } from './run-command.js';
+import { registerServeCommand } from './serve-command.js';
+
+/** Builds the commander program; commands only parse and call. */
+export function buildProgram(): Command {
+  const program = new Command('rtbench')
+    .description('Load-test and compare polling, long-polling, Server-Sent Events and WebSocket, on one clock')
+    .version(toolVersion())
+    .showSuggestionAfterError(true)
+    .exitOverride();
+  registerRunCommand(program);
+  registerServeCommand(program);
+  program
+    .command('scenarios')
+    .description('list the bundled scenarios')
+    .action(() => {
+      for (const s of listBundledScenarios()) process.stdout.write(`${s.name.padEnd(16)} ${s.description}\n`);
+    });
+  return program;
+}
+
+export async function main(argv: string[]): Promise<void> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv);
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      // commander already printed its one-line message; help and version are not errors.
+      process.exitCode = e.exitCode === 0 || e.code === 'commander.helpDisplayed' || e.code === 'commander.version' ? 0 : 2;
+      return;
+    }
+    throw e;
+  }
+}

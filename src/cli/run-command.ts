@@ -1,0 +1,78 @@
+import type { Command } from 'commander';
+import ora, { type Ora } from 'ora';
+import { runBenchmark } from '../load/runner.js';
+import { writeResults } from '../results/results-file.js';
+import { renderFootnotes, renderTable } from '../report/table.js';
+import { buildPlan, kebab, RUN_OPTIONS, type RawRunOptions, type RunOptionName } from '../scenario/options.js';
+import { loadScenarioFile } from '../scenario/scenario-file.js';
+import { resolveScenarioPath } from '../scenario/bundled.js';
+import { guarded } from './errors.js';
+
+const FLAG_ARGS: Partial<Record<RunOptionName, string>> = {
+  protocols: '<list>', clients: '<n>', duration: '<time>', ramp: '<time>', rate: '<n/s>', payload: '<size>',
+  pollInterval: '<time>', longPollTimeout: '<time>', workers: '<n>', sourceAddresses: '<list>', fanoutDelay: '<time>',
+  target: '<url>', publish: "<'METHOD /path'>", poll: '<path>', longPoll: '<path>', sse: '<path>', ws: '<path>',
+  cursor: '<mode>', cursorParam: '<name>', metrics: '<path|none>', out: '<file.json>', name: '<name>',
+};
+
+/** `rtbench run [scenario.json]`: flags override the scenario file, which overrides defaults. */
+export function registerRunCommand(program: Command, hooks: { html?: (results: unknown, path: string) => void } = {}): void {
+  const cmd = program.command('run').description('run all (or chosen) protocols and print the comparison').argument('[scenario]', 'scenario JSON file (see rtbench scenarios)');
+  for (const [name, desc] of Object.entries(RUN_OPTIONS) as [RunOptionName, string][]) {
+    if (name === 'description' || name === 'headers') continue;
+    const arg = FLAG_ARGS[name];
+    cmd.option(`--${kebab(name)}${arg ? ' ' + arg : ''}`, desc);
+  }
+  cmd.option('--header <header...>', "extra request header for the target, e.g. 'Authorization: Bearer x'");
+  cmd.option('--html <file.html>', 'also write the HTML report');
+  cmd.action((scenario: string | undefined, flags: Record<string, unknown>) =>
+    guarded(async () => {
+      const fromFile: RawRunOptions = scenario ? loadScenarioFile(resolveScenarioPath(scenario)) : {};
+      const fromFlags: RawRunOptions = { ...flags, ...(flags.header ? { headers: flags.header } : {}) };
+      delete (fromFlags as Record<string, unknown>).header;
+      delete (fromFlags as Record<string, unknown>).html;
+      const plan = buildPlan(fromFile, fromFlags);
+      return runAndReport(plan, flags.html as string | undefined, hooks.html);
+    }),
+  );
+}
+
+async function runAndReport(plan: ReturnType<typeof buildPlan>, htmlPath: string | undefined, writeHtml?: (r: unknown, p: string) => void): Promise<number> {
+  const interactive = process.stdout.isTTY && !plan.output.quiet;
+  const spinner: Ora | null = interactive ? ora({ text: 'starting', discardStdin: false }).start() : null;
+  const controller = new AbortController();
+  let interrupts = 0;
+  const onSigint = () => {
+    if (++interrupts > 1) process.exit(130);
+    controller.abort('interrupted by Ctrl-C');
+    spinner?.warn('interrupted: collecting what was measured so far (Ctrl-C again to quit now)');
+    if (!spinner) process.stderr.write('interrupted: collecting what was measured so far\n');
+  };
+  process.on('SIGINT', onSigint);
+  try {
+    const results = await runBenchmark(plan, {
+      signal: controller.signal,
+      onProgress: (line) => {
+        if (spinner) spinner.text = line;
+      },
+      onPhaseDone: (p) => {
+        if (spinner) spinner.succeed(`${p.protocol}: ${p.delivered.toLocaleString('en-US')} events delivered to ${p.connectedPeak} clients`).start();
+        else if (!plan.output.quiet) process.stderr.write(`${p.protocol}: done\n`);
+      },
+    });
+    spinner?.stop();
+    process.stdout.write(renderTable(results) + '\n' + renderFootnotes(results) + '\n');
+    if (plan.output.json) {
+      writeResults(plan.output.json, results);
+      process.stdout.write(`  Results written to ${plan.output.json}${results.partial ? ' (partial)' : ''}\n`);
+    }
+    if (htmlPath && writeHtml) {
+      writeHtml(results, htmlPath);
+      process.stdout.write(`  HTML report written to ${htmlPath}\n`);
+    }
+    return results.partial && controller.signal.aborted ? 130 : 0;
+  } finally {
+    spinner?.stop();
+    process.off('SIGINT', onSigint);
+  }
+}

@@ -1,0 +1,47 @@
+import type { RecorderSnapshot } from '../metrics/recorder.js';
+import type { DriverOptions, ProtocolName } from '../protocols/types.js';
+import type { MemoryReading } from '../results/schema.js';
+
+/** Parent → worker: run these clients of this protocol. */
+export interface StartMessage {
+  type: 'start';
+  protocol: ProtocolName;
+  driver: DriverOptions;
+  /** global indices [first, first + count) of this worker's clients, out of `total` */
+  first: number;
+  count: number;
+  total: number;
+  rampMs: number;
+  phaseStartMicros: number;
+}
+
+export type ParentMessage =
+  | StartMessage
+  | { type: 'sample-memory' }
+  | { type: 'stop'; lastPublished: number | null; neverPublished: number[] };
+
+export interface WorkerProgress {
+  type: 'progress';
+  started: number;
+  connected: number;
+  delivered: number;
+  errors: number;
+  /** event-loop delay p99 of this worker in ms since the last progress message */
+  loopDelayP99Ms: number;
+}
+
+export interface WorkerResult {
+  type: 'result';
+  snapshot: RecorderSnapshot;
+  wire: { in: number; out: number };
+  memory: { baseline: MemoryReading; loaded: MemoryReading | null };
+  /** time from the first client start to the last client connected, ms */
+  rampSpanMs: number;
+  loopDelayMaxMs: number;
+}
+
+export type WorkerMessage =
+  | { type: 'ready' }
+  | WorkerProgress
+  | { type: 'memory'; reading: MemoryReading }
+  | WorkerResult;

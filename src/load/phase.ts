@@ -1,0 +1,124 @@
+import os from 'node:os';
+import { nowMicros } from '../clock.js';
+import { newRunTag } from '../events/marker.js';
+import { sleep } from '../protocols/backoff.js';
+import { driverFor } from '../protocols/registry.js';
+import type { DriverOptions, ProtocolName, TargetEndpoints } from '../protocols/types.js';
+import type { RunPlan } from '../scenario/plan.js';
+import type { PhaseOutcome } from '../results/assemble.js';
+import type { MemoryReading } from '../results/schema.js';
+import { Publisher } from './publisher.js';
+import type { ServerProbe } from './server-probe.js';
+import { WorkerPool } from './worker-pool.js';
+
+/** Sockets one worker process may hold: well under the 20,000 per-process open-file limit. */
+export const MAX_CLIENTS_PER_WORKER = 15_000;
+
+/** Workers for `clients`: what the user asked, else enough for the sockets, capped by cores unless sockets need more. */
+export function chooseWorkers(plan: Pick<RunPlan, 'workers' | 'clients'>): number {
+  if (plan.workers > 0) return plan.workers;
+  const bySockets = Math.ceil(plan.clients / MAX_CLIENTS_PER_WORKER);
+  const byLoad = Math.min(os.availableParallelism(), Math.ceil(plan.clients / 2000));
+  return Math.max(1, bySockets, byLoad);
+}
+
+export interface PhaseContext {
+  plan: RunPlan;
+  endpoints: TargetEndpoints;
+  publish: { method: string; path: string };
+  probe: ServerProbe;
+  signal: AbortSignal;
+  onProgress?: (line: string) => void;
+}
+
+export interface PhaseRun extends PhaseOutcome {
+  /** why the phase ended early, if it did */
+  abortReason: string | null;
+  workerCount: number;
+  loopDelayMaxMs: number;
+}
+
+/** Runs one protocol: ramp its clients, publish on schedule, hold, drain, collect. */
+export async function runPhase(ctx: PhaseContext, protocol: ProtocolName): Promise<PhaseRun> {
+  const { plan } = ctx;
+  const driver = driverFor(protocol);
+  const stop = new AbortController();
+  let abortReason: string | null = null;
+  const abort = (reason: string) => {
+    abortReason ??= reason;
+    stop.abort();
+  };
+  const onOuterAbort = () => abort(String(ctx.signal.reason ?? 'interrupted'));
+  if (ctx.signal.aborted) onOuterAbort();
+  ctx.signal.addEventListener('abort', onOuterAbort, { once: true });
+
+  const tag = newRunTag();
+  const serverBaseline = await ctx.probe.sample(true);
+  const workerCount = chooseWorkers(plan);
+  const pool = await WorkerPool.spawn(workerCount);
+  const driverOptions: DriverOptions = {
+    target: ctx.endpoints,
+    tag,
+    pollIntervalMs: plan.pollIntervalMs,
+    requestTimeoutMs: Math.max(30_000, plan.longPollTimeoutMs + 10_000),
+    sourceAddresses: plan.sourceAddresses,
+  };
+  const phaseStart = nowMicros() + 100_000;
+  pool.start({ protocol, driver: driverOptions, total: plan.clients, rampMs: plan.rampMs, phaseStartMicros: phaseStart });
+  const publisher = new Publisher({
+    baseUrl: ctx.endpoints.baseUrl,
+    method: ctx.publish.method,
+    path: ctx.publish.path,
+    headers: ctx.endpoints.headers,
+    tag,
+    payloadBytes: plan.payloadBytes,
+    rate: plan.rate,
+    startMicros: phaseStart,
+    onTargetDown: abort,
+  });
+  publisher.start();
+
+  const holdEnd = phaseStart / 1000 + plan.rampMs + plan.durationMs;
+  const ticker = setInterval(() => {
+    const t = pool.totals();
+    const left = Math.max(0, (holdEnd - nowMicros() / 1000) / 1000);
+    ctx.onProgress?.(`${protocol}: ${t.connected}/${plan.clients} connected, ${t.delivered.toLocaleString('en-US')} events delivered, ${t.errors} errors, ${left.toFixed(0)}s left`);
+  }, 250);
+
+  // Memory is sampled once every client is connected (or the ramp plus 10 s is over).
+  const connectDeadline = phaseStart / 1000 + plan.rampMs + 10_000;
+  while (!stop.signal.aborted && pool.totals().connected < plan.clients && nowMicros() / 1000 < Math.min(connectDeadline, holdEnd)) {
+    await sleep(100, stop.signal);
+  }
+  let serverLoaded = null;
+  let workerMemory: MemoryReading[] = [];
+  if (!stop.signal.aborted) {
+    serverLoaded = await ctx.probe.sample(true);
+    workerMemory = await pool.sampleMemory();
+  }
+
+  await sleep(Math.max(0, holdEnd - nowMicros() / 1000), stop.signal);
+  await publisher.stop();
+  // Let the last events reach healthy clients (a poller needs up to one interval).
+  await sleep(stop.signal.aborted ? 200 : driver.settleMs(driverOptions), ctx.signal.aborted ? undefined : stop.signal);
+  clearInterval(ticker);
+  const workers = await pool.stop(publisher.lastAcked || null, publisher.failedSeqs);
+  pool.kill();
+  ctx.signal.removeEventListener('abort', onOuterAbort);
+  const endedAt = nowMicros();
+  return {
+    protocol,
+    clients: plan.clients,
+    workers,
+    workerMemory,
+    serverBaseline,
+    serverLoaded,
+    published: publisher.acked,
+    publishErrors: publisher.failures,
+    durationMs: (endedAt - phaseStart) / 1000,
+    partial: abortReason !== null || workers.length < workerCount,
+    abortReason: abortReason ?? (workers.length < workerCount ? `${workerCount - workers.length} client worker(s) died` : null),
+    workerCount,
+    loopDelayMaxMs: Math.max(0, ...workers.map((w) => w.loopDelayMaxMs)),
+  };
+}

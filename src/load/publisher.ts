@@ -1,0 +1,135 @@
+import { Pool } from 'undici';
+import { nowMicros } from '../clock.js';
+import { encodeEvent } from '../events/marker.js';
+import { errorKind } from '../protocols/errors.js';
+
+export interface PublisherOptions {
+  baseUrl: string;
+  method: string;
+  path: string;
+  headers: Record<string, string>;
+  tag: string;
+  payloadBytes: number;
+  /** events per second */
+  rate: number;
+  /** epoch µs of event 1's intended publish time */
+  startMicros: number;
+  /** called once when the target stopped accepting events (consecutive failures over 3 s) */
+  onTargetDown?: (reason: string) => void;
+}
+
+/**
+ * Publishes event k at intended time start + (k−1)/rate, one request at a time so the server
+ * sees them in order. Each event carries its *intended* time: if the publisher or the server
+ * stalls, the backlog goes out late but keeps its schedule time, so the stall shows up as
+ * latency instead of hiding (coordinated omission).
+ */
+export class Publisher {
+  private readonly pool: Pool;
+  private readonly intervalMicros: number;
+  private nextSeq = 1;
+  private stopped = false;
+  private timer: NodeJS.Timeout | null = null;
+  private wake: (() => void) | null = null;
+  private running: Promise<void> | null = null;
+  private failingSince = 0;
+  /** highest seq the target acknowledged */
+  lastAcked = 0;
+  acked = 0;
+  failures = 0;
+  readonly failuresByType: Record<string, number> = {};
+  /** seqs that were never accepted: no client can get them, so they are not counted lost */
+  readonly failedSeqs: number[] = [];
+
+  constructor(private readonly o: PublisherOptions) {
+    this.pool = new Pool(o.baseUrl, { connections: 1, pipelining: 1, keepAliveTimeout: 60_000, headersTimeout: 10_000, bodyTimeout: 10_000 });
+    this.intervalMicros = 1_000_000 / o.rate;
+  }
+
+  start(): void {
+    this.running = this.loop();
+  }
+
+  private dueAt(seq: number): number {
+    return this.o.startMicros + (seq - 1) * this.intervalMicros;
+  }
+
+  private async loop(): Promise<void> {
+    while (!this.stopped) {
+      const wait = (this.dueAt(this.nextSeq) - nowMicros()) / 1000;
+      if (wait > 0) {
+        await new Promise<void>((r) => {
+          this.wake = r;
+          this.timer = setTimeout(r, Math.max(1, wait));
+        });
+        continue;
+      }
+      const seq = this.nextSeq++;
+      await this.publish(seq, this.dueAt(seq));
+    }
+  }
+
+  private async publish(seq: number, intendedAt: number): Promise<void> {
+    const body = encodeEvent(this.o.tag, seq, intendedAt, this.o.payloadBytes);
+    try {
+      const res = await this.pool.request({
+        path: this.o.path,
+        method: this.o.method as 'POST',
+        headers: { 'content-type': 'application/json', ...this.o.headers },
+        body,
+      });
+      await res.body.dump();
+      if (res.statusCode >= 200 && res.statusCode < 300) {
+        this.acked++;
+        this.lastAcked = seq;
+        this.failingSince = 0;
+        return;
+      }
+      this.fail(seq, res.statusCode >= 500 ? 'http-5xx' : `http-${res.statusCode}`);
+    } catch (e) {
+      this.fail(seq, errorKind(e));
+    }
+  }
+
+  private fail(seq: number, kind: string): void {
+    this.failures++;
+    this.failedSeqs.push(seq);
+    this.failuresByType[kind] = (this.failuresByType[kind] ?? 0) + 1;
+    const now = Date.now();
+    if (!this.failingSince) this.failingSince = now;
+    else if (now - this.failingSince > 3000 && this.o.onTargetDown) {
+      const cb = this.o.onTargetDown;
+      this.o.onTargetDown = undefined;
+      cb(`the target stopped accepting published events (${kind})`);
+    }
+  }
+
+  /** Highest seq published so far (acknowledged or not). */
+  get lastSeq(): number {
+    return this.nextSeq - 1;
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.wake?.();
+    await this.running;
+    await this.pool.close().catch(() => {});
+  }
+}
+
+/** Sends one probe event and throws a one-line error if the target cannot take it. */
+export async function probePublish(o: Pick<PublisherOptions, 'baseUrl' | 'method' | 'path' | 'headers'>): Promise<string | null> {
+  const pool = new Pool(o.baseUrl, { connections: 1, connectTimeout: 3000, headersTimeout: 5000 });
+  try {
+    const res = await pool.request({ path: o.path, method: o.method as 'POST', headers: { 'content-type': 'application/json', ...o.headers }, body: '{"m":"~rtb:probe:0:0~"}' });
+    await res.body.dump();
+    if (res.statusCode < 200 || res.statusCode >= 300) return `publish endpoint ${o.method} ${o.path} answered HTTP ${res.statusCode}`;
+    return null;
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    return `cannot reach ${o.baseUrl} (${err.code ?? err.message})`;
+  } finally {
+    await pool.destroy().catch(() => {});
+  }
+}

@@ -1,0 +1,115 @@
+import os from 'node:os';
+import { readFileSync } from 'node:fs';
+import { TargetError } from '../errors.js';
+import type { TargetEndpoints } from '../protocols/types.js';
+import { assembleProtocolResult } from '../results/assemble.js';
+import { SCHEMA_VERSION, type ProtocolResult, type RunResults } from '../results/schema.js';
+import type { RunPlan } from '../scenario/plan.js';
+import { startReferenceServer, type ReferenceServer } from '../server/server.js';
+import { runPhase } from './phase.js';
+import { probePublish } from './publisher.js';
+import { httpProbe, inProcessProbe, type ServerProbe } from './server-probe.js';
+
+export interface RunHooks {
+  /** aborting (Ctrl-C) ends the current phase early; results so far are returned, marked partial */
+  signal?: AbortSignal;
+  onProgress?: (line: string) => void;
+  onPhaseDone?: (result: ProtocolResult) => void;
+}
+
+/** Runs every protocol of the plan one after another, against the target or the bundled server. */
+export async function runBenchmark(plan: RunPlan, hooks: RunHooks = {}): Promise<RunResults> {
+  const signal = hooks.signal ?? new AbortController().signal;
+  const startedAt = new Date().toISOString();
+  let server: ReferenceServer | null = null;
+  let endpoints: TargetEndpoints;
+  let publish: { method: string; path: string };
+  let probe: ServerProbe;
+  if (plan.target) {
+    endpoints = plan.target.endpoints;
+    publish = plan.target.publish;
+    const problem = await probePublish({ baseUrl: endpoints.baseUrl, ...publish, headers: endpoints.headers });
+    if (problem) throw new TargetError(problem, 'check --target and --publish, and that the server is running');
+    probe = httpProbe(endpoints.baseUrl, plan.target.metricsPath, endpoints.headers);
+  } else {
+    server = await startReferenceServer({ host: '127.0.0.1', port: 0, longPollTimeoutMs: plan.longPollTimeoutMs, fanoutDelayMs: plan.server.fanoutDelayMs });
+    endpoints = { baseUrl: server.url, poll: '/poll', longPoll: '/long-poll', sse: '/sse', ws: '/ws', cursor: 'query', cursorParam: 'since', headers: {} };
+    publish = { method: 'POST', path: '/publish' };
+    probe = inProcessProbe(server);
+  }
+
+  const protocols: ProtocolResult[] = [];
+  let partialReason: string | null = null;
+  const notes = new Set<string>();
+  try {
+    for (const protocol of plan.protocols) {
+      if (signal.aborted) {
+        partialReason ??= String(signal.reason ?? 'interrupted');
+        break;
+      }
+      const phase = await runPhase({ plan, endpoints, publish, probe, signal, onProgress: hooks.onProgress }, protocol);
+      const result = assembleProtocolResult(phase);
+      protocols.push(result);
+      hooks.onPhaseDone?.(result);
+      notes.add(`Clients ran in ${phase.workerCount} worker process(es) per protocol.`);
+      if (phase.loopDelayMaxMs > 50 && result.latency.p99 > 0 && phase.loopDelayMaxMs * 1000 > result.latency.p99 / 2) {
+        notes.add(`${protocol}: client workers' event loop stalled up to ${phase.loopDelayMaxMs.toFixed(0)} ms, comparable to the p99 latency; the load generator may be saturated, read this protocol's latency with care.`);
+      }
+      if (phase.abortReason) {
+        partialReason ??= phase.abortReason;
+        break;
+      }
+    }
+  } finally {
+    await server?.close();
+  }
+  if (!partialReason && protocols.length < plan.protocols.length) partialReason = 'not every protocol ran';
+  return {
+    schemaVersion: SCHEMA_VERSION,
+    tool: { name: 'rtbench', version: toolVersion() },
+    partial: partialReason !== null,
+    partialReason,
+    startedAt,
+    finishedAt: new Date().toISOString(),
+    params: {
+      name: plan.name,
+      protocols: plan.protocols,
+      clients: plan.clients,
+      durationMs: plan.durationMs,
+      rampMs: plan.rampMs,
+      rate: plan.rate,
+      payloadBytes: plan.payloadBytes,
+      pollIntervalMs: plan.pollIntervalMs,
+      longPollTimeoutMs: plan.longPollTimeoutMs,
+      workers: plan.workers,
+      target: plan.target?.url ?? null,
+      fanoutDelayMs: plan.server.fanoutDelayMs,
+    },
+    machine: machineInfo(),
+    notes: [
+      'Latency is intended publish time → receive time on one clock (every rtbench process maps the same monotonic clock to epoch time). Publish times come from a fixed schedule, so a stalled publisher or server shows up as latency (coordinated omission corrected).',
+      'Polling and long-polling latency includes the wait for the next request. A wasted request is an answer that carried no new event.',
+      'Bytes are counted at the client sockets (headers, framing and handshakes included) and divided by events delivered.',
+      'Memory per connection is approximate: a process RSS/heap delta after a forced GC divided by connections; allocator and GC behaviour add noise of a few KB per connection at small client counts.',
+      ...notes,
+    ],
+    protocols,
+  };
+}
+
+export function machineInfo(): RunResults['machine'] {
+  const cpus = os.cpus();
+  return { cpuModel: cpus[0]?.model ?? 'unknown', cpus: os.availableParallelism(), totalMemBytes: os.totalmem(), node: process.version, platform: process.platform, arch: process.arch };
+}
+
+let version: string | null = null;
+export function toolVersion(): string {
+  if (!version) {
+    try {
+      version = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')).version as string;
+    } catch {
+      version = '0.0.0';
+    }
+  }
+  return version;
+}

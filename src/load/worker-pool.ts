@@ -1,0 +1,113 @@
+import { fork, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { clockEnv } from '../clock.js';
+import type { MemoryReading } from '../results/schema.js';
+import type { ParentMessage, StartMessage, WorkerMessage, WorkerProgress, WorkerResult } from './messages.js';
+
+const WORKER_SCRIPT = fileURLToPath(new URL('./worker.js', import.meta.url));
+
+/** A set of client worker processes for one protocol phase. */
+export class WorkerPool {
+  private readonly children: ChildProcess[] = [];
+  private readonly progress = new Map<ChildProcess, WorkerProgress>();
+  private readonly exited = new Set<ChildProcess>();
+
+  private constructor() {}
+
+  /** Forks `n` workers sharing this process's clock and waits until each is ready. */
+  static async spawn(n: number): Promise<WorkerPool> {
+    const pool = new WorkerPool();
+    await Promise.all(
+      Array.from({ length: n }, () => {
+        const child = fork(WORKER_SCRIPT, [], { env: { ...process.env, ...clockEnv() }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'], serialization: 'advanced' });
+        pool.children.push(child);
+        child.on('message', (m: WorkerMessage) => {
+          if (m.type === 'progress') pool.progress.set(child, m);
+        });
+        child.on('exit', () => pool.exited.add(child));
+        return new Promise<void>((resolve, reject) => {
+          child.once('error', reject);
+          child.once('exit', (code) => reject(new Error(`client worker exited during start (code ${code})`)));
+          child.once('message', (m: WorkerMessage) => m.type === 'ready' && resolve());
+        });
+      }),
+    );
+    return pool;
+  }
+
+  get size(): number {
+    return this.children.length;
+  }
+
+  /** Splits `total` clients evenly over the workers, each on the shared ramp schedule. */
+  start(base: Omit<StartMessage, 'first' | 'count' | 'type'>): number[] {
+    const counts: number[] = [];
+    let first = 0;
+    this.children.forEach((child, i) => {
+      const count = Math.floor(base.total / this.children.length) + (i < base.total % this.children.length ? 1 : 0);
+      counts.push(count);
+      this.send(child, { type: 'start', ...base, first, count });
+      first += count;
+    });
+    return counts;
+  }
+
+  /** Summed live progress of all workers. */
+  totals(): { started: number; connected: number; delivered: number; errors: number; loopDelayP99Ms: number } {
+    const t = { started: 0, connected: 0, delivered: 0, errors: 0, loopDelayP99Ms: 0 };
+    for (const p of this.progress.values()) {
+      t.started += p.started;
+      t.connected += p.connected;
+      t.delivered += p.delivered;
+      t.errors += p.errors;
+      t.loopDelayP99Ms = Math.max(t.loopDelayP99Ms, p.loopDelayP99Ms);
+    }
+    return t;
+  }
+
+  /** Each live worker's memory after a GC. */
+  async sampleMemory(timeoutMs = 10_000): Promise<MemoryReading[]> {
+    return this.ask<MemoryReading>({ type: 'sample-memory' }, (m) => (m.type === 'memory' ? m.reading : undefined), timeoutMs);
+  }
+
+  /** Stops all clients and collects every worker's results (workers that died are missing). */
+  async stop(lastPublished: number | null, neverPublished: number[], timeoutMs = 20_000): Promise<WorkerResult[]> {
+    const results = await this.ask<WorkerResult>({ type: 'stop', lastPublished, neverPublished }, (m) => (m.type === 'result' ? m : undefined), timeoutMs);
+    for (const c of this.children) if (!this.exited.has(c)) setTimeout(() => c.kill(), 2000).unref();
+    return results;
+  }
+
+  private send(child: ChildProcess, m: ParentMessage): void {
+    if (child.connected) child.send(m);
+  }
+
+  private ask<T>(m: ParentMessage, pick: (m: WorkerMessage) => T | undefined, timeoutMs: number): Promise<T[]> {
+    const live = this.children.filter((c) => !this.exited.has(c) && c.connected);
+    return Promise.all(
+      live.map(
+        (child) =>
+          new Promise<T | undefined>((resolve) => {
+            const timer = setTimeout(() => done(undefined), timeoutMs);
+            const onMessage = (msg: WorkerMessage) => {
+              const v = pick(msg);
+              if (v !== undefined) done(v);
+            };
+            const onExit = () => done(undefined);
+            function done(v: T | undefined) {
+              clearTimeout(timer);
+              child.off('message', onMessage);
+              child.off('exit', onExit);
+              resolve(v);
+            }
+            child.on('message', onMessage);
+            child.once('exit', onExit);
+            this.send(child, m);
+          }),
+      ),
+    ).then((all) => all.filter((v): v is Awaited<T> => v !== undefined) as T[]);
+  }
+
+  kill(): void {
+    for (const c of this.children) if (!this.exited.has(c)) c.kill();
+  }
+}

@@ -1,0 +1,94 @@
+/**
+ * A client worker process: runs a share of one protocol's simulated clients, ramped on the
+ * global schedule, and reports counters and encoded HDR histograms back to the parent.
+ * A separate process (not a thread) because the open-file limit is per process.
+ */
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { nowMicros } from '../clock.js';
+import { ProtocolRecorder } from '../metrics/recorder.js';
+import { readMemory } from '../metrics/memory.js';
+import { driverFor } from '../protocols/registry.js';
+import type { DriverSession, ProtocolClient } from '../protocols/types.js';
+import type { MemoryReading } from '../results/schema.js';
+import type { ParentMessage, StartMessage, WorkerMessage } from './messages.js';
+
+// Ctrl-C reaches the whole process group; the parent decides when workers stop and report.
+process.on('SIGINT', () => {});
+process.on('disconnect', () => process.exit(0));
+
+const send = (m: WorkerMessage) => process.send?.(m);
+const loop = monitorEventLoopDelay({ resolution: 10 });
+loop.enable();
+let loopMaxMs = 0;
+
+let recorder: ProtocolRecorder | null = null;
+let session: DriverSession | null = null;
+const clients: ProtocolClient[] = [];
+let baseline: MemoryReading | null = null;
+let loaded: MemoryReading | null = null;
+let rampTimer: NodeJS.Timeout | null = null;
+let progressTimer: NodeJS.Timeout | null = null;
+let firstStart = 0;
+let lastConnect = 0;
+
+function start(m: StartMessage): void {
+  baseline = readMemory();
+  recorder = new ProtocolRecorder(m.phaseStartMicros);
+  session = driverFor(m.protocol).openSession(m.driver);
+  let next = 0;
+  // Client i of `total` starts at phaseStart + ramp × i / total, so all workers share one ramp.
+  const due = (i: number) => m.phaseStartMicros + (m.total > 1 ? (m.rampMs * 1000 * (m.first + i)) / m.total : 0);
+  const tick = () => {
+    const now = nowMicros();
+    while (next < m.count && due(next) <= now) {
+      if (!firstStart) firstStart = now;
+      const events = recorder!.clientEvents();
+      const connected = events.connected;
+      events.connected = () => {
+        lastConnect = nowMicros();
+        connected();
+      };
+      const client = session!.createClient(m.first + next, events);
+      clients.push(client);
+      client.start().catch(() => {});
+      next++;
+    }
+    if (next < m.count) rampTimer = setTimeout(tick, Math.min(10, Math.max(0, (due(next) - now) / 1000)));
+  };
+  tick();
+  progressTimer = setInterval(() => {
+    const p99 = loop.percentile(99) / 1e6;
+    loopMaxMs = Math.max(loopMaxMs, loop.max / 1e6);
+    loop.reset();
+    const snap = recorder!;
+    send({ type: 'progress', started: clients.length, connected: snap.connectedNow, delivered: snap.latency.totalCount, errors: snap.counters.errors, loopDelayP99Ms: p99 });
+  }, 500);
+}
+
+async function stop(lastPublished: number | null, neverPublished: number[]): Promise<void> {
+  if (rampTimer) clearTimeout(rampTimer);
+  if (progressTimer) clearInterval(progressTimer);
+  loopMaxMs = Math.max(loopMaxMs, loop.max / 1e6);
+  const wire = session?.wireBytes() ?? { in: 0, out: 0 };
+  const snapshot = recorder!.snapshot(lastPublished, new Set(neverPublished));
+  await Promise.race([session?.close(), new Promise((r) => setTimeout(r, 3000))]);
+  send({
+    type: 'result',
+    snapshot,
+    wire,
+    memory: { baseline: baseline!, loaded },
+    rampSpanMs: firstStart && lastConnect ? (lastConnect - firstStart) / 1000 : 0,
+    loopDelayMaxMs: loopMaxMs,
+  });
+  setTimeout(() => process.exit(0), 50);
+}
+
+process.on('message', (m: ParentMessage) => {
+  if (m.type === 'start') start(m);
+  else if (m.type === 'sample-memory') {
+    loaded = readMemory();
+    send({ type: 'memory', reading: loaded });
+  } else if (m.type === 'stop') void stop(m.lastPublished, m.neverPublished);
+});
+
+send({ type: 'ready' });

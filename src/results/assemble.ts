@@ -1,0 +1,113 @@
+import { mergeEncoded, summarize } from '../metrics/histogram.js';
+import { emptyCounters, type TimelinePoint } from '../metrics/recorder.js';
+import type { WorkerResult } from '../load/messages.js';
+import type { ProtocolName } from '../protocols/types.js';
+import type { ServerMetrics } from '../server/routes/metrics.js';
+import type { ClientMemory, MemoryReading, ProtocolResult, ServerMemory } from './schema.js';
+
+export interface PhaseOutcome {
+  protocol: ProtocolName;
+  clients: number;
+  workers: WorkerResult[];
+  workerMemory: MemoryReading[];
+  serverBaseline: ServerMetrics | null;
+  serverLoaded: ServerMetrics | null;
+  published: number;
+  publishErrors: number;
+  durationMs: number;
+  partial: boolean;
+}
+
+/** Merges every worker's results exactly (histograms bucket by bucket, counters summed). */
+export function assembleProtocolResult(o: PhaseOutcome): ProtocolResult {
+  const c = emptyCounters();
+  const errorsByType: Record<string, number> = {};
+  const timeline = new Map<number, TimelinePoint>();
+  let connectedPeak = 0;
+  let wireIn = 0;
+  let wireOut = 0;
+  let rampSpanMs = 0;
+  for (const w of o.workers) {
+    const s = w.snapshot;
+    for (const k of Object.keys(c) as (keyof typeof c)[]) c[k] += s.counters[k];
+    for (const [k, v] of Object.entries(s.errorsByType)) errorsByType[k] = (errorsByType[k] ?? 0) + v;
+    for (const p of s.timeline) {
+      const t = timeline.get(p.t) ?? { t: p.t, count: 0, sumMicros: 0, maxMicros: 0 };
+      t.count += p.count;
+      t.sumMicros += p.sumMicros;
+      t.maxMicros = Math.max(t.maxMicros, p.maxMicros);
+      timeline.set(p.t, t);
+    }
+    connectedPeak += s.connectedPeak;
+    wireIn += w.wire.in;
+    wireOut += w.wire.out;
+    rampSpanMs = Math.max(rampSpanMs, w.rampSpanMs);
+  }
+  const perEvent = (b: number) => (c.delivered ? b / c.delivered : 0);
+  return {
+    protocol: o.protocol,
+    partial: o.partial,
+    clients: o.clients,
+    connectedPeak,
+    published: o.published,
+    publishErrors: o.publishErrors,
+    latency: summarize(mergeEncoded(o.workers.map((w) => w.snapshot.latencyHdr))),
+    connect: summarize(mergeEncoded(o.workers.map((w) => w.snapshot.connectHdr))),
+    firstEvent: summarize(mergeEncoded(o.workers.map((w) => w.snapshot.firstEventHdr))),
+    delivered: c.delivered,
+    lost: c.lost,
+    duplicated: c.duplicated,
+    reordered: c.reordered,
+    requests: c.requests,
+    wasted: c.wasted,
+    wastedPct: c.requests ? (c.wasted / c.requests) * 100 : 0,
+    reconnects: c.reconnects,
+    disconnects: c.disconnects,
+    errors: c.errors,
+    errorsByType,
+    bytes: { in: wireIn, out: wireOut, inPerEvent: perEvent(wireIn), outPerEvent: perEvent(wireOut) },
+    server: serverMemory(o),
+    client: clientMemory(o),
+    connectRate: rampSpanMs > 0 ? connectedPeak / (rampSpanMs / 1000) : 0,
+    timeline: [...timeline.values()].sort((a, b) => a.t - b.t),
+    durationMs: o.durationMs,
+  };
+}
+
+function serverMemory(o: PhaseOutcome): ServerMemory | null {
+  const b = o.serverBaseline;
+  const l = o.serverLoaded;
+  if (!b || !l) return null;
+  const connections = l.connections[o.protocol] ?? 0;
+  if (!connections) return null;
+  const reading = (m: ServerMetrics): MemoryReading => ({ rss: m.memory.rss, heapUsed: m.memory.heapUsed, external: m.memory.external, arrayBuffers: m.memory.arrayBuffers });
+  return {
+    connections,
+    baseline: reading(b),
+    loaded: reading(l),
+    rssPerConnection: (l.memory.rss - b.memory.rss) / connections,
+    heapPerConnection: (l.memory.heapUsed - b.memory.heapUsed) / connections,
+    method: `server RSS and heap ${l.gc ? 'after a forced GC ' : ''}with all clients connected, minus the same reading before the phase's clients connected, divided by the ${connections} open ${o.protocol} connections the server counted`,
+  };
+}
+
+function clientMemory(o: PhaseOutcome): ClientMemory | null {
+  if (!o.workerMemory.length) return null;
+  let rss = 0;
+  let heap = 0;
+  let clients = 0;
+  o.workers.forEach((w) => {
+    if (!w.memory.loaded) return;
+    rss += w.memory.loaded.rss - w.memory.baseline.rss;
+    heap += w.memory.loaded.heapUsed - w.memory.baseline.heapUsed;
+    clients += w.snapshot.clients;
+  });
+  if (!clients) return null;
+  return {
+    processes: o.workers.length,
+    clients,
+    rssPerClient: rss / clients,
+    heapPerClient: heap / clients,
+    method: `client worker RSS and heap after a forced GC with all clients connected, minus the same reading before any client started, divided by the ${clients} clients in ${o.workers.length} worker process(es)`,
+  };
+}

@@ -1,0 +1,29 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+
+/** The scenarios shipped in the package's scenarios/ folder. */
+export const BUNDLED_DIR = fileURLToPath(new URL('../../../scenarios/', import.meta.url));
+
+/** A path as given, else a bundled scenario by name ("chat" → scenarios/chat.json). */
+export function resolveScenarioPath(nameOrPath: string): string {
+  if (existsSync(nameOrPath)) return nameOrPath;
+  const bundled = join(BUNDLED_DIR, nameOrPath.endsWith('.json') ? nameOrPath : `${nameOrPath}.json`);
+  return existsSync(bundled) ? bundled : nameOrPath;
+}
+
+export function listBundledScenarios(): Array<{ name: string; description: string }> {
+  if (!existsSync(BUNDLED_DIR)) return [];
+  return readdirSync(BUNDLED_DIR)
+    .filter((f) => f.endsWith('.json'))
+    .sort()
+    .map((f) => {
+      let description = '';
+      try {
+        description = String(JSON.parse(readFileSync(join(BUNDLED_DIR, f), 'utf8')).description ?? '');
+      } catch {
+        description = '(unreadable)';
+      }
+      return { name: f.replace(/\.json$/, ''), description };
+    });
+}
