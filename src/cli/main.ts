@@ -3,6 +3,8 @@ import { toolVersion } from '../load/runner.js';
 import { listBundledScenarios } from '../scenario/bundled.js';
 import { registerRunCommand } from './run-command.js';
 import { registerServeCommand } from './serve-command.js';
+import { registerReportCommand, writeHtmlReport } from './report-command.js';
+import { registerCompareCommand } from './compare-command.js';
 
 /** Builds the commander program; commands only parse and call. */
 export function buildProgram(): Command {
@@ -11,8 +13,10 @@ export function buildProgram(): Command {
     .version(toolVersion())
     .showSuggestionAfterError(true)
     .exitOverride();
-  registerRunCommand(program);
+  registerRunCommand(program, { html: writeHtmlReport });
   registerServeCommand(program);
+  registerReportCommand(program);
+  registerCompareCommand(program);
   program
     .command('scenarios')
     .description('list the bundled scenarios')

@@ -6,6 +6,7 @@ import { renderFootnotes, renderTable } from '../report/table.js';
 import { buildPlan, kebab, RUN_OPTIONS, type RawRunOptions, type RunOptionName } from '../scenario/options.js';
 import { loadScenarioFile } from '../scenario/scenario-file.js';
 import { resolveScenarioPath } from '../scenario/bundled.js';
+import type { RunResults } from '../results/schema.js';
 import { guarded } from './errors.js';
 
 const FLAG_ARGS: Partial<Record<RunOptionName, string>> = {
@@ -16,7 +17,7 @@ const FLAG_ARGS: Partial<Record<RunOptionName, string>> = {
 };
 
 /** `rtbench run [scenario.json]`: flags override the scenario file, which overrides defaults. */
-export function registerRunCommand(program: Command, hooks: { html?: (results: unknown, path: string) => void } = {}): void {
+export function registerRunCommand(program: Command, hooks: { html?: (results: RunResults, path: string) => void } = {}): void {
   const cmd = program.command('run').description('run all (or chosen) protocols and print the comparison').argument('[scenario]', 'scenario JSON file (see rtbench scenarios)');
   for (const [name, desc] of Object.entries(RUN_OPTIONS) as [RunOptionName, string][]) {
     if (name === 'description' || name === 'headers') continue;
@@ -37,7 +38,7 @@ export function registerRunCommand(program: Command, hooks: { html?: (results: u
   );
 }
 
-async function runAndReport(plan: ReturnType<typeof buildPlan>, htmlPath: string | undefined, writeHtml?: (r: unknown, p: string) => void): Promise<number> {
+async function runAndReport(plan: ReturnType<typeof buildPlan>, htmlPath: string | undefined, writeHtml?: (r: RunResults, p: string) => void): Promise<number> {
   const interactive = process.stdout.isTTY && !plan.output.quiet;
   const spinner: Ora | null = interactive ? ora({ text: 'starting', discardStdin: false }).start() : null;
   const controller = new AbortController();

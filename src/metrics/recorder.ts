@@ -56,7 +56,7 @@ export class ProtocolRecorder {
 
   /** The ClientEvents sink of one client, started now. */
   clientEvents(): ClientEvents {
-    const startedAt = nowMicros();
+    let startedAt = nowMicros();
     const tracker = new SequenceTracker();
     this.trackers.push(tracker);
     let up = false;
@@ -64,6 +64,9 @@ export class ProtocolRecorder {
     let firstSeen = false;
     const rec = this;
     return {
+      attempt() {
+        if (!everConnected) startedAt = nowMicros();
+      },
       connected() {
         if (up) return;
         up = true;

@@ -27,6 +27,9 @@ class RequestLoopClient implements ProtocolClient {
   private readonly http: Client;
   private highest = 0;
   private loop: Promise<void> | null = null;
+  /** resolves once the first connection is up or the first attempt failed */
+  private settleFirst: () => void = () => {};
+  private readonly firstSettled = new Promise<void>((r) => (this.settleFirst = r));
 
   constructor(
     private readonly options: DriverOptions,
@@ -37,7 +40,14 @@ class RequestLoopClient implements ProtocolClient {
   ) {
     this.cursor = new HttpCursor(options.target);
     this.http = new Client(options.target.baseUrl, {
-      connect: countingConnector(wire, localAddress),
+      // The client is connected while its TCP connection is up, not only after a first answer.
+      connect: countingConnector(wire, localAddress, (socket) => {
+        this.events.connected();
+        this.settleFirst();
+        socket.once('close', () => {
+          if (!this.abort.signal.aborted) this.events.disconnected();
+        });
+      }),
       pipelining: 1,
       keepAliveTimeout: 60_000,
       headersTimeout: pacing.timeoutMs,
@@ -47,9 +57,9 @@ class RequestLoopClient implements ProtocolClient {
 
   async start(): Promise<void> {
     await sleep(this.pacing.initialDelay(), this.abort.signal);
-    const first = this.once();
-    this.loop = first.then(() => this.run());
-    await first;
+    this.events.attempt();
+    this.loop = this.run();
+    await this.firstSettled;
   }
 
   private async run(): Promise<void> {
@@ -57,6 +67,7 @@ class RequestLoopClient implements ProtocolClient {
     while (!this.abort.signal.aborted) {
       const began = performance.now();
       const ok = await this.once();
+      if (!ok) this.settleFirst();
       if (this.abort.signal.aborted) return;
       if (ok) {
         backoff.reset();
@@ -78,7 +89,6 @@ class RequestLoopClient implements ProtocolClient {
         signal: this.abort.signal,
       });
       const body = await res.body.text();
-      this.events.connected();
       if (res.statusCode === 304) {
         this.cursor.update(res.headers, '', this.highest);
         this.events.request(true);
@@ -100,13 +110,13 @@ class RequestLoopClient implements ProtocolClient {
     } catch (e) {
       if (this.abort.signal.aborted) return false;
       this.events.error(errorKind(e));
-      this.events.disconnected();
       return false;
     }
   }
 
   async close(): Promise<void> {
     this.abort.abort();
+    this.settleFirst();
     await this.loop?.catch(() => {});
     await this.http.destroy().catch(() => {});
   }

@@ -4,6 +4,8 @@ export type ProtocolName = (typeof PROTOCOL_NAMES)[number];
 
 /** What every simulated client reports, whatever its protocol. */
 export interface ClientEvents {
+  /** a first connection attempt starts now (connect time is measured from here) */
+  attempt(): void;
   /** the transport is up (first response, SSE open, WebSocket open) */
   connected(): void;
   /** the transport went down; the client will try again */

@@ -33,12 +33,18 @@ export class WireCounter {
 
 type Connector = ReturnType<typeof buildConnector>;
 
-/** An undici connector that registers each new socket with `counter` (and binds a source address). */
-export function countingConnector(counter: WireCounter, localAddress?: string): Connector {
+/**
+ * An undici connector that registers each new socket with `counter`, binds a source address if
+ * given, and tells `onSocket` about each connected socket.
+ */
+export function countingConnector(counter: WireCounter, localAddress?: string, onSocket?: (s: Socket) => void): Connector {
   const base = buildConnector({ keepAlive: true });
   return (opts, callback) =>
     base(localAddress ? { ...opts, localAddress } : opts, (err, socket) => {
-      if (!err && socket) counter.track(socket as Socket);
+      if (!err && socket) {
+        counter.track(socket as Socket);
+        onSocket?.(socket as Socket);
+      }
       (callback as (e: Error | null, s: Socket | null) => void)(err, socket as Socket | null);
     });
 }

@@ -10,15 +10,19 @@ const KINDS: ServerProtocol[] = ['polling', 'long-polling', 'sse', 'websocket', 
  */
 export class ConnectionRegistry {
   private readonly sockets = new Map<ServerProtocol, Set<Socket>>(KINDS.map((k) => [k, new Set()]));
-  private readonly kindOf = new WeakMap<Socket, ServerProtocol>();
+  private readonly kinds = new WeakMap<Socket, ServerProtocol>();
 
   tag(socket: Socket, kind: ServerProtocol): void {
-    const previous = this.kindOf.get(socket);
+    const previous = this.kinds.get(socket);
     if (previous === kind) return;
     if (previous) this.sockets.get(previous)!.delete(socket);
-    else socket.once('close', () => this.sockets.get(this.kindOf.get(socket)!)?.delete(socket));
-    this.kindOf.set(socket, kind);
+    else socket.once('close', () => this.sockets.get(this.kinds.get(socket)!)?.delete(socket));
+    this.kinds.set(socket, kind);
     this.sockets.get(kind)!.add(socket);
+  }
+
+  kindOf(socket: Socket): ServerProtocol | undefined {
+    return this.kinds.get(socket);
   }
 
   counts(): Record<ServerProtocol, number> {

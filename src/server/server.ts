@@ -16,6 +16,8 @@ export interface ReferenceServer {
   url: string;
   port: number;
   metrics(gc?: boolean): ServerMetrics;
+  /** Fault injection: abruptly closes that share of one protocol's (or all) client connections; returns how many. */
+  dropConnections(fraction?: number, kind?: ServerProtocol): number;
   close(): Promise<void>;
 }
 
@@ -82,6 +84,12 @@ export async function startReferenceServer(partial: Partial<ServerOptions> = {})
     url: `http://${host}:${port}`,
     port,
     metrics: (gc = false) => metrics.snapshot(gc),
+    dropConnections(fraction = 1, kind) {
+      const victims = ctx.connections.all().filter((s) => (kind ? ctx.connections.kindOf(s) === kind : ctx.connections.kindOf(s) !== 'other'));
+      const n = Math.round(victims.length * fraction);
+      for (const s of victims.slice(0, n)) s.destroy();
+      return n;
+    },
     async close() {
       ctx.closing = true;
       longPoll.closeAll();
