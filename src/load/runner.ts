@@ -5,10 +5,12 @@ import type { TargetEndpoints } from '../protocols/types.js';
 import { assembleProtocolResult } from '../results/assemble.js';
 import { SCHEMA_VERSION, type ProtocolResult, type RunResults } from '../results/schema.js';
 import type { RunPlan } from '../scenario/plan.js';
-import { startReferenceServer, type ReferenceServer } from '../server/server.js';
+import { startBundledServer, type BundledServer } from './bundled-server.js';
 import { runPhase } from './phase.js';
 import { probePublish } from './publisher.js';
-import { httpProbe, inProcessProbe, type ServerProbe } from './server-probe.js';
+import { httpProbe, type ServerProbe } from './server-probe.js';
+
+const BUNDLED_ENDPOINTS = { poll: '/poll', longPoll: '/long-poll', sse: '/sse', ws: '/ws', cursor: 'query', cursorParam: 'since', headers: {} } as const;
 
 export interface RunHooks {
   /** aborting (Ctrl-C) ends the current phase early; results so far are returned, marked partial */
@@ -21,33 +23,28 @@ export interface RunHooks {
 export async function runBenchmark(plan: RunPlan, hooks: RunHooks = {}): Promise<RunResults> {
   const signal = hooks.signal ?? new AbortController().signal;
   const startedAt = new Date().toISOString();
-  let server: ReferenceServer | null = null;
-  let endpoints: TargetEndpoints;
-  let publish: { method: string; path: string };
-  let probe: ServerProbe;
   if (plan.target) {
-    endpoints = plan.target.endpoints;
-    publish = plan.target.publish;
+    const { endpoints, publish } = plan.target;
     const problem = await probePublish({ baseUrl: endpoints.baseUrl, ...publish, headers: endpoints.headers });
     if (problem) throw new TargetError(problem, 'check --target and --publish, and that the server is running');
-    probe = httpProbe(endpoints.baseUrl, plan.target.metricsPath, endpoints.headers);
-  } else {
-    server = await startReferenceServer({ host: '127.0.0.1', port: 0, longPollTimeoutMs: plan.longPollTimeoutMs, fanoutDelayMs: plan.server.fanoutDelayMs });
-    endpoints = { baseUrl: server.url, poll: '/poll', longPoll: '/long-poll', sse: '/sse', ws: '/ws', cursor: 'query', cursorParam: 'since', headers: {} };
-    publish = { method: 'POST', path: '/publish' };
-    probe = inProcessProbe(server);
   }
 
   const protocols: ProtocolResult[] = [];
   let partialReason: string | null = null;
   const notes = new Set<string>();
+  let server: BundledServer | null = null;
   try {
     for (const protocol of plan.protocols) {
       if (signal.aborted) {
         partialReason ??= String(signal.reason ?? 'interrupted');
         break;
       }
-      const phase = await runPhase({ plan, endpoints, publish, probe, signal, onProgress: hooks.onProgress }, protocol);
+      // The bundled server gets a fresh process per protocol: a clean memory baseline for each.
+      server = plan.target ? null : await startBundledServer({ host: '127.0.0.1', port: 0, longPollTimeoutMs: plan.longPollTimeoutMs, fanoutDelayMs: plan.server.fanoutDelayMs });
+      const endpoints: TargetEndpoints = plan.target ? plan.target.endpoints : { baseUrl: server!.url, ...BUNDLED_ENDPOINTS, headers: {} };
+      const publish = plan.target ? plan.target.publish : { method: 'POST', path: '/publish' };
+      const probe: ServerProbe = httpProbe(endpoints.baseUrl, plan.target ? plan.target.metricsPath : '/metrics', endpoints.headers);
+      const phase = await runPhase({ plan, endpoints, publish, probe, signal, onProgress: hooks.onProgress }, protocol).finally(() => server?.close());
       const result = assembleProtocolResult(phase);
       protocols.push(result);
       hooks.onPhaseDone?.(result);

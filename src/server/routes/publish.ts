@@ -21,12 +21,14 @@ export function handlePublish(req: IncomingMessage, res: ServerResponse, _url: U
     if (res.writableEnded) return;
     const text = Buffer.concat(chunks).toString('utf8');
     const json = isJson(text) ? text : JSON.stringify(text);
-    const append = () => {
-      const entry = ctx.log.append(json);
-      sendJson(res, 202, `{"id":${entry.id}}`);
-    };
-    if (ctx.options.fanoutDelayMs > 0) setTimeout(append, ctx.options.fanoutDelayMs);
-    else append();
+    if (ctx.options.fanoutDelayMs > 0) {
+      // Accept at once and fan out later: the delay sits between publish and delivery only.
+      // Equal delays keep the order, since timers with the same timeout fire in creation order.
+      setTimeout(() => ctx.log.append(json), ctx.options.fanoutDelayMs);
+      return sendJson(res, 202, '{"id":null}');
+    }
+    const entry = ctx.log.append(json);
+    sendJson(res, 202, `{"id":${entry.id}}`);
   });
 }
 

@@ -1,0 +1,105 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { createServer } from 'node:net';
+import { mkdtempSync, writeFileSync, existsSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const BIN = fileURLToPath(new URL('../../bin/rtbench', import.meta.url));
+const dir = mkdtempSync(join(tmpdir(), 'rtbench-cli-'));
+
+interface Outcome { code: number | null; stdout: string; stderr: string }
+
+function rtbench(args: string[], opts: { interruptAfterMs?: number; timeoutMs?: number } = {}): Promise<Outcome> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    if (opts.interruptAfterMs) setTimeout(() => child.kill('SIGINT'), opts.interruptAfterMs);
+    const killer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 30_000);
+    child.on('close', (code) => {
+      clearTimeout(killer);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+function assertOneLineError(o: Outcome, mentions: RegExp): void {
+  assert.equal(o.code, 2, `exit code 2, got ${o.code}; stderr: ${o.stderr}`);
+  const lines = o.stderr.trim().split('\n');
+  assert.equal(lines.length, 1, `one line, got: ${o.stderr}`);
+  assert.match(lines[0], mentions);
+  assert.doesNotMatch(o.stderr, /\n\s+at /, 'no stack trace');
+}
+
+test('an unknown protocol name is a one-line error naming the valid ones', async () => {
+  assertOneLineError(await rtbench(['run', '--protocols', 'sse,carrier-pigeon']), /unknown protocol "carrier-pigeon".*polling, long-polling, sse, websocket/);
+});
+
+test('malformed duration, rate and size are one-line errors with the expected format', async () => {
+  assertOneLineError(await rtbench(['run', '--duration', 'soon']), /malformed duration "soon".*20s/);
+  assertOneLineError(await rtbench(['run', '--rate', 'fast']), /malformed rate "fast"/);
+  assertOneLineError(await rtbench(['run', '--payload', '12parsecs']), /malformed payload size "12parsecs"/);
+  assertOneLineError(await rtbench(['run', '--clients', '0']), /malformed clients "0"/);
+});
+
+test('a scenario file with a wrong key names the key and suggests the right one', async () => {
+  const file = join(dir, 'typo.json');
+  writeFileSync(file, JSON.stringify({ clinets: 10, duration: '1s' }));
+  assertOneLineError(await rtbench(['run', file]), /unknown key "clinets".*did you mean "clients"/);
+  const broken = join(dir, 'broken.json');
+  writeFileSync(broken, '{"clients": 10,');
+  assertOneLineError(await rtbench(['run', broken]), /not valid JSON/);
+  assertOneLineError(await rtbench(['run', join(dir, 'missing.json')]), /cannot read scenario file/);
+});
+
+test('an unreachable target is a one-line error', async () => {
+  const port = await closedPort();
+  assertOneLineError(await rtbench(['run', '--target', `http://127.0.0.1:${port}`, '--duration', '1s']), /cannot reach http:\/\/127\.0\.0\.1:\d+ \(ECONNREFUSED\)/);
+  assertOneLineError(await rtbench(['run', '--target', 'not a url']), /is not a URL/);
+});
+
+test('a port in use is a one-line error for serve', async () => {
+  const blocker = createServer().listen(0, '127.0.0.1');
+  await new Promise((r) => blocker.once('listening', r));
+  const port = (blocker.address() as { port: number }).port;
+  try {
+    assertOneLineError(await rtbench(['serve', '--port', String(port)]), new RegExp(`port ${port} .* already in use`));
+  } finally {
+    blocker.close();
+  }
+});
+
+test('an unknown flag or command exits 2 without a stack trace', async () => {
+  const o = await rtbench(['run', '--clinets', '5']);
+  assert.equal(o.code, 2);
+  assert.match(o.stderr, /unknown option '--clinets'/);
+  assert.doesNotMatch(o.stderr, /\n\s+at /);
+});
+
+test('Ctrl-C during a run prints and writes what was measured so far, marked partial', async () => {
+  const out = join(dir, 'partial.json');
+  const o = await rtbench(['run', '--protocols', 'websocket,sse', '--clients', '10', '--duration', '60s', '--ramp', '200ms', '--rate', '10/s', '--out', out, '--quiet'], { interruptAfterMs: 4000, timeoutMs: 40_000 });
+  assert.equal(o.code, 130, o.stderr);
+  assert.ok(existsSync(out), 'results file written');
+  const results = JSON.parse(readFileSync(out, 'utf8'));
+  assert.equal(results.partial, true);
+  assert.match(results.partialReason, /Ctrl-C/);
+  assert.equal(results.protocols.length, 1, 'the second protocol never started');
+  assert.equal(results.protocols[0].protocol, 'sse', 'protocols run in canonical order: sse before websocket');
+  assert.ok(results.protocols[0].delivered > 0);
+  assert.match(o.stdout, /sse \(partial\)/);
+  assert.match(o.stdout, /PARTIAL RESULTS/);
+});
+
+async function closedPort(): Promise<number> {
+  const s = createServer().listen(0, '127.0.0.1');
+  await new Promise((r) => s.once('listening', r));
+  const port = (s.address() as { port: number }).port;
+  await new Promise((r) => s.close(r));
+  return port;
+}
