@@ -60,3 +60,40 @@ test('latency is real: a 50 ms server delay before fan-out moves the measured p5
     assert.ok(Math.abs(shift - 50) <= 10, `${name} p50 moved by ${shift.toFixed(1)} ms, expected 50 ± 10`);
   }
 });
+
+test('--target runs against any server through the contract, reading its /metrics', async () => {
+  const { startReferenceServer } = await import('../src/server/server.js');
+  const server = await startReferenceServer({ port: 0, longPollTimeoutMs: 1000 });
+  try {
+    const plan = buildPlan({ target: server.url, protocols: 'long-polling,websocket', clients: 5, duration: '1s', ramp: '100ms', rate: '5/s', cursor: 'http-cache', workers: 1 });
+    const results = await runBenchmark(plan);
+    assert.equal(results.params.target, server.url);
+    for (const p of results.protocols) {
+      assert.ok(p.delivered >= 5 * 4, `${p.protocol} delivered ${p.delivered}`);
+      assert.equal(p.lost, 0);
+      assert.ok(p.server, `${p.protocol} server memory read from the target's /metrics`);
+    }
+  } finally {
+    await server.close();
+  }
+});
+
+test('a target that dies mid-run ends the run early with the results so far, marked partial', async () => {
+  const { startReferenceServer } = await import('../src/server/server.js');
+  const server = await startReferenceServer({ port: 0 });
+  const killer = setTimeout(() => void server.close(), 2500);
+  const started = Date.now();
+  try {
+    const plan = buildPlan({ target: server.url, protocols: 'websocket,sse', clients: 5, duration: '60s', ramp: '100ms', rate: '10/s', workers: 1 });
+    const results = await runBenchmark(plan);
+    assert.equal(results.partial, true);
+    assert.match(String(results.partialReason), /stopped accepting/);
+    assert.equal(results.protocols.length, 1);
+    assert.ok(results.protocols[0].delivered > 0);
+    assert.ok(results.protocols[0].errors > 0, 'the clients saw the target go away');
+    assert.ok(Date.now() - started < 30_000, 'did not wait for the 60 s hold');
+  } finally {
+    clearTimeout(killer);
+    await server.close().catch(() => {});
+  }
+});
