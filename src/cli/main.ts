@@ -5,6 +5,7 @@ import { registerRunCommand } from './run-command.js';
 import { registerServeCommand } from './serve-command.js';
 import { registerReportCommand, writeHtmlReport } from './report-command.js';
 import { registerCompareCommand } from './compare-command.js';
+import { registerMergeCommand } from './merge-command.js';
 
 /** Builds the commander program; commands only parse and call. */
 export function buildProgram(): Command {
@@ -17,6 +18,7 @@ export function buildProgram(): Command {
   registerServeCommand(program);
   registerReportCommand(program);
   registerCompareCommand(program);
+  registerMergeCommand(program);
   program
     .command('scenarios')
     .description('list the bundled scenarios')

@@ -86,6 +86,8 @@ export interface RunResults {
     workers: number;
     target: string | null;
     fanoutDelayMs: number;
+    /** this run's share when the clients were split over several machines or processes */
+    shard?: { index: number; count: number };
   };
   machine: { cpuModel: string; cpus: number; totalMemBytes: number; node: string; platform: string; arch: string };
   /** how figures were measured (printed under the table and in reports) */
