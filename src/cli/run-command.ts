@@ -14,6 +14,7 @@ const FLAG_ARGS: Partial<Record<RunOptionName, string>> = {
   pollInterval: '<time>', longPollTimeout: '<time>', workers: '<n>', sourceAddresses: '<list>', fanoutDelay: '<time>',
   target: '<url>', publish: "<'METHOD /path'>", poll: '<path>', longPoll: '<path>', sse: '<path>', ws: '<path>',
   cursor: '<mode>', cursorParam: '<name>', metrics: '<path|none>', out: '<file.json>', name: '<name>',
+  shard: '<I/N>', startAt: '<time>', runId: '<id>',
 };
 
 /** `rtbench run [scenario.json]`: flags override the scenario file, which overrides defaults. */

@@ -10,6 +10,7 @@ import type { MemoryReading } from '../results/schema.js';
 import { Publisher } from './publisher.js';
 import type { ServerProbe } from './server-probe.js';
 import { WorkerPool } from './worker-pool.js';
+import { phaseSlotMs, scheduledLastSeq, shardRange, sharedTag } from './shard.js';
 
 /** Sockets one worker process may hold: well under the 20,000 per-process open-file limit. */
 export const MAX_CLIENTS_PER_WORKER = 15_000;
@@ -29,6 +30,8 @@ export interface PhaseContext {
   probe: ServerProbe;
   signal: AbortSignal;
   onProgress?: (line: string) => void;
+  /** position of this protocol in the run (for the shared shard schedule) */
+  protocolIndex: number;
 }
 
 export interface PhaseRun extends PhaseOutcome {
@@ -52,7 +55,10 @@ export async function runPhase(ctx: PhaseContext, protocol: ProtocolName): Promi
   if (ctx.signal.aborted) onOuterAbort();
   ctx.signal.addEventListener('abort', onOuterAbort, { once: true });
 
-  const tag = newRunTag();
+  const tag = plan.runId ? sharedTag(plan.runId, protocol) : newRunTag();
+  const range = shardRange(plan.clients, plan.shard);
+  // Shard 0 (or an unsharded run) publishes; the other shards only subscribe.
+  const publishes = !plan.shard || plan.shard.index === 0;
   const serverBaseline = await ctx.probe.sample(true);
   const workerCount = chooseWorkers(plan);
   const pool = await WorkerPool.spawn(workerCount);
@@ -63,8 +69,10 @@ export async function runPhase(ctx: PhaseContext, protocol: ProtocolName): Promi
     requestTimeoutMs: Math.max(30_000, plan.longPollTimeoutMs + 10_000),
     sourceAddresses: plan.sourceAddresses,
   };
-  const phaseStart = nowMicros() + 100_000;
-  pool.start({ protocol, driver: driverOptions, total: plan.clients, rampMs: plan.rampMs, phaseStartMicros: phaseStart });
+  const phaseStart =
+    plan.startAt !== null ? (plan.startAt + ctx.protocolIndex * phaseSlotMs(plan.rampMs, plan.durationMs, plan.pollIntervalMs)) * 1000 : nowMicros() + 100_000;
+  if (phaseStart - nowMicros() > 100_000) await sleep((phaseStart - nowMicros()) / 1000 - 50, stop.signal);
+  pool.start({ protocol, driver: driverOptions, total: plan.clients, rampMs: plan.rampMs, phaseStartMicros: phaseStart }, range);
   const publisher = new Publisher({
     baseUrl: ctx.endpoints.baseUrl,
     method: ctx.publish.method,
@@ -76,18 +84,18 @@ export async function runPhase(ctx: PhaseContext, protocol: ProtocolName): Promi
     startMicros: phaseStart,
     onTargetDown: abort,
   });
-  publisher.start();
+  if (publishes) publisher.start();
 
   const holdEnd = phaseStart / 1000 + plan.rampMs + plan.durationMs;
   const ticker = setInterval(() => {
     const t = pool.totals();
     const left = Math.max(0, (holdEnd - nowMicros() / 1000) / 1000);
-    ctx.onProgress?.(`${protocol}: ${t.connected}/${plan.clients} connected, ${t.delivered.toLocaleString('en-US')} events delivered, ${t.errors} errors, ${left.toFixed(0)}s left`);
+    ctx.onProgress?.(`${protocol}: ${t.connected}/${range.count} connected, ${t.delivered.toLocaleString('en-US')} events delivered, ${t.errors} errors, ${left.toFixed(0)}s left`);
   }, 250);
 
   // Memory is sampled once every client is connected (or the ramp plus 10 s is over).
   const connectDeadline = phaseStart / 1000 + plan.rampMs + 10_000;
-  while (!stop.signal.aborted && pool.totals().connected < plan.clients && nowMicros() / 1000 < Math.min(connectDeadline, holdEnd)) {
+  while (!stop.signal.aborted && pool.totals().connected < range.count && nowMicros() / 1000 < Math.min(connectDeadline, holdEnd)) {
     await sleep(100, stop.signal);
   }
   let serverLoaded = null;
@@ -102,18 +110,19 @@ export async function runPhase(ctx: PhaseContext, protocol: ProtocolName): Promi
   // Let the last events reach healthy clients (a poller needs up to one interval).
   await sleep(stop.signal.aborted ? 200 : driver.settleMs(driverOptions), ctx.signal.aborted ? undefined : stop.signal);
   clearInterval(ticker);
-  const workers = await pool.stop(publisher.lastAcked || null, publisher.failedSeqs);
+  const lastPublished = publishes ? publisher.lastAcked : scheduledLastSeq(phaseStart, plan.rate, holdEnd * 1000);
+  const workers = await pool.stop(lastPublished || null, publisher.failedSeqs);
   pool.kill();
   ctx.signal.removeEventListener('abort', onOuterAbort);
   const endedAt = nowMicros();
   return {
     protocol,
-    clients: plan.clients,
+    clients: range.count,
     workers,
     workerMemory,
     serverBaseline,
     serverLoaded,
-    published: publisher.acked,
+    published: publishes ? publisher.acked : lastPublished,
     publishErrors: publisher.failures,
     durationMs: (endedAt - phaseStart) / 1000,
     partial: abortReason !== null || workers.length < workerCount,

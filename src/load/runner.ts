@@ -1,12 +1,13 @@
 import os from 'node:os';
 import { readFileSync } from 'node:fs';
-import { TargetError } from '../errors.js';
+import { TargetError, UsageError } from '../errors.js';
 import type { TargetEndpoints } from '../protocols/types.js';
 import { assembleProtocolResult } from '../results/assemble.js';
 import { SCHEMA_VERSION, type ProtocolResult, type RunResults } from '../results/schema.js';
 import type { RunPlan } from '../scenario/plan.js';
 import { startBundledServer, type BundledServer } from './bundled-server.js';
 import { runPhase } from './phase.js';
+import { shardRange } from './shard.js';
 import { probePublish } from './publisher.js';
 import { httpProbe, type ServerProbe } from './server-probe.js';
 
@@ -23,6 +24,9 @@ export interface RunHooks {
 export async function runBenchmark(plan: RunPlan, hooks: RunHooks = {}): Promise<RunResults> {
   const signal = hooks.signal ?? new AbortController().signal;
   const startedAt = new Date().toISOString();
+  if (plan.startAt !== null && plan.startAt < Date.now() - 1000) {
+    throw new UsageError(`start time ${new Date(plan.startAt).toISOString()} is in the past`, 'give every shard the same future time, e.g. --start-at $(( $(date +%s) + 30 ))');
+  }
   if (plan.target) {
     const { endpoints, publish } = plan.target;
     const problem = await probePublish({ baseUrl: endpoints.baseUrl, ...publish, headers: endpoints.headers });
@@ -34,7 +38,7 @@ export async function runBenchmark(plan: RunPlan, hooks: RunHooks = {}): Promise
   const notes = new Set<string>();
   let server: BundledServer | null = null;
   try {
-    for (const protocol of plan.protocols) {
+    for (const [protocolIndex, protocol] of plan.protocols.entries()) {
       if (signal.aborted) {
         partialReason ??= String(signal.reason ?? 'interrupted');
         break;
@@ -44,7 +48,7 @@ export async function runBenchmark(plan: RunPlan, hooks: RunHooks = {}): Promise
       const endpoints: TargetEndpoints = plan.target ? plan.target.endpoints : { baseUrl: server!.url, ...BUNDLED_ENDPOINTS, headers: {} };
       const publish = plan.target ? plan.target.publish : { method: 'POST', path: '/publish' };
       const probe: ServerProbe = httpProbe(endpoints.baseUrl, plan.target ? plan.target.metricsPath : '/metrics', endpoints.headers);
-      const phase = await runPhase({ plan, endpoints, publish, probe, signal, onProgress: hooks.onProgress }, protocol).finally(() => server?.close());
+      const phase = await runPhase({ plan, endpoints, publish, probe, signal, onProgress: hooks.onProgress, protocolIndex }, protocol).finally(() => server?.close());
       const result = assembleProtocolResult(phase);
       protocols.push(result);
       hooks.onPhaseDone?.(result);
@@ -71,7 +75,7 @@ export async function runBenchmark(plan: RunPlan, hooks: RunHooks = {}): Promise
     params: {
       name: plan.name,
       protocols: plan.protocols,
-      clients: plan.clients,
+      clients: shardRange(plan.clients, plan.shard).count,
       durationMs: plan.durationMs,
       rampMs: plan.rampMs,
       rate: plan.rate,
@@ -81,6 +85,7 @@ export async function runBenchmark(plan: RunPlan, hooks: RunHooks = {}): Promise
       workers: plan.workers,
       target: plan.target?.url ?? null,
       fanoutDelayMs: plan.server.fanoutDelayMs,
+      ...(plan.shard ? { shard: plan.shard } : {}),
     },
     machine: machineInfo(),
     notes: [

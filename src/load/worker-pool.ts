@@ -39,12 +39,15 @@ export class WorkerPool {
     return this.children.length;
   }
 
-  /** Splits `total` clients evenly over the workers, each on the shared ramp schedule. */
-  start(base: Omit<StartMessage, 'first' | 'count' | 'type'>): number[] {
+  /**
+   * Splits the clients [range.first, range.first + range.count) of `total` evenly over the
+   * workers, each on the shared ramp schedule.
+   */
+  start(base: Omit<StartMessage, 'first' | 'count' | 'type'>, range = { first: 0, count: base.total }): number[] {
     const counts: number[] = [];
-    let first = 0;
+    let first = range.first;
     this.children.forEach((child, i) => {
-      const count = Math.floor(base.total / this.children.length) + (i < base.total % this.children.length ? 1 : 0);
+      const count = Math.floor(range.count / this.children.length) + (i < range.count % this.children.length ? 1 : 0);
       counts.push(count);
       this.send(child, { type: 'start', ...base, first, count });
       first += count;

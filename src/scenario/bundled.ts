@@ -1,6 +1,6 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 
 /** The scenarios shipped in the package's scenarios/ folder. */
 export const BUNDLED_DIR = fileURLToPath(new URL('../../../scenarios/', import.meta.url));
@@ -8,7 +8,8 @@ export const BUNDLED_DIR = fileURLToPath(new URL('../../../scenarios/', import.m
 /** A path as given, else a bundled scenario by name ("chat" → scenarios/chat.json). */
 export function resolveScenarioPath(nameOrPath: string): string {
   if (existsSync(nameOrPath)) return nameOrPath;
-  const bundled = join(BUNDLED_DIR, nameOrPath.endsWith('.json') ? nameOrPath : `${nameOrPath}.json`);
+  const name = basename(nameOrPath);
+  const bundled = join(BUNDLED_DIR, name.endsWith('.json') ? name : `${name}.json`);
   return existsSync(bundled) ? bundled : nameOrPath;
 }
 

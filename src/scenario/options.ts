@@ -2,6 +2,7 @@ import { UsageError } from '../errors.js';
 import { parseProtocols } from '../protocols/registry.js';
 import { parseCount, parseDuration, parseRate, parseSize } from './units.js';
 import type { RunPlan, TargetPlan } from './plan.js';
+import { parseShard, parseStartAt } from '../load/shard.js';
 
 /**
  * The options a user can give, by flag or in a scenario file (same names, camelCase in JSON).
@@ -32,6 +33,9 @@ export const RUN_OPTIONS = {
   headers: 'extra request headers, e.g. {"authorization":"Bearer x"}',
   metrics: 'path of the target\'s metrics JSON, or "none"',
   out: 'write results JSON to this file',
+  shard: 'run only share I of N of the clients (I/N); shard 0 publishes',
+  startAt: 'wall-clock start shared by all shards (epoch seconds or ISO time)',
+  runId: 'run name shared by all shards (default: from --start-at)',
   quiet: 'no spinner, only the table',
 } as const;
 
@@ -79,7 +83,14 @@ export function buildPlan(...sources: RawRunOptions[]): RunPlan {
     target: o.target ? targetPlan(o) : null,
     server: { fanoutDelayMs: parseDuration(o.fanoutDelay as string, 'fan-out delay') },
     output: { json: o.out ? str('out') : null, quiet: o.quiet === true || o.quiet === 'true' },
+    shard: o.shard !== undefined ? parseShard(str('shard')) : null,
+    startAt: o.startAt !== undefined ? parseStartAt(str('startAt')) : null,
+    runId: o.runId !== undefined ? str('runId') : o.startAt !== undefined ? `run-${str('startAt')}` : null,
   };
+  if (plan.shard && plan.shard.count > 1) {
+    if (!plan.target) throw new UsageError('--shard needs --target: every shard must load the same server', 'start it with rtbench serve and pass --target URL');
+    if (plan.startAt === null) throw new UsageError('--shard needs --start-at: shards start their phases at one shared time', 'e.g. --start-at $(( $(date +%s) + 30 ))');
+  }
   if (plan.durationMs <= 0) throw new UsageError('duration must be longer than 0', 'e.g. --duration 20s');
   if (plan.payloadBytes < 64) throw new UsageError(`payload ${plan.payloadBytes}B is smaller than rtbench's 64-byte event marker`, 'use --payload 64B or more');
   if (plan.pollIntervalMs < 10) throw new UsageError('poll interval below 10ms', 'use --poll-interval 100ms or more');

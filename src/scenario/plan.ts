@@ -20,6 +20,12 @@ export interface RunPlan {
   /** options for the bundled server */
   server: { fanoutDelayMs: number };
   output: { json: string | null; quiet: boolean };
+  /** this process's share of the clients when a run is split over processes or machines */
+  shard: { index: number; count: number } | null;
+  /** wall-clock start (epoch ms) shared by every shard; phases start on a fixed schedule from it */
+  startAt: number | null;
+  /** names the run so every shard tags (and recognises) the same events */
+  runId: string | null;
 }
 
 export interface TargetPlan {

@@ -1,0 +1,53 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { runBenchmark } from '../src/load/runner.js';
+import { buildPlan } from '../src/scenario/options.js';
+import { mergeRuns } from '../src/results/merge.js';
+import { startReferenceServer } from '../src/server/server.js';
+import { parseShard, shardRange, scheduledLastSeq } from '../src/load/shard.js';
+import { decodeHistogram } from '../src/metrics/histogram.js';
+import { UsageError } from '../src/errors.js';
+
+test('shards split the clients into contiguous blocks that cover every client once', () => {
+  const sizes = [0, 1, 2].map((i) => shardRange(10, { index: i, count: 3 }));
+  assert.deepEqual(sizes, [{ first: 0, count: 3 }, { first: 3, count: 3 }, { first: 6, count: 4 }]);
+  assert.deepEqual(parseShard('2/4'), { index: 2, count: 4 });
+  assert.throws(() => parseShard('4/4'), UsageError);
+  assert.throws(() => parseShard('one of two'), UsageError);
+  // events intended at 0, 0.5 s, 1 s, 1.5 s before a hold ending at 1.6 s: 4 (the margin is 100 ms)
+  assert.equal(scheduledLastSeq(0, 2, 1_600_000), 4);
+});
+
+test('two shards on loopback, merged, count the same deliveries as one run over the same clients', async () => {
+  const server = await startReferenceServer({ port: 0 });
+  try {
+    const common = { target: server.url, protocols: 'websocket,sse', clients: 8, duration: '2s', ramp: '200ms', rate: '5/s', workers: 1 };
+    const startAt = String(Date.now() + 1500);
+    const [a, b] = await Promise.all([
+      runBenchmark(buildPlan({ ...common, shard: '0/2', startAt })),
+      runBenchmark(buildPlan({ ...common, shard: '1/2', startAt })),
+    ]);
+    assert.equal(a.protocols[0].clients + b.protocols[0].clients, 8);
+    const merged = mergeRuns([a, b]);
+    const single = await runBenchmark(buildPlan(common));
+    assert.equal(merged.params.clients, 8);
+    for (const name of ['sse', 'websocket']) {
+      const m = merged.protocols.find((p) => p.protocol === name)!;
+      const s = single.protocols.find((p) => p.protocol === name)!;
+      assert.equal(m.lost, 0, `${name} merged lost`);
+      assert.equal(s.lost, 0, `${name} single lost`);
+      assert.equal(m.connectedPeak, 8);
+      // 8 clients × every event of the hold; both runs publish the same schedule.
+      assert.ok(Math.abs(m.delivered - s.delivered) <= 8, `${name}: merged ${m.delivered} vs single ${s.delivered}`);
+      assert.equal(decodeHistogram(m.latency.hdr).totalCount, m.delivered);
+      assert.equal(m.latency.count, a.protocols.find((p) => p.protocol === name)!.latency.count + b.protocols.find((p) => p.protocol === name)!.latency.count);
+    }
+  } finally {
+    await server.close();
+  }
+});
+
+test('shard options are checked: --shard needs --target and --start-at', () => {
+  assert.throws(() => buildPlan({ shard: '0/2' }), /needs --target/);
+  assert.throws(() => buildPlan({ shard: '0/2', target: 'http://127.0.0.1:1' }), /needs --start-at/);
+});
