@@ -1,0 +1,88 @@
+import { Redis } from 'ioredis';
+import { UsageError } from '../errors.js';
+
+/**
+ * Fan-out between server instances through Redis pub/sub. Ids are global: one Lua script takes
+ * the next id (INCR) and publishes the event with it, atomically, so every instance sees the same
+ * ids in the same order and a client can resume on any instance.
+ */
+const PUBLISH_SCRIPT = `
+local id = redis.call('INCR', KEYS[1])
+redis.call('PUBLISH', KEYS[2], id .. ' ' .. ARGV[1])
+return id`;
+
+export interface RedisBusOptions {
+  url: string;
+  /** key prefix, so several runs can share one Redis */
+  prefix?: string;
+}
+
+export class RedisBus {
+  private readonly pub: Redis;
+  private readonly sub: Redis;
+  private readonly seqKey: string;
+  private readonly channel: string;
+  private listener: ((id: number, json: string, publishedAt: number) => void) | null = null;
+  /** Redis round trips of this instance's own publishes (publish sent → message back), ms */
+  readonly roundTrips: number[] = [];
+  /** this instance's publishes in flight, by body: publish sent → its message back from Redis */
+  private readonly pending = new Map<string, number>();
+
+  private constructor(options: RedisBusOptions) {
+    const prefix = options.prefix ?? 'rtbench';
+    this.seqKey = `${prefix}:seq`;
+    this.channel = `${prefix}:events`;
+    const common = { lazyConnect: true, maxRetriesPerRequest: 2, enableOfflineQueue: false, retryStrategy: (n: number) => Math.min(n * 200, 2000) };
+    this.pub = new Redis(options.url, common);
+    this.sub = new Redis(options.url, common);
+  }
+
+  /** Connects both connections; a Redis that cannot be reached is a one-line UsageError. */
+  static async connect(options: RedisBusOptions): Promise<RedisBus> {
+    const bus = new RedisBus(options);
+    try {
+      await Promise.all([bus.pub.connect(), bus.sub.connect()]);
+    } catch (e) {
+      bus.pub.disconnect();
+      bus.sub.disconnect();
+      throw new UsageError(`cannot reach Redis at ${options.url} (${(e as Error).message})`, 'start redis-server or fix --redis redis://host:port');
+    }
+    bus.pub.on('error', () => {});
+    bus.sub.on('error', () => {});
+    await bus.sub.subscribe(bus.channel);
+    bus.sub.on('message', (_channel: string, message: string) => {
+      const space = message.indexOf(' ');
+      const id = Number(message.slice(0, space));
+      const json = message.slice(space + 1);
+      const sentAt = bus.pending.get(json);
+      if (sentAt !== undefined) {
+        bus.pending.delete(json);
+        bus.roundTrips.push(performance.now() - sentAt);
+        if (bus.roundTrips.length > 100_000) bus.roundTrips.splice(0, 50_000);
+      }
+      bus.listener?.(id, json, Date.now());
+    });
+    return bus;
+  }
+
+  /** Publishes to every instance (this one included, through Redis); resolves with the global id. */
+  async publish(json: string): Promise<number> {
+    if (this.pending.size > 10_000) this.pending.clear(); // messages that never came back
+    this.pending.set(json, performance.now());
+    return Number(await this.pub.eval(PUBLISH_SCRIPT, 2, this.seqKey, this.channel, json));
+  }
+
+  onEvent(listener: (id: number, json: string, publishedAt: number) => void): void {
+    this.listener = listener;
+  }
+
+  /** The newest global id, for instances that start later. */
+  async lastId(): Promise<number> {
+    return Number((await this.pub.get(this.seqKey)) ?? 0);
+  }
+
+  async close(): Promise<void> {
+    this.listener = null;
+    await Promise.allSettled([this.sub.quit(), this.pub.quit()]);
+  }
+}
