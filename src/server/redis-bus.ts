@@ -35,6 +35,9 @@ export class RedisBus {
     const common = { lazyConnect: true, maxRetriesPerRequest: 2, enableOfflineQueue: false, retryStrategy: (n: number) => Math.min(n * 200, 2000) };
     this.pub = new Redis(options.url, common);
     this.sub = new Redis(options.url, common);
+    // Connection errors surface through connect() and the fleet's health; no stray logs.
+    this.pub.on('error', () => {});
+    this.sub.on('error', () => {});
   }
 
   /** Connects both connections; a Redis that cannot be reached is a one-line UsageError. */
@@ -47,8 +50,6 @@ export class RedisBus {
       bus.sub.disconnect();
       throw new UsageError(`cannot reach Redis at ${options.url} (${(e as Error).message})`, 'start redis-server or fix --redis redis://host:port');
     }
-    bus.pub.on('error', () => {});
-    bus.sub.on('error', () => {});
     await bus.sub.subscribe(bus.channel);
     bus.sub.on('message', (_channel: string, message: string) => {
       const space = message.indexOf(' ');
