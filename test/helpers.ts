@@ -9,7 +9,7 @@ export function endpointsFor(baseUrl: string, overrides: Partial<TargetEndpoints
 }
 
 export function driverOptions(baseUrl: string, tag: string, overrides: Partial<DriverOptions> = {}): DriverOptions {
-  return { target: endpointsFor(baseUrl), tag, pollIntervalMs: 100, requestTimeoutMs: 10_000, sourceAddresses: [], ...overrides };
+  return { target: endpointsFor(baseUrl), tag, pollIntervalMs: 100, requestTimeoutMs: 10_000, sourceAddresses: [], rooms: 1, ...overrides };
 }
 
 /** Publishes events seq first..last of run `tag`, intended now. */

@@ -68,6 +68,7 @@ export async function runPhase(ctx: PhaseContext, protocol: ProtocolName): Promi
     pollIntervalMs: plan.pollIntervalMs,
     requestTimeoutMs: Math.max(30_000, plan.longPollTimeoutMs + 10_000),
     sourceAddresses: plan.sourceAddresses,
+    rooms: plan.rooms,
   };
   const phaseStart =
     plan.startAt !== null ? (plan.startAt + ctx.protocolIndex * phaseSlotMs(plan.rampMs, plan.durationMs, plan.pollIntervalMs)) * 1000 : nowMicros() + 100_000;
@@ -80,6 +81,7 @@ export async function runPhase(ctx: PhaseContext, protocol: ProtocolName): Promi
     headers: ctx.endpoints.headers,
     tag,
     payloadBytes: plan.payloadBytes,
+    rooms: plan.rooms,
     rate: plan.rate,
     startMicros: phaseStart,
     onTargetDown: abort,

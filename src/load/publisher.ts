@@ -2,6 +2,7 @@ import { Pool } from 'undici';
 import { nowMicros } from '../clock.js';
 import { encodeEvent } from '../events/marker.js';
 import { errorKind } from '../protocols/errors.js';
+import { roomOfSeq, withRoom } from '../protocols/rooms.js';
 
 export interface PublisherOptions {
   baseUrl: string;
@@ -10,6 +11,8 @@ export interface PublisherOptions {
   headers: Record<string, string>;
   tag: string;
   payloadBytes: number;
+  /** event k goes to room (k−1) mod rooms, through the {room} placeholder of `path` */
+  rooms: number;
   /** events per second */
   rate: number;
   /** epoch µs of event 1's intended publish time */
@@ -73,7 +76,7 @@ export class Publisher {
     const body = encodeEvent(this.o.tag, seq, intendedAt, this.o.payloadBytes);
     try {
       const res = await this.pool.request({
-        path: this.o.path,
+        path: withRoom(this.o.path, roomOfSeq(seq, this.o.rooms)),
         method: this.o.method as 'POST',
         headers: { 'content-type': 'application/json', ...this.o.headers },
         body,
@@ -122,7 +125,7 @@ export class Publisher {
 export async function probePublish(o: Pick<PublisherOptions, 'baseUrl' | 'method' | 'path' | 'headers'>): Promise<string | null> {
   const pool = new Pool(o.baseUrl, { connections: 1, connectTimeout: 3000, headersTimeout: 5000 });
   try {
-    const res = await pool.request({ path: o.path, method: o.method as 'POST', headers: { 'content-type': 'application/json', ...o.headers }, body: '{"m":"~rtb:probe:0:0~"}' });
+    const res = await pool.request({ path: withRoom(o.path, 0), method: o.method as 'POST', headers: { 'content-type': 'application/json', ...o.headers }, body: '{"m":"~rtb:probe:0:0~"}' });
     await res.body.dump();
     if (res.statusCode < 200 || res.statusCode >= 300) return `publish endpoint ${o.method} ${o.path} answered HTTP ${res.statusCode}`;
     return null;

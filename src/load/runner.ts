@@ -11,7 +11,11 @@ import { shardRange } from './shard.js';
 import { probePublish } from './publisher.js';
 import { httpProbe, type ServerProbe } from './server-probe.js';
 
-const BUNDLED_ENDPOINTS = { poll: '/poll', longPoll: '/long-poll', sse: '/sse', ws: '/ws', cursor: 'query', cursorParam: 'since', headers: {} } as const;
+/** The bundled server's paths; with rooms, each carries ?room={room}. */
+function bundledEndpoints(baseUrl: string, rooms: number): TargetEndpoints {
+  const r = (path: string) => (rooms > 1 ? `${path}?room={room}` : path);
+  return { baseUrl, poll: r('/poll'), longPoll: r('/long-poll'), sse: r('/sse'), ws: r('/ws'), cursor: 'query', cursorParam: 'since', headers: {} };
+}
 
 export interface RunHooks {
   /** aborting (Ctrl-C) ends the current phase early; results so far are returned, marked partial */
@@ -45,8 +49,8 @@ export async function runBenchmark(plan: RunPlan, hooks: RunHooks = {}): Promise
       }
       // The bundled server gets a fresh process per protocol: a clean memory baseline for each.
       server = plan.target ? null : await startBundledServer({ host: '127.0.0.1', port: 0, longPollTimeoutMs: plan.longPollTimeoutMs, fanoutDelayMs: plan.server.fanoutDelayMs });
-      const endpoints: TargetEndpoints = plan.target ? plan.target.endpoints : { baseUrl: server!.url, ...BUNDLED_ENDPOINTS, headers: {} };
-      const publish = plan.target ? plan.target.publish : { method: 'POST', path: '/publish' };
+      const endpoints: TargetEndpoints = plan.target ? plan.target.endpoints : bundledEndpoints(server!.url, plan.rooms);
+      const publish = plan.target ? plan.target.publish : { method: 'POST', path: plan.rooms > 1 ? '/publish?room={room}' : '/publish' };
       const probe: ServerProbe = httpProbe(endpoints.baseUrl, plan.target ? plan.target.metricsPath : '/metrics', endpoints.headers);
       const phase = await runPhase({ plan, endpoints, publish, probe, signal, onProgress: hooks.onProgress, protocolIndex }, protocol).finally(() => server?.close());
       const result = assembleProtocolResult(phase);
@@ -80,6 +84,7 @@ export async function runBenchmark(plan: RunPlan, hooks: RunHooks = {}): Promise
       rampMs: plan.rampMs,
       rate: plan.rate,
       payloadBytes: plan.payloadBytes,
+      rooms: plan.rooms,
       pollIntervalMs: plan.pollIntervalMs,
       longPollTimeoutMs: plan.longPollTimeoutMs,
       workers: plan.workers,

@@ -8,6 +8,7 @@ import { nowMicros } from '../clock.js';
 import { ProtocolRecorder } from '../metrics/recorder.js';
 import { readMemory } from '../metrics/memory.js';
 import { driverFor } from '../protocols/registry.js';
+import { roomOf } from '../protocols/rooms.js';
 import type { DriverSession, ProtocolClient } from '../protocols/types.js';
 import type { MemoryReading } from '../results/schema.js';
 import type { ParentMessage, StartMessage, WorkerMessage } from './messages.js';
@@ -42,7 +43,7 @@ function start(m: StartMessage): void {
     const now = nowMicros();
     while (next < m.count && due(next) <= now) {
       if (!firstStart) firstStart = now;
-      const events = recorder!.clientEvents();
+      const events = recorder!.clientEvents(roomOf(m.first + next, m.driver.rooms), m.driver.rooms);
       const connected = events.connected;
       events.connected = () => {
         lastConnect = nowMicros();

@@ -54,10 +54,13 @@ export class ProtocolRecorder {
 
   constructor(private readonly phaseStartMicros: number) {}
 
-  /** The ClientEvents sink of one client, started now. */
-  clientEvents(): ClientEvents {
+  /**
+   * The ClientEvents sink of one client, started now. A client of `room` out of `rooms` expects
+   * only seqs of its room; another room's event is counted as a `wrong-room` error.
+   */
+  clientEvents(room = 0, rooms = 1): ClientEvents {
     let startedAt = nowMicros();
-    const tracker = new SequenceTracker();
+    const tracker = new SequenceTracker(rooms);
     this.trackers.push(tracker);
     let up = false;
     let everConnected = false;
@@ -84,6 +87,11 @@ export class ProtocolRecorder {
         rec.counters.disconnects++;
       },
       delivered(seq, intendedAt) {
+        if (rooms > 1 && (seq - 1) % rooms !== room) {
+          rec.counters.errors++;
+          rec.errorsByType['wrong-room'] = (rec.errorsByType['wrong-room'] ?? 0) + 1;
+          return false;
+        }
         if (!tracker.accept(seq)) return false;
         const now = nowMicros();
         const latency = Math.max(1, Math.round(now - intendedAt));

@@ -6,6 +6,9 @@
 const EMPTY: ReadonlySet<number> = new Set();
 
 export class SequenceTracker {
+  /** a client of one room out of N sees every N-th seq */
+  constructor(private readonly stride = 1) {}
+
   private highest = 0;
   private missing: Set<number> | null = null;
   lost = 0;
@@ -15,14 +18,15 @@ export class SequenceTracker {
 
   /** Returns false for a duplicate, which must not be recorded as a delivery. */
   accept(seq: number): boolean {
-    if (this.highest === 0 || seq === this.highest + 1) {
+    const step = this.stride;
+    if (this.highest === 0 || seq === this.highest + step) {
       this.highest = seq;
       this.delivered++;
       return true;
     }
     if (seq > this.highest) {
       this.missing ??= new Set();
-      for (let s = this.highest + 1; s < seq; s++) this.missing.add(s);
+      for (let s = this.highest + step; s < seq; s += step) this.missing.add(s);
       this.highest = seq;
       this.delivered++;
       return true;
@@ -52,7 +56,7 @@ export class SequenceTracker {
   finish(lastPublished: number, neverPublished: ReadonlySet<number> = EMPTY): number {
     let lost = 0;
     if (this.missing) for (const s of this.missing) if (!neverPublished.has(s)) lost++;
-    if (this.started) for (let s = this.highest + 1; s <= lastPublished; s++) if (!neverPublished.has(s)) lost++;
+    if (this.started) for (let s = this.highest + this.stride; s <= lastPublished; s += this.stride) if (!neverPublished.has(s)) lost++;
     this.lost = lost;
     return lost;
   }

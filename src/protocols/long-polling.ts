@@ -5,6 +5,7 @@ import type { ProtocolDriver } from './types.js';
 export const longPollingDriver: ProtocolDriver = {
   name: 'long-polling',
   requestResponse: true,
+  path: (target) => target.longPoll,
   settleMs: () => 1000,
   openSession(options) {
     return new RequestLoopSession(options, {

@@ -5,6 +5,7 @@ import type { ProtocolDriver } from './types.js';
 export const pollingDriver: ProtocolDriver = {
   name: 'polling',
   requestResponse: true,
+  path: (target) => target.poll,
   settleMs: (options) => options.pollIntervalMs + 1000,
   openSession(options) {
     const interval = options.pollIntervalMs;

@@ -4,6 +4,7 @@ import { Backoff, sleep } from './backoff.js';
 import { errorKind } from './errors.js';
 import { HttpCursor } from './http-cursor.js';
 import { countingConnector, WireCounter } from './wire.js';
+import { roomOf, withRoom } from './rooms.js';
 import type { ClientEvents, DriverOptions, DriverSession, ProtocolClient } from './types.js';
 
 /** What separates polling from long-polling: the path, and how long to wait between requests. */
@@ -26,6 +27,7 @@ class RequestLoopClient implements ProtocolClient {
   private readonly cursor: HttpCursor;
   private readonly http: Client;
   private highest = 0;
+  private readonly path: string;
   private loop: Promise<void> | null = null;
   /** resolves once the first connection is up or the first attempt failed */
   private settleFirst: () => void = () => {};
@@ -37,8 +39,10 @@ class RequestLoopClient implements ProtocolClient {
     private readonly events: ClientEvents,
     wire: WireCounter,
     localAddress: string | undefined,
+    index: number,
   ) {
     this.cursor = new HttpCursor(options.target);
+    this.path = withRoom(pacing.path, roomOf(index, options.rooms));
     this.http = new Client(options.target.baseUrl, {
       // The client is connected while its TCP connection is up, not only after a first answer.
       connect: countingConnector(wire, localAddress, (socket) => {
@@ -83,7 +87,7 @@ class RequestLoopClient implements ProtocolClient {
   private async once(): Promise<boolean> {
     try {
       const res = await this.http.request({
-        path: this.cursor.path(this.pacing.path),
+        path: this.cursor.path(this.path),
         method: 'GET',
         headers: this.cursor.headers(),
         signal: this.abort.signal,
@@ -131,7 +135,7 @@ export class RequestLoopSession implements DriverSession {
 
   createClient(index: number, events: ClientEvents): ProtocolClient {
     const addrs = this.options.sourceAddresses;
-    const client = new RequestLoopClient(this.options, this.pacing, events, this.wire, addrs.length ? addrs[index % addrs.length] : undefined);
+    const client = new RequestLoopClient(this.options, this.pacing, events, this.wire, addrs.length ? addrs[index % addrs.length] : undefined, index);
     this.clients.add(client);
     return client;
   }

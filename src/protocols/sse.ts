@@ -3,6 +3,7 @@ import { Agent, fetch as undiciFetch } from 'undici';
 import { scanEvents } from '../events/marker.js';
 import { Backoff } from './backoff.js';
 import { countingConnector, WireCounter } from './wire.js';
+import { roomOf, withRoom } from './rooms.js';
 import type { ClientEvents, DriverOptions, DriverSession, ProtocolClient, ProtocolDriver } from './types.js';
 
 /**
@@ -23,6 +24,7 @@ class SseClient implements ProtocolClient {
     private readonly options: DriverOptions,
     private readonly agent: Agent,
     private readonly events: ClientEvents,
+    private readonly index: number,
   ) {}
 
   start(): Promise<void> {
@@ -39,7 +41,7 @@ class SseClient implements ProtocolClient {
 
   private open(): void {
     const { target } = this.options;
-    const es = new EventSource(target.baseUrl + target.sse, {
+    const es = new EventSource(target.baseUrl + withRoom(target.sse, roomOf(this.index, this.options.rooms)), {
       fetch: (input, init) => {
         const headers: Record<string, string> = { ...(init?.headers as Record<string, string>), ...target.headers };
         if (this.lastEventId && !headers['Last-Event-ID'] && !headers['last-event-id']) headers['last-event-id'] = this.lastEventId;
@@ -93,7 +95,7 @@ class SseSession implements DriverSession {
   }
 
   createClient(index: number, events: ClientEvents): ProtocolClient {
-    const c = new SseClient(this.options, this.agents[index % this.agents.length], events);
+    const c = new SseClient(this.options, this.agents[index % this.agents.length], events, index);
     this.clients.add(c);
     return c;
   }
@@ -112,6 +114,7 @@ class SseSession implements DriverSession {
 export const sseDriver: ProtocolDriver = {
   name: 'sse',
   requestResponse: false,
+  path: (target) => target.sse,
   settleMs: () => 1000,
   openSession: (options) => new SseSession(options),
 };

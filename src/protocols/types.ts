@@ -43,6 +43,8 @@ export interface DriverOptions {
   requestTimeoutMs: number;
   /** local source addresses to spread connections over (empty: let the OS pick) */
   sourceAddresses: string[];
+  /** number of rooms; client i follows room i mod rooms through the {room} placeholder in paths */
+  rooms: number;
 }
 
 /** One simulated client of one protocol. */
@@ -65,6 +67,8 @@ export interface ProtocolDriver {
   name: ProtocolName;
   /** true for request/response protocols, whose empty answers are wasted requests */
   requestResponse: boolean;
+  /** the path this protocol subscribes on at a target */
+  path(target: TargetEndpoints): string;
   /** after the last publish, how long a healthy client may need to receive it (e.g. one poll interval) */
   settleMs(options: DriverOptions): number;
   openSession(options: DriverOptions): DriverSession;

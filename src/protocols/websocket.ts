@@ -3,6 +3,7 @@ import type { Socket } from 'node:net';
 import { scanEvents } from '../events/marker.js';
 import { Backoff } from './backoff.js';
 import { WireCounter } from './wire.js';
+import { roomOf, withRoom } from './rooms.js';
 import type { ClientEvents, DriverOptions, DriverSession, ProtocolClient, ProtocolDriver } from './types.js';
 
 const ID_PREFIX = '{"id":';
@@ -26,6 +27,7 @@ class WebSocketClient implements ProtocolClient {
     private readonly wire: WireCounter,
     private readonly events: ClientEvents,
     private readonly localAddress: string | undefined,
+    private readonly index: number,
   ) {}
 
   start(): Promise<void> {
@@ -42,7 +44,7 @@ class WebSocketClient implements ProtocolClient {
 
   private url(): string {
     const { target } = this.options;
-    const base = target.baseUrl.replace(/^http/, 'ws') + target.ws;
+    const base = target.baseUrl.replace(/^http/, 'ws') + withRoom(target.ws, roomOf(this.index, this.options.rooms));
     if (!this.cursor) return base;
     return `${base}${base.includes('?') ? '&' : '?'}${encodeURIComponent(target.cursorParam)}=${this.cursor}`;
   }
@@ -106,7 +108,7 @@ class WebSocketSession implements DriverSession {
 
   createClient(index: number, events: ClientEvents): ProtocolClient {
     const addrs = this.options.sourceAddresses;
-    const c = new WebSocketClient(this.options, this.wire, events, addrs.length ? addrs[index % addrs.length] : undefined);
+    const c = new WebSocketClient(this.options, this.wire, events, addrs.length ? addrs[index % addrs.length] : undefined, index);
     this.clients.add(c);
     return c;
   }
@@ -124,6 +126,7 @@ class WebSocketSession implements DriverSession {
 export const websocketDriver: ProtocolDriver = {
   name: 'websocket',
   requestResponse: false,
+  path: (target) => target.ws,
   settleMs: () => 1000,
   openSession: (options) => new WebSocketSession(options),
 };

@@ -81,6 +81,7 @@ export interface RunResults {
     rampMs: number;
     rate: number;
     payloadBytes: number;
+    rooms?: number;
     pollIntervalMs: number;
     longPollTimeoutMs: number;
     workers: number;

@@ -1,5 +1,5 @@
 import { UsageError } from '../errors.js';
-import { parseProtocols } from '../protocols/registry.js';
+import { driverFor, parseProtocols } from '../protocols/registry.js';
 import { parseCount, parseDuration, parseRate, parseSize } from './units.js';
 import type { RunPlan, TargetPlan } from './plan.js';
 import { parseShard, parseStartAt } from '../load/shard.js';
@@ -17,6 +17,7 @@ export const RUN_OPTIONS = {
   ramp: 'time over which clients connect (e.g. 5s)',
   rate: 'events published per second (e.g. 10/s)',
   payload: 'size of each event body (e.g. 256B)',
+  rooms: 'rooms (topics): client i follows room i mod N, events go round-robin to rooms',
   pollInterval: 'polling clients ask this often (e.g. 1s)',
   longPollTimeout: 'the bundled server holds a long-poll this long',
   workers: 'client worker processes (0 = automatic)',
@@ -49,6 +50,7 @@ export const DEFAULTS = {
   ramp: '2s',
   rate: '1/s',
   payload: '256B',
+  rooms: 1,
   pollInterval: '500ms',
   longPollTimeout: '30s',
   workers: 0,
@@ -76,6 +78,7 @@ export function buildPlan(...sources: RawRunOptions[]): RunPlan {
     rampMs: parseDuration(o.ramp as string, 'ramp'),
     rate: parseRate(o.rate as string),
     payloadBytes: parseSize(o.payload as string, 'payload size'),
+    rooms: parseCount(o.rooms as string, 'rooms'),
     pollIntervalMs: parseDuration(o.pollInterval as string, 'poll interval'),
     longPollTimeoutMs: parseDuration(o.longPollTimeout as string, 'long-poll timeout'),
     workers: parseCount(o.workers as string, 'workers', 0),
@@ -87,6 +90,13 @@ export function buildPlan(...sources: RawRunOptions[]): RunPlan {
     startAt: o.startAt !== undefined ? parseStartAt(str('startAt')) : null,
     runId: o.runId !== undefined ? str('runId') : o.startAt !== undefined ? `run-${str('startAt')}` : null,
   };
+  if (plan.target && plan.rooms > 1) {
+    const t = plan.target;
+    const paths: Array<[string, string]> = [['publish', t.publish.path], ...plan.protocols.map((p) => [p, driverFor(p).path(t.endpoints)] as [string, string])];
+    for (const [what, path] of paths) {
+      if (!path.includes('{room}')) throw new UsageError(`rooms need a {room} placeholder in the ${what} path "${path}"`, 'put {room} where the room name goes, e.g. /sub/{room} or /pub?channel={room}');
+    }
+  }
   if (plan.shard && plan.shard.count > 1) {
     if (!plan.target) throw new UsageError('--shard needs --target: every shard must load the same server', 'start it with rtbench serve and pass --target URL');
     if (plan.startAt === null) throw new UsageError('--shard needs --start-at: shards start their phases at one shared time', 'e.g. --start-at $(( $(date +%s) + 30 ))');

@@ -6,6 +6,8 @@ export interface LogEntry {
   sseChunk: Buffer;
   wsFrame: Buffer;
   publishedAt: number; // ms epoch, for Last-Modified
+  /** the room (topic) it was published to; '' = no room */
+  room: string;
 }
 
 /** A bounded ring buffer of events: resume works for the last `capacity` events, memory stays flat. */
@@ -31,7 +33,7 @@ export class EventLog {
     return Math.min(this.next - 1, this.capacity);
   }
 
-  append(json: string): LogEntry {
+  append(json: string, room = ''): LogEntry {
     const id = this.next++;
     const entry: LogEntry = {
       id,
@@ -39,17 +41,24 @@ export class EventLog {
       sseChunk: Buffer.from(`id: ${id}\ndata: ${json}\n\n`),
       wsFrame: Buffer.from(`{"id":${id},"data":${json}}`),
       publishedAt: Date.now(),
+      room,
     };
     this.ring[id % this.capacity] = entry;
     for (const l of this.listeners) l(entry);
     return entry;
   }
 
-  /** Events with id > cursor, oldest first, at most `limit`; evicted events are skipped. */
-  after(cursor: number, limit = 1000): LogEntry[] {
+  /**
+   * Events with id > cursor, oldest first, at most `limit`; evicted events are skipped.
+   * With a room, only that room's events; without one (''), every room's.
+   */
+  after(cursor: number, limit = 1000, room = ''): LogEntry[] {
     const out: LogEntry[] = [];
     const from = Math.max(cursor + 1, this.oldestId);
-    for (let id = from; id <= this.lastId && out.length < limit; id++) out.push(this.ring[id % this.capacity]);
+    for (let id = from; id <= this.lastId && out.length < limit; id++) {
+      const e = this.ring[id % this.capacity];
+      if (inRoom(e, room)) out.push(e);
+    }
     return out;
   }
 
@@ -63,6 +72,17 @@ export class EventLog {
     this.next = 1;
     this.ring.fill(undefined as unknown as LogEntry);
   }
+}
+
+/** True when a subscriber of `room` ('' = all rooms) should get `e`. */
+export function inRoom(e: LogEntry, room: string): boolean {
+  return room === '' || e.room === room;
+}
+
+/** The room of a request (?room=); null when the name is not acceptable. */
+export function parseRoom(url: URL): string | null {
+  const room = url.searchParams.get('room') ?? '';
+  return /^[\w.:-]{0,64}$/.test(room) ? room : null;
 }
 
 /**

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { LogEntry } from '../event-log.js';
+import { parseRoom, type LogEntry } from '../event-log.js';
 import { sendError, type ServerContext } from '../context.js';
 import { answer, requestCursor } from './poll.js';
 
@@ -7,6 +7,7 @@ interface Waiter {
   req: IncomingMessage;
   res: ServerResponse;
   cursor: number;
+  room: string;
   timer: NodeJS.Timeout;
 }
 
@@ -22,13 +23,16 @@ export class LongPollRoute {
     const ctx = this.ctx;
     const cursor = requestCursor(req, url, ctx);
     if (cursor === 'invalid') return sendError(res, 400, 'since must be a non-negative integer');
+    const room = parseRoom(url);
+    if (room === null) return sendError(res, 400, 'room must be 1-64 letters, digits, . : - or _');
     const from = cursor ?? ctx.log.lastId;
-    const ready = ctx.log.after(from, ctx.options.maxBatch);
+    const ready = ctx.log.after(from, ctx.options.maxBatch, room);
     if (ready.length) return answer(req, res, from, ready, ctx);
     const waiter: Waiter = {
       req,
       res,
       cursor: from,
+      room,
       timer: setTimeout(() => this.finish(waiter, []), ctx.options.longPollTimeoutMs),
     };
     this.waiters.add(waiter);
@@ -44,13 +48,15 @@ export class LongPollRoute {
     if (!w.res.writableEnded) answer(w.req, w.res, w.cursor, events, this.ctx);
   }
 
-  /** Answers every held request; waiters with the same cursor share one lookup. */
-  private release(_e: LogEntry): void {
+  /** Answers every held request of the event's room; waiters with the same cursor share one lookup. */
+  private release(e: LogEntry): void {
     if (!this.waiters.size) return;
-    const byCursor = new Map<number, LogEntry[]>();
+    const byCursor = new Map<string, LogEntry[]>();
     for (const w of [...this.waiters]) {
-      let events = byCursor.get(w.cursor);
-      if (!events) byCursor.set(w.cursor, (events = this.ctx.log.after(w.cursor, this.ctx.options.maxBatch)));
+      if (w.room !== '' && w.room !== e.room) continue;
+      const key = `${w.cursor}|${w.room}`;
+      let events = byCursor.get(key);
+      if (!events) byCursor.set(key, (events = this.ctx.log.after(w.cursor, this.ctx.options.maxBatch, w.room)));
       if (events.length) this.finish(w, events);
     }
   }

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { parseCursor, type LogEntry } from '../event-log.js';
+import { parseCursor, parseRoom, type LogEntry } from '../event-log.js';
 import { sendError, sendJson, type ServerContext } from '../context.js';
 
 /**
@@ -40,6 +40,8 @@ export function answer(req: IncomingMessage, res: ServerResponse, cursor: number
 export function handlePoll(req: IncomingMessage, res: ServerResponse, url: URL, ctx: ServerContext): void {
   const cursor = requestCursor(req, url, ctx);
   if (cursor === 'invalid') return sendError(res, 400, 'since must be a non-negative integer');
+  const room = parseRoom(url);
+  if (room === null) return sendError(res, 400, 'room must be 1-64 letters, digits, . : - or _');
   const from = cursor ?? ctx.log.lastId;
-  answer(req, res, from, ctx.log.after(from, ctx.options.maxBatch), ctx);
+  answer(req, res, from, ctx.log.after(from, ctx.options.maxBatch, room), ctx);
 }

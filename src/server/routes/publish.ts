@@ -1,11 +1,14 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { sendError, sendJson, type ServerContext } from '../context.js';
+import { parseRoom } from '../event-log.js';
 
 const MAX_BODY = 1024 * 1024;
 
 /** POST /publish: the body becomes one event (kept as JSON if it is JSON, else as a JSON string). */
-export function handlePublish(req: IncomingMessage, res: ServerResponse, _url: URL, ctx: ServerContext): void {
+export function handlePublish(req: IncomingMessage, res: ServerResponse, url: URL, ctx: ServerContext): void {
   if (req.method !== 'POST') return sendError(res, 405, 'use POST');
+  const room = parseRoom(url);
+  if (room === null) return sendError(res, 400, 'room must be 1-64 letters, digits, . : - or _');
   const chunks: Buffer[] = [];
   let size = 0;
   req.on('data', (c: Buffer) => {
@@ -24,10 +27,10 @@ export function handlePublish(req: IncomingMessage, res: ServerResponse, _url: U
     if (ctx.options.fanoutDelayMs > 0) {
       // Accept at once and fan out later: the delay sits between publish and delivery only.
       // Equal delays keep the order, since timers with the same timeout fire in creation order.
-      setTimeout(() => ctx.log.append(json), ctx.options.fanoutDelayMs);
+      setTimeout(() => ctx.log.append(json, room), ctx.options.fanoutDelayMs);
       return sendJson(res, 202, '{"id":null}');
     }
-    const entry = ctx.log.append(json);
+    const entry = ctx.log.append(json, room);
     sendJson(res, 202, `{"id":${entry.id}}`);
   });
 }

@@ -1,13 +1,14 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { parseCursor, type LogEntry } from '../event-log.js';
+import { inRoom, parseCursor, parseRoom, type LogEntry } from '../event-log.js';
 import type { ServerContext } from '../context.js';
 
 /** WebSocket on /ws: each message is {"id":N,"data":<event>}; ?since=N resumes after N. */
 export class WebSocketRoute {
   private readonly wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, maxPayload: 64 * 1024 });
-  private readonly sockets = new Set<WebSocket>();
+  /** open sockets and the room each one follows */
+  private readonly sockets = new Map<WebSocket, string>();
 
   constructor(private readonly ctx: ServerContext) {
     ctx.log.onAppend((e) => this.broadcast(e));
@@ -15,32 +16,33 @@ export class WebSocketRoute {
 
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, url: URL): void {
     const cursor = parseCursor(url.searchParams.get('since'), this.ctx.log);
-    if (cursor === 'invalid') {
+    const room = parseRoom(url);
+    if (cursor === 'invalid' || room === null) {
       socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
       return;
     }
     this.wss.handleUpgrade(req, socket, head, (ws) => {
-      this.sockets.add(ws);
+      this.sockets.set(ws, room);
       ws.on('close', () => this.sockets.delete(ws));
       ws.on('error', () => ws.terminate());
-      if (cursor !== null) for (const e of this.ctx.log.after(cursor, this.ctx.options.ringSize)) ws.send(e.wsFrame);
+      if (cursor !== null) for (const e of this.ctx.log.after(cursor, this.ctx.options.ringSize, room)) ws.send(e.wsFrame);
     });
   }
 
   /** The payload Buffer is built once per event; ws only adds each client's frame header. */
   private broadcast(e: LogEntry): void {
-    for (const ws of this.sockets) if (ws.readyState === 1) ws.send(e.wsFrame, { binary: false });
+    for (const [ws, room] of this.sockets) if (ws.readyState === 1 && inRoom(e, room)) ws.send(e.wsFrame, { binary: false });
   }
 
   /** Bytes ws holds in its own send queue, on top of the socket buffer. */
   queued(): number {
     let sum = 0;
-    for (const ws of this.sockets) sum += Math.max(0, ws.bufferedAmount - ((ws as unknown as { _socket?: { writableLength: number } })._socket?.writableLength ?? 0));
+    for (const ws of this.sockets.keys()) sum += Math.max(0, ws.bufferedAmount - ((ws as unknown as { _socket?: { writableLength: number } })._socket?.writableLength ?? 0));
     return sum;
   }
 
   closeAll(): void {
-    for (const ws of this.sockets) ws.terminate();
+    for (const ws of this.sockets.keys()) ws.terminate();
     this.sockets.clear();
     this.wss.close();
   }
