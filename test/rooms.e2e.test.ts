@@ -51,3 +51,23 @@ test('rooms against a target need a {room} placeholder in every path', () => {
   assert.throws(() => buildPlan({ rooms: 2, target: 'http://127.0.0.1:1', protocols: 'sse', publish: 'POST /pub/{room}' }), /\{room\} placeholder in the sse path "\/sse"/);
   assert.doesNotThrow(() => buildPlan({ rooms: 2, target: 'http://127.0.0.1:1', protocols: 'sse', publish: 'POST /pub/{room}', sse: '/sub/{room}' }));
 });
+
+test('chat: with upstream "protocol", WebSocket publishes over WebSocket and every room still gets its events', async () => {
+  const { startReferenceServer: start } = await import('../src/server/server.js');
+  const server = await start({ port: 0 });
+  try {
+    const plan = buildPlan({ target: server.url, protocols: 'websocket,sse', rooms: 2, upstream: 'protocol', clients: 4, duration: '1500ms', ramp: '100ms', rate: '8/s', workers: 1, publish: 'POST /publish?room={room}', sse: '/sse?room={room}', ws: '/ws?room={room}' });
+    const results = await runBenchmark(plan);
+    for (const p of results.protocols) {
+      assert.equal(p.lost, 0, `${p.protocol} lost`);
+      assert.ok(p.delivered >= 4 * 4, `${p.protocol} delivered ${p.delivered}`);
+      assert.equal(p.publishErrors, 0);
+    }
+    // WebSocket's events came in over WebSocket, SSE's over HTTP (the probe is one more POST).
+    const via = server.metrics().events.publishedVia;
+    assert.ok(via.websocket >= 8, `published over WebSocket: ${via.websocket}`);
+    assert.ok(via.http >= 8, `published over HTTP: ${via.http}`);
+  } finally {
+    await server.close();
+  }
+});

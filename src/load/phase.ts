@@ -85,6 +85,8 @@ export async function runPhase(ctx: PhaseContext, protocol: ProtocolName): Promi
     rate: plan.rate,
     startMicros: phaseStart,
     onTargetDown: abort,
+    // Bidirectional protocols can publish over their own connection, as chat clients do.
+    transport: plan.upstream === 'protocol' ? driver.openUpstream?.(driverOptions) : undefined,
   });
   if (publishes) publisher.start();
 

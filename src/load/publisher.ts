@@ -1,8 +1,8 @@
 import { Pool } from 'undici';
 import { nowMicros } from '../clock.js';
 import { encodeEvent } from '../events/marker.js';
-import { errorKind } from '../protocols/errors.js';
 import { roomOfSeq, withRoom } from '../protocols/rooms.js';
+import { HttpPublishTransport, type PublishTransport } from './publish-transport.js';
 
 export interface PublisherOptions {
   baseUrl: string;
@@ -19,6 +19,8 @@ export interface PublisherOptions {
   startMicros: number;
   /** called once when the target stopped accepting events (consecutive failures over 3 s) */
   onTargetDown?: (reason: string) => void;
+  /** how events travel (default: HTTP to baseUrl + method + path) */
+  transport?: PublishTransport;
 }
 
 /**
@@ -28,7 +30,7 @@ export interface PublisherOptions {
  * latency instead of hiding (coordinated omission).
  */
 export class Publisher {
-  private readonly pool: Pool;
+  private readonly transport: PublishTransport;
   private readonly intervalMicros: number;
   private nextSeq = 1;
   private stopped = false;
@@ -45,7 +47,7 @@ export class Publisher {
   readonly failedSeqs: number[] = [];
 
   constructor(private readonly o: PublisherOptions) {
-    this.pool = new Pool(o.baseUrl, { connections: 1, pipelining: 1, keepAliveTimeout: 60_000, headersTimeout: 10_000, bodyTimeout: 10_000 });
+    this.transport = o.transport ?? new HttpPublishTransport(o.baseUrl, o.method, o.path, o.headers);
     this.intervalMicros = 1_000_000 / o.rate;
   }
 
@@ -74,24 +76,11 @@ export class Publisher {
 
   private async publish(seq: number, intendedAt: number): Promise<void> {
     const body = encodeEvent(this.o.tag, seq, intendedAt, this.o.payloadBytes);
-    try {
-      const res = await this.pool.request({
-        path: withRoom(this.o.path, roomOfSeq(seq, this.o.rooms)),
-        method: this.o.method as 'POST',
-        headers: { 'content-type': 'application/json', ...this.o.headers },
-        body,
-      });
-      await res.body.dump();
-      if (res.statusCode >= 200 && res.statusCode < 300) {
-        this.acked++;
-        this.lastAcked = seq;
-        this.failingSince = 0;
-        return;
-      }
-      this.fail(seq, res.statusCode >= 500 ? 'http-5xx' : `http-${res.statusCode}`);
-    } catch (e) {
-      this.fail(seq, errorKind(e));
-    }
+    const problem = await this.transport.send(roomOfSeq(seq, this.o.rooms), body);
+    if (problem) return this.fail(seq, problem);
+    this.acked++;
+    this.lastAcked = seq;
+    this.failingSince = 0;
   }
 
   private fail(seq: number, kind: string): void {
@@ -117,7 +106,7 @@ export class Publisher {
     if (this.timer) clearTimeout(this.timer);
     this.wake?.();
     await this.running;
-    await this.pool.close().catch(() => {});
+    await this.transport.close();
   }
 }
 

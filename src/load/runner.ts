@@ -85,6 +85,7 @@ export async function runBenchmark(plan: RunPlan, hooks: RunHooks = {}): Promise
       rate: plan.rate,
       payloadBytes: plan.payloadBytes,
       rooms: plan.rooms,
+      upstream: plan.upstream,
       pollIntervalMs: plan.pollIntervalMs,
       longPollTimeoutMs: plan.longPollTimeoutMs,
       workers: plan.workers,

@@ -63,6 +63,12 @@ export interface DriverSession {
   close(): Promise<void>;
 }
 
+/** A way to send events upstream (publish): null when accepted, else an error kind. */
+export interface UpstreamChannel {
+  send(room: number, body: string): Promise<string | null>;
+  close(): Promise<void>;
+}
+
 export interface ProtocolDriver {
   name: ProtocolName;
   /** true for request/response protocols, whose empty answers are wasted requests */
@@ -72,4 +78,6 @@ export interface ProtocolDriver {
   /** after the last publish, how long a healthy client may need to receive it (e.g. one poll interval) */
   settleMs(options: DriverOptions): number;
   openSession(options: DriverOptions): DriverSession;
+  /** for bidirectional protocols: publish over the protocol's own connection, as a chat client does */
+  openUpstream?(options: DriverOptions): UpstreamChannel;
 }

@@ -4,6 +4,7 @@ import { scanEvents } from '../events/marker.js';
 import { Backoff } from './backoff.js';
 import { WireCounter } from './wire.js';
 import { roomOf, withRoom } from './rooms.js';
+import { WebSocketUpstream } from './websocket-upstream.js';
 import type { ClientEvents, DriverOptions, DriverSession, ProtocolClient, ProtocolDriver } from './types.js';
 
 const ID_PREFIX = '{"id":';
@@ -129,4 +130,5 @@ export const websocketDriver: ProtocolDriver = {
   path: (target) => target.ws,
   settleMs: () => 1000,
   openSession: (options) => new WebSocketSession(options),
+  openUpstream: (options) => new WebSocketUpstream(options),
 };

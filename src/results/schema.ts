@@ -82,6 +82,7 @@ export interface RunResults {
     rate: number;
     payloadBytes: number;
     rooms?: number;
+    upstream?: 'http' | 'protocol';
     pollIntervalMs: number;
     longPollTimeoutMs: number;
     workers: number;

@@ -18,6 +18,7 @@ export const RUN_OPTIONS = {
   rate: 'events published per second (e.g. 10/s)',
   payload: 'size of each event body (e.g. 256B)',
   rooms: 'rooms (topics): client i follows room i mod N, events go round-robin to rooms',
+  upstream: "how events are published: http (POST) or protocol (over WebSocket itself where the protocol is bidirectional)",
   pollInterval: 'polling clients ask this often (e.g. 1s)',
   longPollTimeout: 'the bundled server holds a long-poll this long',
   workers: 'client worker processes (0 = automatic)',
@@ -51,6 +52,7 @@ export const DEFAULTS = {
   rate: '1/s',
   payload: '256B',
   rooms: 1,
+  upstream: 'http',
   pollInterval: '500ms',
   longPollTimeout: '30s',
   workers: 0,
@@ -79,6 +81,7 @@ export function buildPlan(...sources: RawRunOptions[]): RunPlan {
     rate: parseRate(o.rate as string),
     payloadBytes: parseSize(o.payload as string, 'payload size'),
     rooms: parseCount(o.rooms as string, 'rooms'),
+    upstream: parseUpstream(o.upstream),
     pollIntervalMs: parseDuration(o.pollInterval as string, 'poll interval'),
     longPollTimeoutMs: parseDuration(o.longPollTimeout as string, 'long-poll timeout'),
     workers: parseCount(o.workers as string, 'workers', 0),
@@ -106,6 +109,11 @@ export function buildPlan(...sources: RawRunOptions[]): RunPlan {
   if (plan.pollIntervalMs < 10) throw new UsageError('poll interval below 10ms', 'use --poll-interval 100ms or more');
   if (plan.rate > 100_000) throw new UsageError(`rate ${plan.rate}/s is above rtbench's publisher limit of 100000/s`, 'lower --rate');
   return plan;
+}
+
+function parseUpstream(v: unknown): 'http' | 'protocol' {
+  if (v === 'http' || v === 'protocol') return v;
+  throw new UsageError(`unknown upstream "${v}"`, 'use http or protocol');
 }
 
 function listOf(v: unknown): string[] {

@@ -10,6 +10,8 @@ export interface RunPlan {
   /** events per second published */
   rate: number;
   payloadBytes: number;
+  /** 'protocol': publish over the protocol's own connection where it has one (WebSocket), else HTTP */
+  upstream: 'http' | 'protocol';
   /** clients follow room i mod rooms; event k goes to room (k−1) mod rooms (1 = no rooms) */
   rooms: number;
   pollIntervalMs: number;

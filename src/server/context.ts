@@ -32,6 +32,8 @@ export interface ServerContext {
   /** bytes queued inside protocol layers (e.g. ws) on top of the sockets' own buffers */
   queuedBytes: () => Partial<Record<string, number>>;
   closing: boolean;
+  /** events accepted per way in: POST /publish or a WebSocket client's message */
+  publishedVia: { http: number; websocket: number };
 }
 
 export type RouteHandler = (req: IncomingMessage, res: ServerResponse, url: URL, ctx: ServerContext) => void;

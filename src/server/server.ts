@@ -30,6 +30,7 @@ export async function startReferenceServer(partial: Partial<ServerOptions> = {})
     connections: new ConnectionRegistry(),
     queuedBytes: () => ({ websocket: ws.queued() }),
     closing: false,
+    publishedVia: { http: 0, websocket: 0 },
   };
   const longPoll = new LongPollRoute(ctx);
   const sse = new SseRoute(ctx);

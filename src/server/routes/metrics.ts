@@ -9,7 +9,7 @@ export interface ServerMetrics {
   memory: { rss: number; heapUsed: number; heapTotal: number; external: number; arrayBuffers: number };
   buffered: Record<string, number>;
   eventLoopDelayMs: { p50: number; p99: number; max: number };
-  events: { lastId: number; retained: number };
+  events: { lastId: number; retained: number; publishedVia: { http: number; websocket: number } };
   gc: boolean;
 }
 
@@ -34,7 +34,7 @@ export class MetricsRoute {
       memory: { rss: m.rss, heapUsed: m.heapUsed, heapTotal: m.heapTotal, external: m.external, arrayBuffers: m.arrayBuffers },
       buffered: this.ctx.connections.buffered(this.ctx.queuedBytes()),
       eventLoopDelayMs: loop,
-      events: { lastId: this.ctx.log.lastId, retained: this.ctx.log.size },
+      events: { lastId: this.ctx.log.lastId, retained: this.ctx.log.size, publishedVia: { ...this.ctx.publishedVia } },
       gc,
     };
   }

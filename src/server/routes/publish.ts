@@ -22,17 +22,25 @@ export function handlePublish(req: IncomingMessage, res: ServerResponse, url: UR
   });
   req.on('end', () => {
     if (res.writableEnded) return;
-    const text = Buffer.concat(chunks).toString('utf8');
-    const json = isJson(text) ? text : JSON.stringify(text);
-    if (ctx.options.fanoutDelayMs > 0) {
-      // Accept at once and fan out later: the delay sits between publish and delivery only.
-      // Equal delays keep the order, since timers with the same timeout fire in creation order.
-      setTimeout(() => ctx.log.append(json, room), ctx.options.fanoutDelayMs);
-      return sendJson(res, 202, '{"id":null}');
-    }
-    const entry = ctx.log.append(json, room);
-    sendJson(res, 202, `{"id":${entry.id}}`);
+    ctx.publishedVia.http++;
+    const id = acceptEvent(ctx, Buffer.concat(chunks).toString('utf8'), room);
+    sendJson(res, 202, `{"id":${id}}`);
   });
+}
+
+/**
+ * Adds one published event (from POST /publish or a WebSocket client's message) to a room.
+ * Returns its id, or null when a fan-out delay postpones it.
+ */
+export function acceptEvent(ctx: ServerContext, text: string, room: string): number | null {
+  const json = isJson(text) ? text : JSON.stringify(text);
+  if (ctx.options.fanoutDelayMs > 0) {
+    // The delay sits between publish and delivery only. Equal delays keep the order, since
+    // timers with the same timeout fire in creation order.
+    setTimeout(() => ctx.log.append(json, room), ctx.options.fanoutDelayMs);
+    return null;
+  }
+  return ctx.log.append(json, room).id;
 }
 
 function isJson(text: string): boolean {

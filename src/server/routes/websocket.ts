@@ -3,6 +3,7 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { inRoom, parseCursor, parseRoom, type LogEntry } from '../event-log.js';
 import type { ServerContext } from '../context.js';
+import { acceptEvent } from './publish.js';
 
 /** WebSocket on /ws: each message is {"id":N,"data":<event>}; ?since=N resumes after N. */
 export class WebSocketRoute {
@@ -25,6 +26,12 @@ export class WebSocketRoute {
       this.sockets.set(ws, room);
       ws.on('close', () => this.sockets.delete(ws));
       ws.on('error', () => ws.terminate());
+      // Bidirectional: a client's text message is published to its room, as in a chat.
+      ws.on('message', (data: Buffer, isBinary: boolean) => {
+        if (isBinary) return;
+        this.ctx.publishedVia.websocket++;
+        acceptEvent(this.ctx, data.toString('utf8'), room);
+      });
       if (cursor !== null) for (const e of this.ctx.log.after(cursor, this.ctx.options.ringSize, room)) ws.send(e.wsFrame);
     });
   }
