@@ -1,6 +1,8 @@
 import type { Command } from 'commander';
 import { startReferenceServer } from '../server/server.js';
-import { parseCount, parseDuration } from '../scenario/units.js';
+import { parseCount, parseDuration, parseSize } from '../scenario/units.js';
+import { parseBackpressure } from '../scenario/stress.js';
+import { UsageError } from '../errors.js';
 import { guarded } from './errors.js';
 
 /** `rtbench serve`: only the reference server, until Ctrl-C. */
@@ -13,6 +15,14 @@ export function registerServeCommand(program: Command): void {
     .option('--long-poll-timeout <time>', 'how long /long-poll holds a request', '30s')
     .option('--fanout-delay <time>', 'wait before fanning an event out (to test latency measurement)', '0ms')
     .option('--ring-size <n>', 'events kept for resume', '10000')
+    .option('--backpressure <policy>', 'slow clients: buffer (unbounded), drop-oldest (bounded queue) or disconnect', 'buffer')
+    .option('--high-water <size>', 'bytes waiting for one client before the backpressure policy acts', '1MB')
+    .option('--max-connections <n>', 'open connections at once; more get 503', '100000')
+    .option('--max-header-size <size>', 'request line and headers; more get 431', '16KB')
+    .option('--max-message-size <size>', 'largest WebSocket message a client may send; more closes it with 1009', '16KB')
+    .option('--header-timeout <time>', 'a request must send its headers within this time (slowloris)', '10s')
+    .option('--idle-timeout <time>', 'close keep-alive connections idle this long', '65s')
+    .option('--token <token>', 'require this bearer token (header, rtbench_token cookie, bearer.<token> WebSocket subprotocol or first message)')
     .action((flags: Record<string, string>) =>
       guarded(async () => {
         const server = await startReferenceServer({
@@ -21,6 +31,14 @@ export function registerServeCommand(program: Command): void {
           longPollTimeoutMs: parseDuration(flags.longPollTimeout, 'long-poll timeout'),
           fanoutDelayMs: parseDuration(flags.fanoutDelay, 'fan-out delay'),
           ringSize: parseCount(flags.ringSize, 'ring size'),
+          backpressure: singlePolicy(flags.backpressure),
+          highWaterBytes: parseSize(flags.highWater, 'high-water mark'),
+          maxConnections: parseCount(flags.maxConnections, 'max connections'),
+          maxHeaderBytes: parseSize(flags.maxHeaderSize, 'max header size'),
+          maxMessageBytes: parseSize(flags.maxMessageSize, 'max message size'),
+          headersTimeoutMs: parseDuration(flags.headerTimeout, 'header timeout'),
+          idleTimeoutMs: parseDuration(flags.idleTimeout, 'idle timeout'),
+          token: flags.token ?? null,
         });
         process.stdout.write(`rtbench reference server on ${server.url}  (GET /poll /long-poll /sse, WS /ws, POST /publish, GET /metrics)\n`);
         await new Promise<void>((resolve) => {
@@ -31,4 +49,10 @@ export function registerServeCommand(program: Command): void {
         await server.close();
       }),
     );
+}
+
+function singlePolicy(text: string) {
+  const policies = parseBackpressure(text);
+  if (policies.length > 1) throw new UsageError('rtbench serve runs one backpressure policy', 'pass one of buffer, drop-oldest, disconnect');
+  return policies[0];
 }

@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { EventLog } from './event-log.js';
 import type { ConnectionRegistry } from './connections.js';
+import type { BackpressureCounters, BackpressurePolicy } from './backpressure.js';
 
 export interface ServerOptions {
   host: string;
@@ -13,6 +14,22 @@ export interface ServerOptions {
   ringSize: number;
   /** max events in one poll / long-poll answer */
   maxBatch: number;
+  /** what to do with a client that reads slower than events arrive */
+  backpressure: BackpressurePolicy;
+  /** bytes waiting for one client before the backpressure policy acts */
+  highWaterBytes: number;
+  /** open TCP connections accepted at once; more get 503 */
+  maxConnections: number;
+  /** request line plus headers, bytes; more gets 431 */
+  maxHeaderBytes: number;
+  /** largest WebSocket message a client may send; more closes it with 1009 */
+  maxMessageBytes: number;
+  /** a request must send its headers within this time (slowloris) */
+  headersTimeoutMs: number;
+  /** a keep-alive connection idle this long between requests is closed */
+  idleTimeoutMs: number;
+  /** required bearer token, or null for none */
+  token: string | null;
 }
 
 export const DEFAULT_SERVER_OPTIONS: ServerOptions = {
@@ -22,7 +39,32 @@ export const DEFAULT_SERVER_OPTIONS: ServerOptions = {
   fanoutDelayMs: 0,
   ringSize: 10_000,
   maxBatch: 1000,
+  backpressure: 'buffer',
+  highWaterBytes: 1024 * 1024,
+  maxConnections: 100_000,
+  maxHeaderBytes: 16 * 1024,
+  maxMessageBytes: 64 * 1024,
+  headersTimeoutMs: 10_000,
+  idleTimeoutMs: 65_000,
+  token: null,
 };
+
+/** What the server refused or cut off, for /metrics: it must never crash or grow without bound. */
+export interface ServerCounters extends BackpressureCounters {
+  /** connections accepted since start (a reconnect storm shows as its rate) */
+  accepted: number;
+  authRejected: number;
+  /** refusals by reason: too-many-connections, header-too-large, header-timeout, bad-request, message-too-large, … */
+  rejected: Record<string, number>;
+}
+
+export function newServerCounters(): ServerCounters {
+  return { accepted: 0, droppedEvents: 0, disconnectedByPolicy: 0, authRejected: 0, rejected: {} };
+}
+
+export function countRejected(c: ServerCounters, reason: string): void {
+  c.rejected[reason] = (c.rejected[reason] ?? 0) + 1;
+}
 
 /** What every route handler can reach. */
 export interface ServerContext {
@@ -31,6 +73,7 @@ export interface ServerContext {
   connections: ConnectionRegistry;
   /** bytes queued inside protocol layers (e.g. ws) on top of the sockets' own buffers */
   queuedBytes: () => Partial<Record<string, number>>;
+  counters: ServerCounters;
   closing: boolean;
   /** events accepted per way in: POST /publish or a WebSocket client's message */
   publishedVia: { http: number; websocket: number };

@@ -86,12 +86,18 @@ export function parseRoom(url: URL): string | null {
 }
 
 /**
- * Parses a client-supplied cursor. Anything that is not a non-negative integer is rejected; a
- * cursor past the newest event (a client of an earlier server life) is clamped to "now".
+ * Parses a client-supplied cursor. Anything that is not a non-negative integer is rejected. A
+ * cursor past the newest event can only come from a client of an earlier server life (ids restart
+ * at 1 after a restart), so it resumes from the oldest event this life still holds: after a
+ * restart a client gets what it missed of the new life, and nothing is replayed twice.
+ * (With ids shared by a fleet, a cursor can also run slightly ahead of this instance; an epoch in
+ * the cursor would tell the two apart once instances share ids.)
  */
 export function parseCursor(raw: string | null | undefined, log: EventLog): number | null | 'invalid' {
   if (raw === null || raw === undefined || raw === '') return null;
+  if (raw.length > 64) return 'invalid';
   const unquoted = raw.replace(/^W\//, '').replace(/"/g, '').trim();
   if (!/^\d{1,15}$/.test(unquoted)) return 'invalid';
-  return Math.min(Number(unquoted), log.lastId);
+  const cursor = Number(unquoted);
+  return cursor > log.lastId ? Math.max(0, log.oldestId - 1) : cursor;
 }

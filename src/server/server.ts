@@ -4,7 +4,8 @@ import type { Duplex } from 'node:stream';
 import { UsageError } from '../errors.js';
 import { EventLog } from './event-log.js';
 import { ConnectionRegistry, type ServerProtocol } from './connections.js';
-import { DEFAULT_SERVER_OPTIONS, sendError, type RouteHandler, type ServerContext, type ServerOptions } from './context.js';
+import { countRejected, DEFAULT_SERVER_OPTIONS, newServerCounters, sendError, type RouteHandler, type ServerContext, type ServerOptions } from './context.js';
+import { checkToken, offeredToken } from './auth.js';
 import { handlePoll } from './routes/poll.js';
 import { LongPollRoute } from './routes/long-poll.js';
 import { SseRoute } from './routes/sse.js';
@@ -21,6 +22,21 @@ export interface ReferenceServer {
   close(): Promise<void>;
 }
 
+const CLIENT_ERRORS: Record<string, { status: string; kind: string }> = {
+  HPE_HEADER_OVERFLOW: { status: '431 Request Header Fields Too Large', kind: 'header-too-large' },
+  ERR_HTTP_REQUEST_TIMEOUT: { status: '408 Request Timeout', kind: 'header-timeout' },
+  ECONNRESET: { status: '400 Bad Request', kind: 'connection-reset' },
+};
+
+/** The request target as a URL, or null when it cannot be one (never throws on hostile input). */
+function parseUrl(raw: string | undefined): URL | null {
+  try {
+    return new URL(raw ?? '/', 'http://localhost');
+  } catch {
+    return null;
+  }
+}
+
 /** Starts the reference server: one HTTP port serving all four protocols over one event stream. */
 export async function startReferenceServer(partial: Partial<ServerOptions> = {}): Promise<ReferenceServer> {
   const options: ServerOptions = { ...DEFAULT_SERVER_OPTIONS, ...partial };
@@ -28,7 +44,8 @@ export async function startReferenceServer(partial: Partial<ServerOptions> = {})
     options,
     log: new EventLog(options.ringSize),
     connections: new ConnectionRegistry(),
-    queuedBytes: () => ({ websocket: ws.queued() }),
+    queuedBytes: () => ({ websocket: ws.queued(), sse: sse.queued() }),
+    counters: newServerCounters(),
     closing: false,
     publishedVia: { http: 0, websocket: 0 },
   };
@@ -45,28 +62,72 @@ export async function startReferenceServer(partial: Partial<ServerOptions> = {})
     '/metrics': { kind: 'other', handler: metrics.handle },
   };
 
-  const server = http.createServer({ keepAliveTimeout: 65_000, requestTimeout: 0 }, (req: IncomingMessage, res: ServerResponse) => {
-    const url = new URL(req.url ?? '/', 'http://localhost');
-    const route = routes[url.pathname];
-    if (!route) {
-      ctx.connections.tag(req.socket, 'other');
-      return sendError(res, 404, `no route ${url.pathname}; try /poll, /long-poll, /sse, /ws, /publish or /metrics`);
+  const counters = ctx.counters;
+  // Everything a client controls is bounded: header size and time, idle time, connections.
+  const server = http.createServer(
+    {
+      keepAliveTimeout: options.idleTimeoutMs,
+      headersTimeout: options.headersTimeoutMs,
+      // Streams (SSE, long-polls) answer slowly on purpose; only receiving the request is timed.
+      requestTimeout: options.headersTimeoutMs * 3,
+      connectionsCheckingInterval: Math.max(100, Math.min(1000, options.headersTimeoutMs / 4)),
+      maxHeaderSize: options.maxHeaderBytes,
+    },
+    (req: IncomingMessage, res: ServerResponse) => {
+      const url = parseUrl(req.url);
+      if (!url) {
+        countRejected(counters, 'bad-request');
+        return sendError(res, 400, 'malformed request target');
+      }
+      const route = routes[url.pathname];
+      if (!route) {
+        ctx.connections.tag(req.socket, 'other');
+        return sendError(res, 404, `no route ${url.pathname}; try /poll, /long-poll, /sse, /ws, /publish or /metrics`);
+      }
+      ctx.connections.tag(req.socket, route.kind);
+      if (checkToken(offeredToken(req), options.token) !== 'ok') {
+        counters.authRejected++;
+        res.setHeader('www-authenticate', 'Bearer');
+        return sendError(res, 401, 'missing or wrong token');
+      }
+      if (route.kind !== 'other' && req.method !== 'GET' && req.method !== 'HEAD') return sendError(res, 405, 'use GET');
+      route.handler(req, res, url, ctx);
+    },
+  );
+  let open = 0;
+  server.on('connection', (socket: Socket) => {
+    counters.accepted++;
+    if (open >= options.maxConnections) {
+      countRejected(counters, 'too-many-connections');
+      socket.on('error', () => {});
+      socket.end('HTTP/1.1 503 Service Unavailable\r\nconnection: close\r\nretry-after: 1\r\ncontent-length: 0\r\n\r\n');
+      setTimeout(() => socket.destroy(), 1000).unref();
+      return;
     }
-    ctx.connections.tag(req.socket, route.kind);
-    if (route.kind !== 'other' && req.method !== 'GET' && req.method !== 'HEAD') return sendError(res, 405, 'use GET');
-    route.handler(req, res, url, ctx);
+    open++;
+    socket.once('close', () => open--);
   });
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
-    const url = new URL(req.url ?? '/', 'http://localhost');
-    if (url.pathname !== '/ws') {
-      socket.end('HTTP/1.1 404 Not Found\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
+    socket.on('error', () => socket.destroy());
+    const url = parseUrl(req.url);
+    if (!url || url.pathname !== '/ws') {
+      countRejected(counters, url ? 'not-found' : 'bad-request');
+      socket.end(`HTTP/1.1 ${url ? '404 Not Found' : '400 Bad Request'}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
       return;
     }
     ctx.connections.tag(socket as Socket, 'websocket');
-    ws.handleUpgrade(req, socket, head, url);
+    const verdict = checkToken(offeredToken(req), options.token);
+    if (verdict === 'wrong') {
+      counters.authRejected++;
+      socket.end('HTTP/1.1 401 Unauthorized\r\nwww-authenticate: Bearer\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
+      return;
+    }
+    ws.handleUpgrade(req, socket, head, url, verdict === 'ok');
   });
-  server.on('clientError', (_err, socket) => {
-    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
+  server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => {
+    const reason = CLIENT_ERRORS[err.code ?? ''] ?? { status: '400 Bad Request', kind: 'bad-request' };
+    countRejected(counters, reason.kind);
+    if (socket.writable && !(socket as Socket & { _httpMessage?: unknown })._httpMessage) socket.end(`HTTP/1.1 ${reason.status}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
     else socket.destroy();
   });
 

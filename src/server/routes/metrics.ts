@@ -10,6 +10,15 @@ export interface ServerMetrics {
   buffered: Record<string, number>;
   eventLoopDelayMs: { p50: number; p99: number; max: number };
   events: { lastId: number; retained: number; publishedVia: { http: number; websocket: number } };
+  /** how the server held up: its backpressure policy and what it dropped, cut off or refused */
+  stress?: {
+    backpressure: string;
+    accepted: number;
+    droppedEvents: number;
+    disconnectedByPolicy: number;
+    authRejected: number;
+    rejected: Record<string, number>;
+  };
   gc: boolean;
 }
 
@@ -35,6 +44,7 @@ export class MetricsRoute {
       buffered: this.ctx.connections.buffered(this.ctx.queuedBytes()),
       eventLoopDelayMs: loop,
       events: { lastId: this.ctx.log.lastId, retained: this.ctx.log.size, publishedVia: { ...this.ctx.publishedVia } },
+      stress: { backpressure: this.ctx.options.backpressure, ...this.ctx.counters, rejected: { ...this.ctx.counters.rejected } },
       gc,
     };
   }

@@ -1,11 +1,22 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { inRoom, parseCursor, parseRoom, type LogEntry } from '../event-log.js';
 import { sendError, type ServerContext } from '../context.js';
+import { Outbox, type PushSink } from '../backpressure.js';
+
+/** An SSE response as a push sink: its buffer is what the response and its socket still hold. */
+function sseSink(res: ServerResponse): PushSink {
+  return {
+    buffered: () => res.writableLength,
+    write: (chunk) => void res.write(chunk),
+    onceDrained: (cb) => void res.once('drain', cb),
+    kill: () => res.socket?.destroy(),
+  };
+}
 
 /** GET /sse: text/event-stream with id: on every event; resumes from Last-Event-ID. */
 export class SseRoute {
-  /** open streams and the room each one follows */
-  private readonly streams = new Map<ServerResponse, string>();
+  /** open streams: the room each one follows and the outbox its events pass through */
+  private readonly streams = new Map<ServerResponse, { room: string; outbox: Outbox }>();
 
   constructor(private readonly ctx: ServerContext) {
     ctx.log.onAppend((e) => this.broadcast(e));
@@ -26,14 +37,27 @@ export class SseRoute {
     });
     // retry: tells clients how long to wait before reconnecting; the comment flushes headers.
     res.write('retry: 1000\n:ok\n\n');
+    // The replay is bounded by the ring; the backpressure policy governs live events only.
     if (cursor !== null) for (const e of this.ctx.log.after(cursor, this.ctx.options.ringSize, room)) res.write(e.sseChunk);
-    this.streams.set(res, room);
-    res.on('close', () => this.streams.delete(res));
+    const { backpressure, highWaterBytes } = this.ctx.options;
+    const outbox = new Outbox(sseSink(res), backpressure, highWaterBytes, this.ctx.counters);
+    this.streams.set(res, { room, outbox });
+    res.on('close', () => {
+      outbox.close();
+      this.streams.delete(res);
+    });
   };
 
-  /** Writes the pre-formatted chunk; the same Buffer goes to every stream. */
+  /** Pushes the pre-formatted chunk; the same Buffer goes to every stream. */
   private broadcast(e: LogEntry): void {
-    for (const [res, room] of this.streams) if (inRoom(e, room)) res.write(e.sseChunk);
+    for (const { room, outbox } of this.streams.values()) if (inRoom(e, room)) outbox.push(e.sseChunk);
+  }
+
+  /** Bytes held in drop-oldest queues, on top of the sockets' own buffers. */
+  queued(): number {
+    let sum = 0;
+    for (const { outbox } of this.streams.values()) sum += outbox.queuedBytes;
+    return sum;
   }
 
   closeAll(): void {

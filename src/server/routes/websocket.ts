@@ -2,49 +2,111 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { inRoom, parseCursor, parseRoom, type LogEntry } from '../event-log.js';
-import type { ServerContext } from '../context.js';
+import { countRejected, type ServerContext } from '../context.js';
 import { acceptEvent } from './publish.js';
+import { Outbox, type PushSink } from '../backpressure.js';
+import { checkToken, TOKEN_SUBPROTOCOL_PREFIX } from '../auth.js';
 
-/** WebSocket on /ws: each message is {"id":N,"data":<event>}; ?since=N resumes after N. */
+/** How long a client that sent no token in the handshake has to send it as its first message. */
+const FIRST_MESSAGE_TOKEN_MS = 5000;
+
+type WsWithSocket = WebSocket & { _socket?: Duplex & { writableLength: number } };
+
+// ws has no drain event of its own; its socket's is the moment the kernel took the buffer.
+function wsSink(ws: WsWithSocket): PushSink {
+  return {
+    buffered: () => ws.bufferedAmount,
+    write: (chunk) => ws.send(chunk, { binary: false }),
+    onceDrained: (cb) => void ws._socket?.once('drain', cb),
+    kill: () => ws.terminate(),
+  };
+}
+
+/**
+ * WebSocket on /ws: each message is {"id":N,"data":<event>}; ?since=N resumes after N; a client's
+ * text message is published to its room. With a token, a browser (which cannot set headers on
+ * the upgrade) offers it as the subprotocol `bearer.<token>` or sends {"token":"…"} first.
+ */
 export class WebSocketRoute {
-  private readonly wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, maxPayload: 64 * 1024 });
-  /** open sockets and the room each one follows */
-  private readonly sockets = new Map<WebSocket, string>();
+  private readonly wss: WebSocketServer;
+  /** open sockets: the room each one follows and the outbox its events pass through */
+  private readonly sockets = new Map<WebSocket, { room: string; outbox: Outbox }>();
 
   constructor(private readonly ctx: ServerContext) {
+    this.wss = new WebSocketServer({
+      noServer: true,
+      perMessageDeflate: false,
+      maxPayload: ctx.options.maxMessageBytes,
+      // Answer with a plain subprotocol when one is offered, so the token is not echoed back needlessly.
+      handleProtocols: (offered) => (offered.has('rtbench') ? 'rtbench' : [...offered].find((p) => p.startsWith(TOKEN_SUBPROTOCOL_PREFIX)) ?? false),
+    });
     ctx.log.onAppend((e) => this.broadcast(e));
   }
 
-  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, url: URL): void {
+  /** `authenticated` false: the handshake carried no token, so the first message must. */
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, url: URL, authenticated: boolean): void {
     const cursor = parseCursor(url.searchParams.get('since'), this.ctx.log);
     const room = parseRoom(url);
     if (cursor === 'invalid' || room === null) {
+      countRejected(this.ctx.counters, cursor === 'invalid' ? 'bad-cursor' : 'bad-room');
       socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
       return;
     }
     this.wss.handleUpgrade(req, socket, head, (ws) => {
-      this.sockets.set(ws, room);
-      ws.on('close', () => this.sockets.delete(ws));
-      ws.on('error', () => ws.terminate());
-      // Bidirectional: a client's text message is published to its room, as in a chat.
-      ws.on('message', (data: Buffer, isBinary: boolean) => {
-        if (isBinary) return;
-        this.ctx.publishedVia.websocket++;
-        acceptEvent(this.ctx, data.toString('utf8'), room);
+      ws.on('error', (e: Error & { code?: string }) => {
+        countRejected(this.ctx.counters, e.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH' ? 'message-too-large' : 'bad-frame');
+        ws.terminate();
       });
-      if (cursor !== null) for (const e of this.ctx.log.after(cursor, this.ctx.options.ringSize, room)) ws.send(e.wsFrame);
+      if (authenticated) return this.admit(ws, cursor, room);
+      const timer = setTimeout(() => this.refuse(ws), FIRST_MESSAGE_TOKEN_MS);
+      ws.once('message', (data: Buffer) => {
+        clearTimeout(timer);
+        let token: unknown = null;
+        try {
+          token = (JSON.parse(data.toString()) as { token?: unknown })?.token;
+        } catch {
+          // not JSON: no token
+        }
+        if (checkToken(typeof token === 'string' ? token : null, this.ctx.options.token) === 'ok') this.admit(ws, cursor, room);
+        else this.refuse(ws);
+      });
+      ws.once('close', () => clearTimeout(timer));
     });
+  }
+
+  private refuse(ws: WebSocket): void {
+    this.ctx.counters.authRejected++;
+    ws.close(1008, 'missing or wrong token');
+  }
+
+  private admit(ws: WebSocket, cursor: number | null, room: string): void {
+    if (ws.readyState !== 1) return;
+    const { backpressure, highWaterBytes } = this.ctx.options;
+    const outbox = new Outbox(wsSink(ws as WsWithSocket), backpressure, highWaterBytes, this.ctx.counters);
+    this.sockets.set(ws, { room, outbox });
+    ws.on('close', () => {
+      outbox.close();
+      this.sockets.delete(ws);
+    });
+    // Bidirectional: a client's text message is published to its room, as in a chat (ws bounds
+    // each message by maxPayload).
+    ws.on('message', (data: Buffer, isBinary: boolean) => {
+      if (isBinary) return;
+      this.ctx.publishedVia.websocket++;
+      acceptEvent(this.ctx, data.toString('utf8'), room);
+    });
+    if (cursor !== null) for (const e of this.ctx.log.after(cursor, this.ctx.options.ringSize, room)) ws.send(e.wsFrame);
   }
 
   /** The payload Buffer is built once per event; ws only adds each client's frame header. */
   private broadcast(e: LogEntry): void {
-    for (const [ws, room] of this.sockets) if (ws.readyState === 1 && inRoom(e, room)) ws.send(e.wsFrame, { binary: false });
+    for (const [ws, { room, outbox }] of this.sockets) if (ws.readyState === 1 && inRoom(e, room)) outbox.push(e.wsFrame);
   }
 
-  /** Bytes ws holds in its own send queue, on top of the socket buffer. */
+  /** Bytes ws holds in its own send queue and drop-oldest queues hold, on top of the socket buffers. */
   queued(): number {
     let sum = 0;
-    for (const ws of this.sockets.keys()) sum += Math.max(0, ws.bufferedAmount - ((ws as unknown as { _socket?: { writableLength: number } })._socket?.writableLength ?? 0));
+    for (const [ws, { outbox }] of this.sockets) sum += outbox.queuedBytes + Math.max(0, ws.bufferedAmount - ((ws as WsWithSocket)._socket?.writableLength ?? 0));
     return sum;
   }
 
