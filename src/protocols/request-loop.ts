@@ -1,6 +1,8 @@
 import { Client } from 'undici';
 import { scanEvents } from '../events/marker.js';
-import { Backoff, sleep } from './backoff.js';
+import { backoffFrom, sleep } from './backoff.js';
+import { isUnusablePayload, NON_JSON_PAYLOAD } from './payload-check.js';
+import { throttleFor, type ReadThrottle, type SlowReading } from './read-throttle.js';
 import { errorKind } from './errors.js';
 import { HttpCursor } from './http-cursor.js';
 import { countingConnector, WireCounter } from './wire.js';
@@ -32,6 +34,7 @@ class RequestLoopClient implements ProtocolClient {
   /** resolves once the first connection is up or the first attempt failed */
   private settleFirst: () => void = () => {};
   private readonly firstSettled = new Promise<void>((r) => (this.settleFirst = r));
+  private readonly throttle: ReadThrottle | null;
 
   constructor(
     private readonly options: DriverOptions,
@@ -40,7 +43,9 @@ class RequestLoopClient implements ProtocolClient {
     wire: WireCounter,
     localAddress: string | undefined,
     index: number,
+    slow: SlowReading | undefined,
   ) {
+    this.throttle = throttleFor(slow);
     this.cursor = new HttpCursor(options.target);
     this.path = withRoom(pacing.path, roomOf(index, options.rooms));
     this.http = new Client(options.target.baseUrl, {
@@ -67,8 +72,12 @@ class RequestLoopClient implements ProtocolClient {
   }
 
   private async run(): Promise<void> {
-    const backoff = new Backoff();
+    const backoff = backoffFrom(this.options.backoff);
     while (!this.abort.signal.aborted) {
+      // A stalled client sends no request at all until the stall is over.
+      const wait = this.throttle?.whenOpen();
+      if (wait) await wait;
+      if (this.abort.signal.aborted) return;
       const began = performance.now();
       const ok = await this.once();
       if (!ok) this.settleFirst();
@@ -92,7 +101,7 @@ class RequestLoopClient implements ProtocolClient {
         headers: this.cursor.headers(),
         signal: this.abort.signal,
       });
-      const body = await res.body.text();
+      const body = this.throttle ? await this.readSlowly(res.body) : await res.body.text();
       if (res.statusCode === 304) {
         this.cursor.update(res.headers, '', this.highest);
         this.events.request(true);
@@ -104,10 +113,11 @@ class RequestLoopClient implements ProtocolClient {
         return res.statusCode < 500;
       }
       let fresh = 0;
-      scanEvents(body, this.options.tag, (seq, intendedAt) => {
+      const found = scanEvents(body, this.options.tag, (seq, intendedAt) => {
         if (this.events.delivered(seq, intendedAt)) fresh++;
         if (seq > this.highest) this.highest = seq;
       });
+      if (!found && isUnusablePayload(body)) this.events.error(NON_JSON_PAYLOAD);
       this.cursor.update(res.headers, body, this.highest);
       this.events.request(fresh === 0);
       return true;
@@ -118,8 +128,21 @@ class RequestLoopClient implements ProtocolClient {
     }
   }
 
+  /** Reads an answer only as fast as the throttle allows, so the socket's buffers fill. */
+  private async readSlowly(body: AsyncIterable<Buffer>): Promise<string> {
+    const chunks: Buffer[] = [];
+    for await (const chunk of body) {
+      chunks.push(chunk);
+      this.throttle!.consumed(chunk.length);
+      const wait = this.throttle!.whenOpen();
+      if (wait) await wait;
+    }
+    return Buffer.concat(chunks).toString('utf8');
+  }
+
   async close(): Promise<void> {
     this.abort.abort();
+    this.throttle?.stop();
     this.settleFirst();
     await this.loop?.catch(() => {});
     await this.http.destroy().catch(() => {});
@@ -133,9 +156,9 @@ export class RequestLoopSession implements DriverSession {
 
   constructor(private readonly options: DriverOptions, private readonly pacing: RequestPacing) {}
 
-  createClient(index: number, events: ClientEvents): ProtocolClient {
+  createClient(index: number, events: ClientEvents, slow?: SlowReading): ProtocolClient {
     const addrs = this.options.sourceAddresses;
-    const client = new RequestLoopClient(this.options, this.pacing, events, this.wire, addrs.length ? addrs[index % addrs.length] : undefined, index);
+    const client = new RequestLoopClient(this.options, this.pacing, events, this.wire, addrs.length ? addrs[index % addrs.length] : undefined, index, slow);
     this.clients.add(client);
     return client;
   }

@@ -1,3 +1,5 @@
+import type { SlowReading } from './read-throttle.js';
+
 /** The four ways a server pushes news, as rtbench names them on the command line. */
 export const PROTOCOL_NAMES = ['polling', 'long-polling', 'sse', 'websocket'] as const;
 export type ProtocolName = (typeof PROTOCOL_NAMES)[number];
@@ -45,6 +47,8 @@ export interface DriverOptions {
   sourceAddresses: string[];
   /** number of rooms; client i follows room i mod rooms through the {room} placeholder in paths */
   rooms: number;
+  /** reconnect delays: exponential with full jitter, first and largest (default 250 ms .. 10 s) */
+  backoff?: { initialMs: number; maxMs: number };
 }
 
 /** One simulated client of one protocol. */
@@ -57,7 +61,8 @@ export interface ProtocolClient {
 
 /** Per-process state of one protocol's clients: connection pools, socket byte counters. */
 export interface DriverSession {
-  createClient(index: number, events: ClientEvents): ProtocolClient;
+  /** `slow`: this client reads slowly; each driver knows how to stop reading its own transport */
+  createClient(index: number, events: ClientEvents, slow?: SlowReading): ProtocolClient;
   /** bytes read and written on all sockets this session opened, headers and framing included */
   wireBytes(): { in: number; out: number };
   close(): Promise<void>;

@@ -1,10 +1,13 @@
 import WebSocket from 'ws';
 import type { Socket } from 'node:net';
 import { scanEvents } from '../events/marker.js';
-import { Backoff } from './backoff.js';
+import { backoffFrom } from './backoff.js';
 import { WireCounter } from './wire.js';
 import { roomOf, withRoom } from './rooms.js';
 import { WebSocketUpstream } from './websocket-upstream.js';
+import { errorKind } from './errors.js';
+import { isUnusablePayload, NON_JSON_PAYLOAD } from './payload-check.js';
+import { throttleFor, type ReadThrottle, type SlowReading } from './read-throttle.js';
 import type { ClientEvents, DriverOptions, DriverSession, ProtocolClient, ProtocolDriver } from './types.js';
 
 const ID_PREFIX = '{"id":';
@@ -20,8 +23,9 @@ class WebSocketClient implements ProtocolClient {
   private opens = 0;
   private closed = false;
   private retryTimer: NodeJS.Timeout | null = null;
-  private readonly backoff = new Backoff();
+  private readonly backoff;
   private resolveStart: (() => void) | null = null;
+  private readonly throttle: ReadThrottle | null;
 
   constructor(
     private readonly options: DriverOptions,
@@ -29,7 +33,11 @@ class WebSocketClient implements ProtocolClient {
     private readonly events: ClientEvents,
     private readonly localAddress: string | undefined,
     private readonly index: number,
-  ) {}
+    slow: SlowReading | undefined,
+  ) {
+    this.backoff = backoffFrom(options.backoff);
+    this.throttle = throttleFor(slow);
+  }
 
   start(): Promise<void> {
     return new Promise((resolve) => {
@@ -66,6 +74,8 @@ class WebSocketClient implements ProtocolClient {
       ws.terminate();
     });
     ws.on('open', () => {
+      // A slow client stops reading the socket itself, so the server's buffers really fill.
+      this.throttle?.bind(() => ws.pause(), () => ws.resume());
       if (this.opens++ > 0) this.events.reconnect();
       this.backoff.reset();
       this.events.connected();
@@ -74,13 +84,15 @@ class WebSocketClient implements ProtocolClient {
     ws.on('message', (data: Buffer, isBinary: boolean) => {
       const text = isBinary ? data.toString('latin1') : data.toString();
       if (text.startsWith(ID_PREFIX)) this.cursor = parseInt(text.slice(ID_PREFIX.length, ID_PREFIX.length + 16), 10) || this.cursor;
-      scanEvents(text, this.options.tag, (seq, t) => {
+      const found = scanEvents(text, this.options.tag, (seq, t) => {
         this.events.delivered(seq, t);
         if (seq > this.highestSeq) this.highestSeq = seq;
       });
+      if (!found && isUnusablePayload(text)) this.events.error(NON_JSON_PAYLOAD);
+      this.throttle?.consumed(data.length);
     });
     ws.on('error', (e: NodeJS.ErrnoException) => {
-      if (!this.closed) this.events.error(e.code ? e.code.toLowerCase() : 'ws-error');
+      if (!this.closed) this.events.error(/handshake has timed out/i.test(e.message) ? 'timeout' : e.code ? errorKind(e) : 'ws-error');
     });
     ws.on('close', (code: number) => {
       if (this.closed) return;
@@ -96,6 +108,7 @@ class WebSocketClient implements ProtocolClient {
   async close(): Promise<void> {
     this.closed = true;
     if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.throttle?.stop();
     this.ws?.terminate();
     this.settleStart();
   }
@@ -107,9 +120,9 @@ class WebSocketSession implements DriverSession {
 
   constructor(private readonly options: DriverOptions) {}
 
-  createClient(index: number, events: ClientEvents): ProtocolClient {
+  createClient(index: number, events: ClientEvents, slow?: SlowReading): ProtocolClient {
     const addrs = this.options.sourceAddresses;
-    const c = new WebSocketClient(this.options, this.wire, events, addrs.length ? addrs[index % addrs.length] : undefined, index);
+    const c = new WebSocketClient(this.options, this.wire, events, addrs.length ? addrs[index % addrs.length] : undefined, index, slow);
     this.clients.add(c);
     return c;
   }

@@ -1,6 +1,7 @@
 import { UsageError } from '../errors.js';
 import { driverFor, parseProtocols } from '../protocols/registry.js';
-import { parseCount, parseDuration, parseRate, parseSize } from './units.js';
+import { parseCount, parseDuration, parseFraction, parseRate, parseSize } from './units.js';
+import { parseBackoffRange, parseBackpressure, parseFaults, parseSlowMode } from './stress.js';
 import type { RunPlan, TargetPlan } from './plan.js';
 import { parseShard, parseStartAt } from '../load/shard.js';
 
@@ -34,6 +35,14 @@ export const RUN_OPTIONS = {
   cursorParam: 'query parameter carrying the cursor',
   headers: 'extra request headers, e.g. {"authorization":"Bearer x"}',
   metrics: 'path of the target\'s metrics JSON, or "none"',
+  timeout: 'how long a client waits for an answer or a handshake (default: long-poll timeout + 10s, at least 30s)',
+  token: 'bearer token: the bundled server requires it, every client and the publisher send it',
+  slowConsumers: 'share of clients that read slowly, e.g. 10%',
+  slowMode: 'how slow clients read: stall:<time> (stop reading when the hold starts) or rate:<size>/s',
+  backpressure: 'bundled server policy for slow clients: buffer, drop-oldest, disconnect; a list runs each',
+  highWater: 'bytes waiting for one client before the bundled server\'s policy acts',
+  faults: 'faults in the bundled server: drop-connections=<share>@<time>, restart@<time> (time since the phase started)',
+  reconnectBackoff: 'reconnect delays, exponential with full jitter: <first>..<max>',
   out: 'write results JSON to this file',
   shard: 'run only share I of N of the clients (I/N); shard 0 publishes',
   startAt: 'wall-clock start shared by all shards (epoch seconds or ISO time)',
@@ -65,6 +74,10 @@ export const DEFAULTS = {
   cursor: 'query',
   cursorParam: 'since',
   metrics: '/metrics',
+  slowConsumers: '0%',
+  slowMode: 'stall:10s',
+  highWater: '1MB',
+  reconnectBackoff: '250ms..10s',
 };
 
 /** Later sources win: defaults < scenario file < command-line flags. */
@@ -87,11 +100,20 @@ export function buildPlan(...sources: RawRunOptions[]): RunPlan {
     workers: parseCount(o.workers as string, 'workers', 0),
     sourceAddresses: listOf(o.sourceAddresses),
     target: o.target ? targetPlan(o) : null,
-    server: { fanoutDelayMs: parseDuration(o.fanoutDelay as string, 'fan-out delay') },
+    server: { fanoutDelayMs: parseDuration(o.fanoutDelay as string, 'fan-out delay'), highWaterBytes: parseSize(o.highWater as string, 'high-water mark') },
     output: { json: o.out ? str('out') : null, quiet: o.quiet === true || o.quiet === 'true' },
     shard: o.shard !== undefined ? parseShard(str('shard')) : null,
     startAt: o.startAt !== undefined ? parseStartAt(str('startAt')) : null,
     runId: o.runId !== undefined ? str('runId') : o.startAt !== undefined ? `run-${str('startAt')}` : null,
+    requestTimeoutMs: 0,
+    token: o.token ? str('token') : null,
+    backoff: parseBackoffRange(o.reconnectBackoff),
+    stress: {
+      slowFraction: parseFraction(o.slowConsumers as string, 'slow-consumer share'),
+      slowMode: parseSlowMode(o.slowMode),
+      backpressure: o.backpressure === undefined ? ['buffer'] : parseBackpressure(o.backpressure),
+      faults: parseFaults(o.faults),
+    },
   };
   if (plan.target && plan.rooms > 1) {
     const t = plan.target;
@@ -104,6 +126,16 @@ export function buildPlan(...sources: RawRunOptions[]): RunPlan {
     if (!plan.target) throw new UsageError('--shard needs --target: every shard must load the same server', 'start it with rtbench serve and pass --target URL');
     if (plan.startAt === null) throw new UsageError('--shard needs --start-at: shards start their phases at one shared time', 'e.g. --start-at $(( $(date +%s) + 30 ))');
   }
+  plan.requestTimeoutMs = o.timeout !== undefined ? parseDuration(o.timeout as string, 'timeout') : Math.max(30_000, plan.longPollTimeoutMs + 10_000);
+  if (plan.requestTimeoutMs < 100) throw new UsageError('timeout below 100ms', 'use --timeout 1s or more');
+  if (plan.target) {
+    if (plan.stress.faults.length) throw new UsageError('--faults needs the bundled server (rtbench cannot drop or restart a target)', 'drop --target, or inject faults in your server yourself');
+    if (o.backpressure !== undefined) throw new UsageError('--backpressure sets the bundled server\'s policy and has no effect on a target', 'drop --target or --backpressure');
+    if (plan.token) plan.target.endpoints.headers = { authorization: `Bearer ${plan.token}`, ...plan.target.endpoints.headers };
+  }
+  const phaseMs = plan.rampMs + plan.durationMs;
+  for (const f of plan.stress.faults)
+    if (f.atMs >= phaseMs) throw new UsageError(`fault at ${f.atMs / 1000}s comes after each phase ends (ramp + duration = ${phaseMs / 1000}s)`, 'give an earlier time or a longer --duration');
   if (plan.durationMs <= 0) throw new UsageError('duration must be longer than 0', 'e.g. --duration 20s');
   if (plan.payloadBytes < 64) throw new UsageError(`payload ${plan.payloadBytes}B is smaller than rtbench's 64-byte event marker`, 'use --payload 64B or more');
   if (plan.pollIntervalMs < 10) throw new UsageError('poll interval below 10ms', 'use --poll-interval 100ms or more');

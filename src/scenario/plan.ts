@@ -1,4 +1,6 @@
 import type { ProtocolName, TargetEndpoints } from '../protocols/types.js';
+import type { BackpressurePolicy } from '../server/backpressure.js';
+import type { Fault, SlowMode } from './stress.js';
 
 /** Everything one `rtbench run` needs, after defaults, scenario file and flags were combined. */
 export interface RunPlan {
@@ -22,7 +24,7 @@ export interface RunPlan {
   /** null: start the bundled reference server in-process */
   target: TargetPlan | null;
   /** options for the bundled server */
-  server: { fanoutDelayMs: number };
+  server: { fanoutDelayMs: number; highWaterBytes: number };
   output: { json: string | null; quiet: boolean };
   /** this process's share of the clients when a run is split over processes or machines */
   shard: { index: number; count: number } | null;
@@ -30,6 +32,20 @@ export interface RunPlan {
   startAt: number | null;
   /** names the run so every shard tags (and recognises) the same events */
   runId: string | null;
+  /** how long a client waits for an answer or a handshake */
+  requestTimeoutMs: number;
+  /** bearer token the bundled server requires and every client sends; null: none */
+  token: string | null;
+  /** reconnect delays: exponential with full jitter between these bounds */
+  backoff: { initialMs: number; maxMs: number };
+  stress: {
+    /** share of each protocol's clients that read slowly (0 = none) */
+    slowFraction: number;
+    slowMode: SlowMode;
+    /** bundled server policies; each push protocol runs once per policy */
+    backpressure: BackpressurePolicy[];
+    faults: Fault[];
+  };
 }
 
 export interface TargetPlan {
