@@ -15,6 +15,8 @@ const FLAG_ARGS: Partial<Record<RunOptionName, string>> = {
   target: '<url>', publish: "<'METHOD /path'>", poll: '<path>', longPoll: '<path>', sse: '<path>', ws: '<path>',
   cursor: '<mode>', cursorParam: '<name>', metrics: '<path|none>', out: '<file.json>', name: '<name>',
   shard: '<I/N>', startAt: '<time>', runId: '<id>',
+  timeout: '<time>', token: '<token>', slowConsumers: '<share>', slowMode: '<stall:time|rate:size/s>',
+  backpressure: '<policy,...>', highWater: '<size>', faults: '<fault,...>', reconnectBackoff: '<first..max>',
 };
 
 /** `rtbench run [scenario.json]`: flags override the scenario file, which overrides defaults. */
@@ -27,6 +29,17 @@ export function registerRunCommand(program: Command, hooks: { html?: (results: R
   }
   cmd.option('--header <header...>', "extra request header for the target, e.g. 'Authorization: Bearer x'");
   cmd.option('--html <file.html>', 'also write the HTML report');
+  cmd.addHelpText(
+    'after',
+    `
+Stress examples:
+  --slow-consumers 10% --slow-mode stall:10s      10% of clients stop reading for 10 s when the hold starts
+  --slow-consumers 20% --slow-mode rate:2KB/s     20% of clients read at most 2 KB/s
+  --backpressure buffer,drop-oldest,disconnect    run each push protocol once per server policy
+  --faults drop-connections=20%@30s,restart@20s   the bundled server drops 20% of connections at 30 s
+                                                  and restarts at 20 s (times since the phase started)
+  --reconnect-backoff 250ms..10s                  reconnect delays: exponential, full jitter`,
+  );
   cmd.action((scenario: string | undefined, flags: Record<string, unknown>) =>
     guarded(async () => {
       const fromFile: RawRunOptions = scenario ? loadScenarioFile(resolveScenarioPath(scenario)) : {};

@@ -7,31 +7,67 @@ const SERVER_SCRIPT = fileURLToPath(new URL('../server/server-process.js', impor
 
 export interface BundledServer {
   url: string;
+  /** Fault injection: the server closes that share of its client connections; resolves with how many. */
+  dropConnections(fraction: number): Promise<number>;
+  /** Fault injection: stops the server process and starts a fresh one on the same port. */
+  restart(): Promise<void>;
   close(): Promise<void>;
 }
 
-/** Starts the reference server in a process of its own and resolves with its URL. */
-export function startBundledServer(options: Partial<ServerOptions>): Promise<BundledServer> {
+interface Started {
+  child: ChildProcess;
+  url: string;
+  port: number;
+}
+
+function spawnServer(options: Partial<ServerOptions>): Promise<Started> {
   const child: ChildProcess = fork(SERVER_SCRIPT, [JSON.stringify(options)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   return new Promise((resolve, reject) => {
     child.once('exit', (code) => reject(new Error(`bundled server exited at start (code ${code})`)));
-    child.on('message', (m: { type: string; url?: string; message?: string }) => {
+    child.on('message', (m: { type: string; url?: string; port?: number; message?: string }) => {
       if (m.type === 'failed') reject(new UsageError(m.message ?? 'bundled server failed to start'));
-      if (m.type !== 'listening') return;
-      resolve({
-        url: m.url!,
-        close: () =>
-          new Promise<void>((done) => {
-            if (child.exitCode !== null) return done();
-            const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
-            child.once('exit', () => {
-              clearTimeout(timer);
-              done();
-            });
-            if (child.connected) child.send({ type: 'close' });
-            else child.kill();
-          }),
-      });
+      if (m.type === 'listening') resolve({ child, url: m.url!, port: m.port! });
     });
   });
+}
+
+function stopServer(child: ChildProcess): Promise<void> {
+  return new Promise<void>((done) => {
+    if (child.exitCode !== null || child.signalCode !== null) return done();
+    const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+    child.once('exit', () => {
+      clearTimeout(timer);
+      done();
+    });
+    if (child.connected) child.send({ type: 'close' });
+    else child.kill();
+  });
+}
+
+/** Starts the reference server in a process of its own and resolves with its URL. */
+export async function startBundledServer(options: Partial<ServerOptions>): Promise<BundledServer> {
+  let current = await spawnServer(options);
+  const port = current.port;
+  return {
+    url: current.url,
+    dropConnections(fraction) {
+      const child = current.child;
+      return new Promise((resolve) => {
+        if (!child.connected) return resolve(0);
+        const onMessage = (m: { type: string; count?: number }) => {
+          if (m.type !== 'dropped') return;
+          child.off('message', onMessage);
+          resolve(m.count ?? 0);
+        };
+        child.on('message', onMessage);
+        child.send({ type: 'drop', fraction });
+      });
+    },
+    async restart() {
+      await stopServer(current.child);
+      // Same port, so clients reconnect to the address they know; the new process starts empty.
+      current = await spawnServer({ ...options, port });
+    },
+    close: () => stopServer(current.child),
+  };
 }

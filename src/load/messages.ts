@@ -1,5 +1,6 @@
 import type { RecorderSnapshot } from '../metrics/recorder.js';
 import type { DriverOptions, ProtocolName } from '../protocols/types.js';
+import type { SlowReading } from '../protocols/read-throttle.js';
 import type { MemoryReading } from '../results/schema.js';
 
 /** Parent → worker: run these clients of this protocol. */
@@ -13,6 +14,8 @@ export interface StartMessage {
   total: number;
   rampMs: number;
   phaseStartMicros: number;
+  /** the share of clients that read slowly, and how; null: all healthy */
+  slow: { fraction: number; reading: SlowReading } | null;
 }
 
 export type ParentMessage =

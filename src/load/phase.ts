@@ -11,6 +11,9 @@ import { Publisher } from './publisher.js';
 import type { ServerProbe } from './server-probe.js';
 import { WorkerPool } from './worker-pool.js';
 import { phaseSlotMs, scheduledLastSeq, shardRange, sharedTag } from './shard.js';
+import type { BundledServer } from './bundled-server.js';
+import { FaultSchedule } from './fault-schedule.js';
+import { ServerSampler } from './server-sampler.js';
 
 /** Sockets one worker process may hold: well under the 20,000 per-process open-file limit. */
 export const MAX_CLIENTS_PER_WORKER = 15_000;
@@ -30,8 +33,17 @@ export interface PhaseContext {
   probe: ServerProbe;
   signal: AbortSignal;
   onProgress?: (line: string) => void;
-  /** position of this protocol in the run (for the shared shard schedule) */
+  /** position of this phase in the run (for the shared shard schedule) */
   protocolIndex: number;
+  /** the bundled server (faults are injected into it), or null for a target */
+  server?: BundledServer | null;
+  /** the label of this run of the protocol when it runs more than once (e.g. a backpressure policy) */
+  variant?: string | null;
+}
+
+/** Slow consumers, faults or a chosen backpressure policy: sample the server every second. */
+export function isStressRun(plan: RunPlan): boolean {
+  return plan.stress.slowFraction > 0 || plan.stress.faults.length > 0 || plan.stress.backpressure.length > 1 || plan.stress.backpressure[0] !== 'buffer';
 }
 
 export interface PhaseRun extends PhaseOutcome {
@@ -66,14 +78,22 @@ export async function runPhase(ctx: PhaseContext, protocol: ProtocolName): Promi
     target: ctx.endpoints,
     tag,
     pollIntervalMs: plan.pollIntervalMs,
-    requestTimeoutMs: Math.max(30_000, plan.longPollTimeoutMs + 10_000),
+    requestTimeoutMs: plan.requestTimeoutMs,
     sourceAddresses: plan.sourceAddresses,
     rooms: plan.rooms,
+    backoff: plan.backoff,
   };
   const phaseStart =
     plan.startAt !== null ? (plan.startAt + ctx.protocolIndex * phaseSlotMs(plan.rampMs, plan.durationMs, plan.pollIntervalMs)) * 1000 : nowMicros() + 100_000;
   if (phaseStart - nowMicros() > 100_000) await sleep((phaseStart - nowMicros()) / 1000 - 50, stop.signal);
-  pool.start({ protocol, driver: driverOptions, total: plan.clients, rampMs: plan.rampMs, phaseStartMicros: phaseStart }, range);
+  const { slowFraction, slowMode, faults } = plan.stress;
+  // Stalls start when the hold starts, so every slow client is connected and reading before it.
+  const slow = slowFraction > 0 ? { fraction: slowFraction, reading: { mode: slowMode, stallAtMicros: phaseStart + plan.rampMs * 1000 } } : null;
+  pool.start({ protocol, driver: driverOptions, total: plan.clients, rampMs: plan.rampMs, phaseStartMicros: phaseStart, slow }, range);
+  const sampler = isStressRun(plan) ? new ServerSampler(ctx.probe, phaseStart) : null;
+  sampler?.start();
+  const faultSchedule = faults.length && ctx.server ? new FaultSchedule(faults, ctx.server, phaseStart) : null;
+  faultSchedule?.start();
   const publisher = new Publisher({
     baseUrl: ctx.endpoints.baseUrl,
     method: ctx.publish.method,
@@ -110,10 +130,12 @@ export async function runPhase(ctx: PhaseContext, protocol: ProtocolName): Promi
   }
 
   await sleep(Math.max(0, holdEnd - nowMicros() / 1000), stop.signal);
+  await faultSchedule?.stop();
   await publisher.stop();
   // Let the last events reach healthy clients (a poller needs up to one interval).
   await sleep(stop.signal.aborted ? 200 : driver.settleMs(driverOptions), ctx.signal.aborted ? undefined : stop.signal);
   clearInterval(ticker);
+  sampler?.stop();
   const lastPublished = publishes ? publisher.lastAcked : scheduledLastSeq(phaseStart, plan.rate, holdEnd * 1000);
   const workers = await pool.stop(lastPublished || null, publisher.failedSeqs);
   pool.kill();
@@ -128,6 +150,9 @@ export async function runPhase(ctx: PhaseContext, protocol: ProtocolName): Promi
     serverLoaded,
     published: publishes ? publisher.acked : lastPublished,
     publishErrors: publisher.failures,
+    publishErrorsByType: { ...publisher.failuresByType },
+    variant: ctx.variant ?? null,
+    stress: sampler ? { slow: slow ? { fraction: slowFraction, mode: slowMode } : null, serverSamples: sampler.samples, faults: faultSchedule?.records ?? [] } : null,
     durationMs: (endedAt - phaseStart) / 1000,
     partial: abortReason !== null || workers.length < workerCount,
     abortReason: abortReason ?? (workers.length < workerCount ? `${workerCount - workers.length} client worker(s) died` : null),

@@ -6,8 +6,12 @@ import { assembleProtocolResult } from '../results/assemble.js';
 import { SCHEMA_VERSION, type ProtocolResult, type RunResults } from '../results/schema.js';
 import type { RunPlan } from '../scenario/plan.js';
 import { startBundledServer, type BundledServer } from './bundled-server.js';
-import { runPhase } from './phase.js';
+import { isStressRun, runPhase } from './phase.js';
 import { shardRange } from './shard.js';
+import { driverFor } from '../protocols/registry.js';
+import { describeFault, describeSlowMode } from '../scenario/stress.js';
+import type { BackpressurePolicy } from '../server/backpressure.js';
+import type { ProtocolName } from '../protocols/types.js';
 import { probePublish } from './publisher.js';
 import { httpProbe, type ServerProbe } from './server-probe.js';
 
@@ -42,23 +46,35 @@ export async function runBenchmark(plan: RunPlan, hooks: RunHooks = {}): Promise
   const notes = new Set<string>();
   let server: BundledServer | null = null;
   try {
-    for (const [protocolIndex, protocol] of plan.protocols.entries()) {
+    for (const [protocolIndex, { protocol, policy, variant }] of phasesOf(plan).entries()) {
       if (signal.aborted) {
         partialReason ??= String(signal.reason ?? 'interrupted');
         break;
       }
-      // The bundled server gets a fresh process per protocol: a clean memory baseline for each.
-      server = plan.target ? null : await startBundledServer({ host: '127.0.0.1', port: 0, longPollTimeoutMs: plan.longPollTimeoutMs, fanoutDelayMs: plan.server.fanoutDelayMs });
-      const endpoints: TargetEndpoints = plan.target ? plan.target.endpoints : bundledEndpoints(server!.url, plan.rooms);
+      // The bundled server gets a fresh process per phase: a clean memory baseline for each.
+      server = plan.target
+        ? null
+        : await startBundledServer({
+            host: '127.0.0.1',
+            port: 0,
+            longPollTimeoutMs: plan.longPollTimeoutMs,
+            fanoutDelayMs: plan.server.fanoutDelayMs,
+            backpressure: policy,
+            highWaterBytes: plan.server.highWaterBytes,
+            token: plan.token,
+          });
+      const auth: Record<string, string> = plan.token ? { authorization: `Bearer ${plan.token}` } : {};
+      const endpoints: TargetEndpoints = plan.target ? plan.target.endpoints : { ...bundledEndpoints(server!.url, plan.rooms), headers: auth };
       const publish = plan.target ? plan.target.publish : { method: 'POST', path: plan.rooms > 1 ? '/publish?room={room}' : '/publish' };
       const probe: ServerProbe = httpProbe(endpoints.baseUrl, plan.target ? plan.target.metricsPath : '/metrics', endpoints.headers);
-      const phase = await runPhase({ plan, endpoints, publish, probe, signal, onProgress: hooks.onProgress, protocolIndex }, protocol).finally(() => server?.close());
+      const phase = await runPhase({ plan, endpoints, publish, probe, signal, onProgress: hooks.onProgress, protocolIndex, server, variant }, protocol).finally(() => server?.close());
       const result = assembleProtocolResult(phase);
       protocols.push(result);
       hooks.onPhaseDone?.(result);
+      const label = variant ? `${protocol} · ${variant}` : protocol;
       notes.add(`Clients ran in ${phase.workerCount} worker process(es) per protocol.`);
       if (phase.loopDelayMaxMs > 50 && result.latency.p99 > 0 && phase.loopDelayMaxMs * 1000 > result.latency.p99 / 2) {
-        notes.add(`${protocol}: client workers' event loop stalled up to ${phase.loopDelayMaxMs.toFixed(0)} ms, comparable to the p99 latency; the load generator may be saturated, read this protocol's latency with care.`);
+        notes.add(`${label}: client workers' event loop stalled up to ${phase.loopDelayMaxMs.toFixed(0)} ms, comparable to the p99 latency; the load generator may be saturated, read this protocol's latency with care.`);
       }
       if (phase.abortReason) {
         partialReason ??= phase.abortReason;
@@ -68,7 +84,8 @@ export async function runBenchmark(plan: RunPlan, hooks: RunHooks = {}): Promise
   } finally {
     await server?.close();
   }
-  if (!partialReason && protocols.length < plan.protocols.length) partialReason = 'not every protocol ran';
+  if (!partialReason && protocols.length < phasesOf(plan).length) partialReason = 'not every protocol ran';
+  if (isStressRun(plan)) notes.add(STRESS_NOTE);
   return {
     schemaVersion: SCHEMA_VERSION,
     tool: { name: 'rtbench', version: toolVersion() },
@@ -92,6 +109,18 @@ export async function runBenchmark(plan: RunPlan, hooks: RunHooks = {}): Promise
       target: plan.target?.url ?? null,
       fanoutDelayMs: plan.server.fanoutDelayMs,
       ...(plan.shard ? { shard: plan.shard } : {}),
+      ...(isStressRun(plan)
+        ? {
+            stress: {
+              slowConsumers: plan.stress.slowFraction,
+              slowMode: describeSlowMode(plan.stress.slowMode),
+              backpressure: plan.stress.backpressure,
+              highWaterBytes: plan.server.highWaterBytes,
+              faults: plan.stress.faults.map(describeFault),
+              reconnectBackoff: plan.backoff,
+            },
+          }
+        : {}),
     },
     machine: machineInfo(),
     notes: [
@@ -103,6 +132,23 @@ export async function runBenchmark(plan: RunPlan, hooks: RunHooks = {}): Promise
     ],
     protocols,
   };
+}
+
+const STRESS_NOTE =
+  'Stress figures: the server is read once a second (RSS, bytes buffered for clients, events dropped and clients closed by its backpressure policy, event-loop delay); healthy and slow clients keep separate latency histograms; reconnect time runs from a transport going down to it being up again; recovered events are those delivered on a re-established connection that were due before it was up (resume worked); missed = recovered + lost for good.';
+
+/**
+ * The phases of a run: each protocol once, and a push protocol once per backpressure policy when
+ * the plan names policies (request/response protocols have no server-side queue to govern).
+ */
+export function phasesOf(plan: RunPlan): Array<{ protocol: ProtocolName; policy: BackpressurePolicy; variant: string | null }> {
+  const policies = plan.stress.backpressure;
+  const labelled = policies.length > 1 || policies[0] !== 'buffer';
+  return plan.protocols.flatMap((protocol) =>
+    driverFor(protocol).requestResponse || plan.target
+      ? [{ protocol, policy: policies[0], variant: null }]
+      : policies.map((policy) => ({ protocol, policy, variant: labelled ? policy : null })),
+  );
 }
 
 export function machineInfo(): RunResults['machine'] {

@@ -12,6 +12,7 @@ import { roomOf } from '../protocols/rooms.js';
 import type { DriverSession, ProtocolClient } from '../protocols/types.js';
 import type { MemoryReading } from '../results/schema.js';
 import type { ParentMessage, StartMessage, WorkerMessage } from './messages.js';
+import { isSlowClient } from './slow-clients.js';
 
 // Ctrl-C reaches the whole process group; the parent decides when workers stop and report.
 process.on('SIGINT', () => {});
@@ -43,13 +44,15 @@ function start(m: StartMessage): void {
     const now = nowMicros();
     while (next < m.count && due(next) <= now) {
       if (!firstStart) firstStart = now;
-      const events = recorder!.clientEvents(roomOf(m.first + next, m.driver.rooms), m.driver.rooms);
+      const index = m.first + next;
+      const slow = m.slow && isSlowClient(index, m.slow.fraction) ? m.slow.reading : undefined;
+      const events = recorder!.clientEvents(roomOf(index, m.driver.rooms), m.driver.rooms, slow !== undefined);
       const connected = events.connected;
       events.connected = () => {
         lastConnect = nowMicros();
         connected();
       };
-      const client = session!.createClient(m.first + next, events);
+      const client = session!.createClient(index, events, slow);
       clients.push(client);
       client.start().catch(() => {});
       next++;

@@ -1,6 +1,6 @@
 import { nowMicros } from '../clock.js';
 import type { ClientEvents } from '../protocols/types.js';
-import { newHistogram, encodeHistogram, type Histogram } from './histogram.js';
+import { newHistogram, newSparseHistogram, encodeHistogram, type Histogram } from './histogram.js';
 import { SequenceTracker } from './sequence.js';
 
 export interface Counters {
@@ -23,6 +23,23 @@ export interface TimelinePoint {
   maxMicros: number;
 }
 
+/** One second of connection churn and healthy-client latency, for the stress timeline. */
+export interface SecondSample {
+  t: number; // seconds since the phase started
+  /** transports that came up in this second (first connections and reconnections) */
+  connects: number;
+  reconnects: number;
+  /** latency of healthy (not slow) clients' deliveries in this second, encoded HDR */
+  healthyHdr: string;
+}
+
+/** Deliveries of one group of clients (healthy or slow). */
+export interface GroupCounters {
+  clients: number;
+  delivered: number;
+  lost: number;
+}
+
 /** What one process reports for one protocol's clients: counters plus encoded histograms. */
 export interface RecorderSnapshot {
   clients: number;
@@ -34,6 +51,15 @@ export interface RecorderSnapshot {
   connectHdr: string;
   firstEventHdr: string;
   timeline: TimelinePoint[];
+  /** latency of healthy and of slow clients, kept apart so the slow ones cannot hide in the mix */
+  healthyHdr: string;
+  slowHdr: string;
+  slow: GroupCounters;
+  /** transport down → up again, per reconnection */
+  reconnectHdr: string;
+  /** events delivered on a re-established connection that were due before it was up (resume worked) */
+  recovered: number;
+  perSecond: SecondSample[];
 }
 
 export function emptyCounters(): Counters {
@@ -45,6 +71,12 @@ export class ProtocolRecorder {
   readonly latency: Histogram = newHistogram();
   readonly connect: Histogram = newHistogram();
   readonly firstEvent: Histogram = newHistogram();
+  readonly healthyLatency: Histogram = newHistogram();
+  readonly slowLatency: Histogram = newHistogram();
+  readonly reconnectTime: Histogram = newHistogram();
+  private readonly slowTrackers = new Set<SequenceTracker>();
+  private readonly seconds = new Map<number, { connects: number; reconnects: number; healthy: Histogram }>();
+  recovered = 0;
   readonly counters: Counters = emptyCounters();
   readonly errorsByType: Record<string, number> = {};
   private readonly trackers: SequenceTracker[] = [];
@@ -56,15 +88,21 @@ export class ProtocolRecorder {
 
   /**
    * The ClientEvents sink of one client, started now. A client of `room` out of `rooms` expects
-   * only seqs of its room; another room's event is counted as a `wrong-room` error.
+   * only seqs of its room; another room's event is counted as a `wrong-room` error. `slow`
+   * clients are counted apart.
    */
-  clientEvents(room = 0, rooms = 1): ClientEvents {
+  clientEvents(room = 0, rooms = 1, slow = false): ClientEvents {
     let startedAt = nowMicros();
     const tracker = new SequenceTracker(rooms);
     this.trackers.push(tracker);
+    if (slow) this.slowTrackers.add(tracker);
+    const own = slow ? this.slowLatency : this.healthyLatency;
     let up = false;
     let everConnected = false;
     let firstSeen = false;
+    /** when the transport went down (0 while up), and when it came back after the last outage */
+    let downAt = 0;
+    let resumedAt = 0;
     const rec = this;
     return {
       attempt() {
@@ -73,16 +111,24 @@ export class ProtocolRecorder {
       connected() {
         if (up) return;
         up = true;
+        const now = nowMicros();
+        rec.second(now).connects++;
         rec.connectedNow++;
         if (rec.connectedNow > rec.connectedPeak) rec.connectedPeak = rec.connectedNow;
+        if (downAt) {
+          rec.reconnectTime.recordValue(Math.max(1, Math.round(now - downAt)));
+          resumedAt = now;
+          downAt = 0;
+        }
         if (!everConnected) {
           everConnected = true;
-          rec.connect.recordValue(Math.max(1, Math.round(nowMicros() - startedAt)));
+          rec.connect.recordValue(Math.max(1, Math.round(now - startedAt)));
         }
       },
       disconnected() {
         if (!up) return;
         up = false;
+        downAt = nowMicros();
         rec.connectedNow--;
         rec.counters.disconnects++;
       },
@@ -96,7 +142,10 @@ export class ProtocolRecorder {
         const now = nowMicros();
         const latency = Math.max(1, Math.round(now - intendedAt));
         rec.latency.recordValue(latency);
+        own.recordValue(latency);
+        if (!slow) rec.second(now).healthy.recordValue(latency);
         rec.addTimeline(now, latency);
+        if (intendedAt < resumedAt) rec.recovered++;
         if (!firstSeen) {
           firstSeen = true;
           rec.firstEvent.recordValue(Math.max(1, Math.round(now - startedAt)));
@@ -109,12 +158,20 @@ export class ProtocolRecorder {
       },
       reconnect() {
         rec.counters.reconnects++;
+        rec.second(nowMicros()).reconnects++;
       },
       error(kind) {
         rec.counters.errors++;
         rec.errorsByType[kind] = (rec.errorsByType[kind] ?? 0) + 1;
       },
     };
+  }
+
+  private second(now: number): { connects: number; reconnects: number; healthy: Histogram } {
+    const t = Math.floor((now - this.phaseStartMicros) / 1_000_000);
+    let s = this.seconds.get(t);
+    if (!s) this.seconds.set(t, (s = { connects: 0, reconnects: 0, healthy: newSparseHistogram() }));
+    return s;
   }
 
   private addTimeline(now: number, latency: number): void {
@@ -129,12 +186,17 @@ export class ProtocolRecorder {
   /** Closes every client's books against the last published seq and returns the snapshot. */
   snapshot(lastPublished: number | null, neverPublished: ReadonlySet<number> = new Set()): RecorderSnapshot {
     const c = { ...this.counters, delivered: 0, lost: 0, duplicated: 0, reordered: 0 };
+    const slow: GroupCounters = { clients: this.slowTrackers.size, delivered: 0, lost: 0 };
     for (const t of this.trackers) {
       if (lastPublished !== null) t.finish(lastPublished, neverPublished);
       c.delivered += t.delivered;
       c.lost += t.lost;
       c.duplicated += t.duplicated;
       c.reordered += t.reordered;
+      if (this.slowTrackers.has(t)) {
+        slow.delivered += t.delivered;
+        slow.lost += t.lost;
+      }
     }
     return {
       clients: this.trackers.length,
@@ -146,6 +208,14 @@ export class ProtocolRecorder {
       connectHdr: encodeHistogram(this.connect),
       firstEventHdr: encodeHistogram(this.firstEvent),
       timeline: [...this.timeline.values()].sort((a, b) => a.t - b.t),
+      healthyHdr: encodeHistogram(this.healthyLatency),
+      slowHdr: encodeHistogram(this.slowLatency),
+      slow,
+      reconnectHdr: encodeHistogram(this.reconnectTime),
+      recovered: this.recovered,
+      perSecond: [...this.seconds.entries()]
+        .sort((a, b) => a[0] - b[0])
+        .map(([t, s]) => ({ t, connects: s.connects, reconnects: s.reconnects, healthyHdr: encodeHistogram(s.healthy) })),
     };
   }
 

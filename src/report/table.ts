@@ -1,6 +1,8 @@
 import Table from 'cli-table3';
 import { formatBytes, formatMs } from '../scenario/units.js';
 import type { ProtocolResult, RunResults } from '../results/schema.js';
+import { resultLabel } from '../results/result-label.js';
+import { faultLines, renderStressTable } from './stress-table.js';
 
 const num = (n: number) => Math.round(n).toLocaleString('en-US');
 
@@ -11,14 +13,15 @@ export function renderTable(results: RunResults): string {
     style: { head: [], border: [] },
   });
   for (const p of results.protocols) table.push(row(p));
-  return table.toString();
+  const stress = renderStressTable(results);
+  return table.toString() + (stress ? '\n' + stress : '');
 }
 
 function row(p: ProtocolResult): string[] {
   const lat = p.latency;
   const has = lat.count > 0;
   return [
-    p.protocol + (p.partial ? ' (partial)' : ''),
+    resultLabel(p) + (p.partial ? ' (partial)' : ''),
     `${num(p.connectedPeak)}/${num(p.clients)}`,
     has ? formatMs(lat.p50) : '–',
     has ? formatMs(lat.p90) : '–',
@@ -40,11 +43,17 @@ export function renderFootnotes(results: RunResults): string {
   const lines: string[] = [];
   const pr = results.params;
   lines.push(`${pr.clients} clients per protocol, ramp ${pr.rampMs / 1000}s, hold ${pr.durationMs / 1000}s, ${pr.rate} events/s of ${pr.payloadBytes} B, poll every ${pr.pollIntervalMs} ms; target: ${pr.target ?? 'bundled reference server'}.`);
+  if (pr.stress) lines.push(`Stress: ${Math.round(pr.stress.slowConsumers * 100)}% slow consumers (${pr.stress.slowMode}), backpressure ${pr.stress.backpressure.join(', ')} at ${formatBytes(pr.stress.highWaterBytes)}, faults ${pr.stress.faults.join(', ') || 'none'}, reconnect back-off ${pr.stress.reconnectBackoff.initialMs} ms..${pr.stress.reconnectBackoff.maxMs} ms.`);
   for (const p of results.protocols) {
+    const label = resultLabel(p);
     const kinds = Object.entries(p.errorsByType).sort((a, b) => b[1] - a[1]);
-    if (kinds.length) lines.push(`${p.protocol} errors: ${kinds.map(([k, v]) => `${k} ×${v}`).join(', ')}`);
-    if (p.publishErrors) lines.push(`${p.protocol}: ${p.publishErrors} publishes failed (not counted as lost).`);
+    if (kinds.length) lines.push(`${label} errors: ${kinds.map(([k, v]) => `${k} ×${v}`).join(', ')}`);
+    if (p.publishErrors) {
+      const byType = Object.entries(p.publishErrorsByType ?? {}).map(([k, v]) => `${k} ×${v}`).join(', ');
+      lines.push(`${label}: ${p.publishErrors} publishes failed${byType ? ` (${byType})` : ''} (not counted as lost).`);
+    }
   }
+  lines.push(...faultLines(results));
   for (const n of results.notes) lines.push(n);
   const server = results.protocols.find((p) => p.server)?.server;
   if (server) lines.push(`Server memory: ${server.method.replace(/the \d+ open \S+ connections/, 'the open connections of that protocol')}.`);

@@ -4,6 +4,7 @@ import type { WorkerResult } from '../load/messages.js';
 import type { ProtocolName } from '../protocols/types.js';
 import type { ServerMetrics } from '../server/routes/metrics.js';
 import type { ClientMemory, MemoryReading, ProtocolResult, ServerMemory } from './schema.js';
+import { assembleStress, type StressOutcome } from './stress-results.js';
 
 export interface PhaseOutcome {
   protocol: ProtocolName;
@@ -16,6 +17,11 @@ export interface PhaseOutcome {
   publishErrors: number;
   durationMs: number;
   partial: boolean;
+  publishErrorsByType?: Record<string, number>;
+  /** set when the protocol ran more than once in the run (e.g. once per backpressure policy) */
+  variant?: string | null;
+  /** slow consumers or faults: what the phase measured on top */
+  stress?: StressOutcome | null;
 }
 
 /** Merges every worker's results exactly (histograms bucket by bucket, counters summed). */
@@ -46,6 +52,7 @@ export function assembleProtocolResult(o: PhaseOutcome): ProtocolResult {
   const perEvent = (b: number) => (c.delivered ? b / c.delivered : 0);
   return {
     protocol: o.protocol,
+    ...(o.variant ? { variant: o.variant } : {}),
     partial: o.partial,
     clients: o.clients,
     connectedPeak,
@@ -71,6 +78,8 @@ export function assembleProtocolResult(o: PhaseOutcome): ProtocolResult {
     connectRate: rampSpanMs > 0 ? connectedPeak / (rampSpanMs / 1000) : 0,
     timeline: [...timeline.values()].sort((a, b) => a.t - b.t),
     durationMs: o.durationMs,
+    ...(o.publishErrors && o.publishErrorsByType ? { publishErrorsByType: o.publishErrorsByType } : {}),
+    ...(o.stress ? assembleStress(o.stress, o.workers, o.serverBaseline, c.lost) : {}),
   };
 }
 

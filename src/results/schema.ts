@@ -1,6 +1,7 @@
 import type { LatencySummary } from '../metrics/histogram.js';
 import type { TimelinePoint } from '../metrics/recorder.js';
 import type { ProtocolName } from '../protocols/types.js';
+import type { FaultRecord } from '../load/fault-schedule.js';
 
 export const SCHEMA_VERSION = 1;
 
@@ -28,6 +29,66 @@ export interface ClientMemory {
   rssPerClient: number;
   heapPerClient: number;
   method: string;
+}
+
+/**
+ * One second of a stress run (slow consumers, faults): per-second values, not running totals.
+ * Server figures are null for a second in which the server could not be read (e.g. restarting).
+ */
+export interface ServerTimelinePoint {
+  t: number; // seconds since the phase started
+  rss: number | null;
+  /** bytes written for clients and not yet taken by them (socket buffers and server queues) */
+  buffered: number | null;
+  /** events the server dropped this second (drop-oldest) */
+  dropped: number | null;
+  /** clients the server closed this second by its backpressure policy */
+  disconnected: number | null;
+  /** client reconnections this second */
+  reconnects: number;
+  /** p99 latency of the healthy (not slow) clients' deliveries in this second; null with none */
+  healthyP99Micros: number | null;
+  /** client transports that came up this second (the reconnect storm's rate) */
+  connects?: number;
+  /** server event-loop delay p99 over this second, ms */
+  loopDelayP99Ms?: number | null;
+  /** open connections the server counted */
+  connections?: number | null;
+}
+
+/** Deliveries of a group of clients: the healthy ones, or the slow ones. */
+export interface ClientGroupResult {
+  clients: number;
+  delivered: number;
+  lost: number;
+  latency: LatencySummary;
+}
+
+/** Reconnection and recovery after connections went down. */
+export interface RecoveryResult {
+  /** transport down → up again, per reconnection (HDR, µs) */
+  reconnectTime: LatencySummary;
+  /** events due while clients were away: recovered + lostForGood */
+  missed: number;
+  /** events delivered on a re-established connection that were due before it was up (resume worked) */
+  recovered: number;
+  /** events a client never got (the run's lost count) */
+  lostForGood: number;
+  /** highest number of client connections that came up in one second, and that second */
+  peakConnectsPerSecond: number;
+  peakConnectsAt: number | null;
+}
+
+/** How the server held up under a stress run (from its metrics; absent without them). */
+export interface ServerStressResult {
+  backpressure: string;
+  droppedEvents: number;
+  disconnectedByPolicy: number;
+  authRejected: number;
+  rejected: Record<string, number>;
+  peakBuffered: number;
+  peakRss: number;
+  peakLoopDelayMs: number;
 }
 
 /** Everything measured for one protocol. Latencies are microseconds. */
@@ -64,6 +125,19 @@ export interface ProtocolResult {
   connectRate: number;
   timeline: TimelinePoint[];
   durationMs: number;
+  /** what sets this row apart from another of the same protocol, e.g. the backpressure policy "drop-oldest" */
+  variant?: string;
+  /** failed publishes by kind (they are not counted lost) */
+  publishErrorsByType?: Record<string, number>;
+  /** slow-consumer runs: the healthy and the slow clients apart */
+  healthy?: ClientGroupResult;
+  slow?: ClientGroupResult & { mode: string };
+  /** stress runs: reconnection and recovery */
+  recovery?: RecoveryResult;
+  serverStress?: ServerStressResult;
+  faults?: FaultRecord[];
+  /** stress runs: one point per second of the phase */
+  serverTimeline?: ServerTimelinePoint[];
 }
 
 export interface RunResults {
@@ -88,6 +162,15 @@ export interface RunResults {
     workers: number;
     target: string | null;
     fanoutDelayMs: number;
+    /** stress runs: slow consumers, backpressure policies, faults */
+    stress?: {
+      slowConsumers: number;
+      slowMode: string;
+      backpressure: string[];
+      highWaterBytes: number;
+      faults: string[];
+      reconnectBackoff: { initialMs: number; maxMs: number };
+    };
     /** this run's share when the clients were split over several machines or processes */
     shard?: { index: number; count: number };
   };

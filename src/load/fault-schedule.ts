@@ -1,0 +1,57 @@
+import { nowMicros } from '../clock.js';
+import { describeFault, type Fault } from '../scenario/stress.js';
+import type { BundledServer } from './bundled-server.js';
+
+/** What one injected fault did. */
+export interface FaultRecord {
+  fault: string;
+  /** when it was planned and when it happened, ms since the phase started */
+  atMs: number;
+  firedAtMs: number;
+  /** connections dropped (drop-connections), or null */
+  dropped: number | null;
+  /** how long the server was unreachable (restart), or null */
+  downMs: number | null;
+}
+
+/** Fires the plan's faults at their times since the phase started, against the bundled server. */
+export class FaultSchedule {
+  readonly records: FaultRecord[] = [];
+  private readonly timers: NodeJS.Timeout[] = [];
+  private readonly running = new Set<Promise<void>>();
+
+  constructor(private readonly faults: Fault[], private readonly server: BundledServer, private readonly phaseStartMicros: number) {}
+
+  start(): void {
+    for (const f of this.faults) {
+      const delay = Math.max(0, f.atMs - (nowMicros() - this.phaseStartMicros) / 1000);
+      this.timers.push(
+        setTimeout(() => {
+          const p = this.fire(f).finally(() => this.running.delete(p));
+          this.running.add(p);
+        }, delay),
+      );
+    }
+  }
+
+  private sinceStart(): number {
+    return (nowMicros() - this.phaseStartMicros) / 1000;
+  }
+
+  private async fire(f: Fault): Promise<void> {
+    const firedAtMs = this.sinceStart();
+    const record: FaultRecord = { fault: describeFault(f), atMs: f.atMs, firedAtMs, dropped: null, downMs: null };
+    if (f.kind === 'drop-connections') record.dropped = await this.server.dropConnections(f.fraction);
+    else {
+      await this.server.restart();
+      record.downMs = this.sinceStart() - firedAtMs;
+    }
+    this.records.push(record);
+  }
+
+  /** Cancels faults not yet due and waits for one in progress (a restart must finish). */
+  async stop(): Promise<void> {
+    for (const t of this.timers) clearTimeout(t);
+    await Promise.all([...this.running]);
+  }
+}
