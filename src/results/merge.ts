@@ -1,6 +1,7 @@
 import { mergeEncoded, summarize } from '../metrics/histogram.js';
 import type { TimelinePoint } from '../metrics/recorder.js';
 import { UsageError } from '../errors.js';
+import { resultLabel } from './result-label.js';
 import type { ClientMemory, ProtocolResult, RunResults, ServerMemory } from './schema.js';
 
 /**
@@ -16,8 +17,9 @@ export function mergeRuns(parts: RunResults[]): RunResults {
     const b = comparableParams(p);
     if (a !== b) throw new UsageError('the results files are not shards of the same run (their parameters differ)', 'merge only files written by rtbench run --shard I/N with the same options');
   }
-  const protocols = first.params.protocols.filter((name) => parts.some((p) => p.protocols.some((r) => r.protocol === name)));
-  const merged: ProtocolResult[] = protocols.map((name) => mergeProtocol(parts.flatMap((p) => p.protocols.filter((r) => r.protocol === name))));
+  // Rows are matched by protocol and variant (a protocol may run once per backpressure policy).
+  const labels = [...new Set(parts.flatMap((p) => p.protocols.map(resultLabel)))];
+  const merged: ProtocolResult[] = labels.map((label) => mergeProtocol(parts.flatMap((p) => p.protocols.filter((r) => resultLabel(r) === label))));
   const partial = parts.some((p) => p.partial);
   return {
     ...first,

@@ -74,7 +74,7 @@ export interface RecoveryResult {
   recovered: number;
   /** events a client never got (the run's lost count) */
   lostForGood: number;
-  /** highest number of client connections that came up in one second, and that second */
+  /** highest number of client connections that came up in one second (from the first fault on, if any), and that second */
   peakConnectsPerSecond: number;
   peakConnectsAt: number | null;
 }

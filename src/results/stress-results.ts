@@ -20,7 +20,9 @@ export function assembleStress(stress: StressOutcome, workers: WorkerResult[], b
   const out: StressFields = {};
   if (stress.slow) Object.assign(out, groups(workers, stress.slow.mode));
   const timeline = serverTimeline(stress.serverSamples, workers, baseline);
-  out.recovery = recovery(workers, lost);
+  // With faults, the storm that matters comes after the first one, not the ramp-up.
+  const firstFault = stress.faults.length ? Math.floor(Math.min(...stress.faults.map((f) => f.firedAtMs)) / 1000) : 0;
+  out.recovery = recovery(workers, lost, firstFault);
   out.serverTimeline = timeline;
   out.faults = stress.faults;
   const last = stress.serverSamples.at(-1)?.metrics.stress;
@@ -64,13 +66,13 @@ function groups(workers: WorkerResult[], mode: SlowMode): Pick<ProtocolResult, '
   return { healthy, slow: { ...slow, latency: summarize(mergeEncoded(workers.map((w) => w.snapshot.slowHdr))), mode: describeSlowMode(mode) } };
 }
 
-function recovery(workers: WorkerResult[], lost: number): RecoveryResult {
+function recovery(workers: WorkerResult[], lost: number, fromSecond: number): RecoveryResult {
   const recovered = workers.reduce((n, w) => n + w.snapshot.recovered, 0);
   const connects = new Map<number, number>();
   for (const w of workers) for (const s of w.snapshot.perSecond) connects.set(s.t, (connects.get(s.t) ?? 0) + s.connects);
   let peak = 0;
   let peakAt: number | null = null;
-  for (const [t, n] of connects) if (n > peak) [peak, peakAt] = [n, t];
+  for (const [t, n] of connects) if (t >= fromSecond && n > peak) [peak, peakAt] = [n, t];
   return {
     reconnectTime: summarize(mergeEncoded(workers.map((w) => w.snapshot.reconnectHdr))),
     missed: recovered + lost,

@@ -1,3 +1,4 @@
+import { resultLabel } from '../../results/result-label.js';
 import type { ProtocolResult, RunResults } from '../../results/schema.js';
 import { formatDelta, formatRelative, formatValue, trimNumber } from './format-values.js';
 import { METRICS, type MetricDef, type MetricKind } from './metrics.js';
@@ -71,7 +72,8 @@ export interface CompareOptions {
 /** Compares every metric of every protocol and applies the limits; pure, for tests and CI. */
 export function compareRuns(baseline: RunResults, current: RunResults, rules: Rule[], options: CompareOptions = {}): Comparison {
   const sigmas = options.sigmas ?? DEFAULT_SIGMAS;
-  const byName = (r: RunResults) => new Map<string, ProtocolResult>(r.protocols.map((p) => [p.protocol, p]));
+  // Rows are keyed by protocol and variant: "websocket · drop-oldest" compares with its namesake only.
+  const byName = (r: RunResults) => new Map<string, ProtocolResult>(r.protocols.map((p) => [resultLabel(p), p]));
   const base = byName(baseline);
   const cur = byName(current);
   const protocols = [...new Set([...base.keys(), ...cur.keys()])];
@@ -81,7 +83,9 @@ export function compareRuns(baseline: RunResults, current: RunResults, rules: Ru
 
   const outcomes: RuleOutcome[] = [];
   for (const rule of rules) {
-    const targets = rule.protocol ? [rule.protocol] : protocols;
+    // A protocol named in a limit covers each of its variants ("websocket" → "websocket · drop-oldest").
+    const variants = rule.protocol ? protocols.filter((k) => k === rule.protocol || k.startsWith(`${rule.protocol} · `)) : [];
+    const targets = rule.protocol ? (variants.length ? variants : [rule.protocol]) : protocols;
     for (const protocol of targets) {
       const row = rows.find((r) => r.protocol === protocol && r.metric === rule.metric.name);
       const outcome = applyRule(rule, protocol, row, cur.has(protocol));
@@ -196,7 +200,7 @@ function comparabilityNotes(b: RunResults, c: RunResults): string[] {
   if (params.length) notes.push(`The runs' parameters differ: ${params.join('; ')}.`);
   const machine = changed(b.machine, c.machine);
   if (machine.length) notes.push(`The runs were made on different machines: ${machine.join('; ')}.`);
-  const onlyIn = (x: RunResults, y: RunResults) => x.protocols.map((p) => p.protocol).filter((p) => !y.protocols.some((q) => q.protocol === p));
+  const onlyIn = (x: RunResults, y: RunResults) => x.protocols.map(resultLabel).filter((p) => !y.protocols.some((q) => resultLabel(q) === p));
   if (onlyIn(b, c).length) notes.push(`Only in the baseline: ${onlyIn(b, c).join(', ')}.`);
   if (onlyIn(c, b).length) notes.push(`Only in the current run: ${onlyIn(c, b).join(', ')}.`);
   return notes;

@@ -2,7 +2,7 @@ import { formatBytes } from '../../scenario/units.js';
 import { axisBytes, axisPercent } from './charts/axis-format.js';
 import { barChart, type Bar } from './charts/bar-chart.js';
 import type { LegendItem } from './charts/frame.js';
-import { protocolColor, protocolLabel } from './labels.js';
+import { seriesColor, seriesLabel } from './labels.js';
 import type { ReportProtocol } from './types.js';
 
 const NEUTRAL = '#666';
@@ -18,15 +18,15 @@ export function wastedChart(protocols: ReportProtocol[]): string {
     title: 'Wasted requests (requests that returned no new event)',
     xLabel: 'share of requests wasted',
     format: axisPercent,
-    legend: protocols.map((p) => ({ label: protocolLabel(p.protocol), color: protocolColor(p.protocol), shape: 'box' })),
+    legend: protocols.map((p) => ({ label: seriesLabel(p), color: seriesColor(p), shape: 'box' })),
     groups: protocols.map((p) => ({
-      label: protocolLabel(p.protocol),
+      label: seriesLabel(p),
       bars: [
         {
           series: 'wasted',
           value: p.requests ? p.wastedPct : null,
           text: p.requests ? `${p.wastedPct.toFixed(1)}% (${p.wasted.toLocaleString('en-US')} of ${p.requests.toLocaleString('en-US')})` : 'no requests',
-          color: protocolColor(p.protocol),
+          color: seriesColor(p),
         },
       ],
     })),
@@ -39,7 +39,7 @@ export function bytesChart(protocols: ReportProtocol[]): string {
     series,
     value: p.delivered ? value : null,
     text: p.delivered ? `${formatBytes(value)} ${series}` : 'no events delivered',
-    color: protocolColor(p.protocol),
+    color: seriesColor(p),
     faded,
   });
   return barChart({
@@ -49,7 +49,7 @@ export function bytesChart(protocols: ReportProtocol[]): string {
     format: axisBytes,
     unit: 1024,
     legend: pairLegend('in (to clients)', 'out (from clients)'),
-    groups: protocols.map((p) => ({ label: protocolLabel(p.protocol), bars: [bar(p, 'in', p.bytes.inPerEvent, false), bar(p, 'out', p.bytes.outPerEvent, true)] })),
+    groups: protocols.map((p) => ({ label: seriesLabel(p), bars: [bar(p, 'in', p.bytes.inPerEvent, false), bar(p, 'out', p.bytes.outPerEvent, true)] })),
   });
 }
 
@@ -60,7 +60,7 @@ export function memoryChart(protocols: ReportProtocol[]): string {
     value: value === null ? null : Math.max(0, value),
     // An RSS delta at or below zero is below what RSS sampling resolves, not free memory.
     text: value === null ? `${series}: not measured` : value > 0 ? `${formatBytes(value)} ${series}` : `${series}: too small to measure`,
-    color: protocolColor(p.protocol),
+    color: seriesColor(p),
     faded,
   });
   return barChart({
@@ -71,7 +71,7 @@ export function memoryChart(protocols: ReportProtocol[]): string {
     unit: 1024,
     legend: pairLegend('server, per connection', 'client, per simulated client'),
     groups: protocols.map((p) => ({
-      label: protocolLabel(p.protocol),
+      label: seriesLabel(p),
       bars: [bar(p, 'server', p.server?.rssPerConnection ?? null, false), bar(p, 'client', p.client?.rssPerClient ?? null, true)],
     })),
   });

@@ -1,7 +1,7 @@
 import type { LatencySummary } from '../../metrics/histogram.js';
 import { formatBytes, formatMs } from '../../scenario/units.js';
 import { esc } from './escape.js';
-import { protocolColor, protocolLabel } from './labels.js';
+import { seriesColor, seriesLabel } from './labels.js';
 import type { ReportProtocol } from './types.js';
 
 interface Row {
@@ -102,7 +102,7 @@ function bestOf(row: Row, protocols: ReportProtocol[]): ReportProtocol | null {
 
 /** Every protocol side by side: protocols as columns keeps four of them on a laptop screen. */
 export function comparisonTable(protocols: ReportProtocol[]): string {
-  const head = protocols.map((p) => `<th scope="col"><span class="swatch" style="background:${protocolColor(p.protocol)}"></span>${esc(protocolLabel(p.protocol))}${p.partial ? ' <span class="tag">partial</span>' : ''}</th>`).join('');
+  const head = protocols.map((p) => `<th scope="col"><span class="swatch" style="background:${seriesColor(p)}"></span>${esc(seriesLabel(p))}${p.partial ? ' <span class="tag">partial</span>' : ''}</th>`).join('');
   const body = GROUPS.map((g) => {
     const rows = g.rows.map((row) => {
       const best = bestOf(row, protocols);

@@ -3,14 +3,14 @@ import { histogramOf } from '../compare/noise.js';
 import { axisSeconds, axisTime } from './charts/axis-format.js';
 import type { LegendItem } from './charts/frame.js';
 import { lineChart } from './charts/line-chart.js';
-import { protocolColor, protocolLabel } from './labels.js';
+import { seriesColor, seriesLabel } from './labels.js';
 import type { ReportProtocol } from './types.js';
 
 /** The percentile axis ends at 99.99%: beyond it a typical run has too few samples to mean much. */
 const TOP_PERCENTILE = 99.99;
 const PERCENTILE_TICKS = [0, 90, 99, 99.9, 99.99].map((p) => ({ value: 1 / (1 - p / 100), label: `${p}%` }));
 
-const legendOf = (protocols: ReportProtocol[]): LegendItem[] => protocols.map((p) => ({ label: protocolLabel(p.protocol), color: protocolColor(p.protocol), shape: 'line' }));
+const legendOf = (protocols: ReportProtocol[]): LegendItem[] => protocols.map((p) => ({ label: seriesLabel(p), color: seriesColor(p), shape: 'line' }));
 
 /** HDR percentile spectrum of each protocol's latency; x = 1/(1−p) on a log axis spreads the tail. */
 export function percentileChart(protocols: ReportProtocol[]): string {
@@ -21,7 +21,7 @@ export function percentileChart(protocols: ReportProtocol[]): string {
       .filter((s) => s.percentile < 100)
       .map((s) => [1 / (1 - s.percentile / 100), s.value] as [number, number]);
     points.push([1 / (1 - TOP_PERCENTILE / 100), h.getValueAtPercentile(TOP_PERCENTILE)]);
-    return { label: `${protocolLabel(p.protocol)} latency by percentile`, color: protocolColor(p.protocol), points };
+    return { label: `${seriesLabel(p)} latency by percentile`, color: seriesColor(p), points };
   });
   return lineChart({
     name: 'latency-percentiles',
@@ -38,8 +38,8 @@ export function latencyTimelineChart(protocols: ReportProtocol[]): string {
   const drawn = protocols.filter((p) => p.timeline.some((t) => t.count > 0));
   const series = drawn.flatMap((p) => {
     const points = p.timeline.filter((t) => t.count > 0);
-    const color = protocolColor(p.protocol);
-    const label = protocolLabel(p.protocol);
+    const color = seriesColor(p);
+    const label = seriesLabel(p);
     return [
       { label: `${label} mean latency per second`, color, points: points.map((t) => [t.t, t.sumMicros / t.count] as [number, number]) },
       { label: `${label} max latency per second`, color, dash: '5 4', width: 1.25, opacity: 0.75, points: points.map((t) => [t.t, t.maxMicros] as [number, number]) },

@@ -28,7 +28,7 @@ function verdictSection(r: RunResults): string {
 
 function header(r: RunResults): string {
   const title = r.params.name ? `rtbench: ${r.params.name}` : 'rtbench report';
-  const protocols = r.protocols.map((p) => protocolLabel(p.protocol)).join(', ') || 'no protocols';
+  const protocols = [...new Set(r.protocols.map((p) => protocolLabel(p.protocol)))].join(', ') || 'no protocols';
   const banner = r.partial
     ? `<div class="banner" role="alert" data-banner="partial">PARTIAL RUN${r.partialReason ? `: ${esc(r.partialReason)}` : ''}. Figures cover only what was measured before the run stopped.</div>`
     : '';

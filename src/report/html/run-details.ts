@@ -1,7 +1,7 @@
 import type { RunResults } from '../../results/schema.js';
 import { formatBytes } from '../../scenario/units.js';
 import { esc } from './escape.js';
-import { protocolLabel } from './labels.js';
+import { protocolLabel, seriesLabel } from './labels.js';
 import type { ReportProtocol } from './types.js';
 
 const seconds = (ms: number) => (ms % 1000 === 0 ? `${ms / 1000}s` : `${ms}ms`);
@@ -57,7 +57,7 @@ export function runDetails(r: RunResults): string {
     ['Node.js', m.node],
     ['platform', `${m.platform} ${m.arch}`],
   ]);
-  const methods = [...new Set((r.protocols as ReportProtocol[]).flatMap((x) => [x.server?.method, x.client?.method].filter((s): s is string => !!s).map((s) => `${protocolLabel(x.protocol)}: ${s}`)))];
+  const methods = [...new Set((r.protocols as ReportProtocol[]).flatMap((x) => [x.server?.method, x.client?.method].filter((s): s is string => !!s).map((s) => `${seriesLabel(x)}: ${s}`)))];
   const list = (items: string[]) => (items.length ? `<ul>${items.map((n) => `<li>${esc(n)}</li>`).join('')}</ul>` : '<p class="muted">none</p>');
   return [
     '<div class="details">',

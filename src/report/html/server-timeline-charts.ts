@@ -1,6 +1,6 @@
 import { axisBytes, axisCount, axisSeconds, axisTime } from './charts/axis-format.js';
 import { lineChart } from './charts/line-chart.js';
-import { protocolColor, protocolLabel } from './labels.js';
+import { seriesColor, seriesLabel } from './labels.js';
 import type { ReportProtocol, ServerTimelinePoint } from './types.js';
 
 interface Field {
@@ -21,6 +21,8 @@ const FIELDS: Field[] = [
   { key: 'dropped', title: 'Events dropped', yLabel: 'events', format: axisCount, scale: 'linear' },
   { key: 'disconnected', title: 'Clients disconnected', yLabel: 'clients', format: axisCount, scale: 'linear' },
   { key: 'reconnects', title: 'Reconnects', yLabel: 'reconnects', format: axisCount, scale: 'linear' },
+  { key: 'connects', title: 'Connections opened per second', yLabel: 'connections/s', format: axisCount, scale: 'linear' },
+  { key: 'loopDelayP99Ms', title: 'Server event-loop delay p99 (ms)', yLabel: 'ms', format: axisCount, scale: 'linear' },
 ];
 
 /** Protocols whose results carry a server timeline (slow-consumer and fault scenarios). */
@@ -32,7 +34,9 @@ export function withServerTimeline(protocols: ReportProtocol[]): ReportProtocol[
 export function serverTimelineCharts(protocols: ReportProtocol[]): Array<{ title: string; svg: string }> {
   const drawn = withServerTimeline(protocols);
   if (!drawn.length) return [];
-  return FIELDS.map((f) => ({
+  // A measure no row carries (e.g. results from an older rtbench) gets no empty chart.
+  const present = FIELDS.filter((f) => drawn.some((p) => p.serverTimeline!.some((s) => Number.isFinite(s[f.key]))));
+  return present.map((f) => ({
     title: f.title,
     svg: lineChart({
       name: `server-${f.key}`,
@@ -41,11 +45,11 @@ export function serverTimelineCharts(protocols: ReportProtocol[]): Array<{ title
       x: { label: 'seconds since the phase started', type: 'linear', format: axisSeconds },
       y: { label: f.yLabel, type: f.scale, format: f.format, unit: f.unit },
       series: drawn.map((p) => ({
-        label: `${protocolLabel(p.protocol)} ${f.title.toLowerCase()}`,
-        color: protocolColor(p.protocol),
+        label: `${seriesLabel(p)} ${f.title.toLowerCase()}`,
+        color: seriesColor(p),
         points: p.serverTimeline!.filter((s) => Number.isFinite(s[f.key])).map((s) => [s.t, s[f.key]] as [number, number]),
       })),
-      legend: drawn.map((p) => ({ label: protocolLabel(p.protocol), color: protocolColor(p.protocol), shape: 'line' })),
+      legend: drawn.map((p) => ({ label: seriesLabel(p), color: seriesColor(p), shape: 'line' })),
     }),
   }));
 }

@@ -1,7 +1,7 @@
 import type { RunResults } from '../../results/schema.js';
 import { formatBytes, formatMs } from '../../scenario/units.js';
 import { differenceNoise, histogramOf, quantileUncertainty } from '../compare/noise.js';
-import { protocolLabel } from './labels.js';
+import { seriesLabel } from './labels.js';
 import type { ReportProtocol } from './types.js';
 
 export type VerdictTopic = 'latency-p50' | 'latency-p99' | 'bytes' | 'server-memory' | 'wasted' | 'delivery';
@@ -25,7 +25,7 @@ interface Entry {
   value: number;
 }
 
-const name = (p: ReportProtocol) => protocolLabel(p.protocol);
+const name = (p: ReportProtocol) => seriesLabel(p);
 
 /** "A", "A and B", "A, B and C" */
 export function listOf(items: string[]): string {
