@@ -97,8 +97,9 @@ class SseClient implements ProtocolClient {
   }
 
   private errorKindOf(ev: { code?: number; message?: string }): string {
+    // eventsource reports a 200 with the wrong content type with code 200: the type is the problem.
+    if (/content.type/i.test(ev.message ?? '')) return 'sse-wrong-content-type';
     if (ev.code) return ev.code >= 500 ? 'http-5xx' : `http-${ev.code}`;
-    if (/content type/i.test(ev.message ?? '')) return 'sse-wrong-content-type';
     return this.fetchError ?? 'sse-disconnected';
   }
 
