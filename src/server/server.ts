@@ -77,6 +77,7 @@ export async function startReferenceServer(partial: Partial<ServerOptions> = {})
       const url = parseUrl(req.url);
       if (!url) {
         countRejected(counters, 'bad-request');
+        res.shouldKeepAlive = false; // a client that sends this is not worth keeping
         return sendError(res, 400, 'malformed request target');
       }
       const route = routes[url.pathname];
