@@ -21,12 +21,12 @@ export async function publish(baseUrl: string, tag: string, first: number, last:
   }
 }
 
-/** Polls `check` every 20 ms until it is true or `timeoutMs` passes (then throws with `what`). */
-export async function waitFor(check: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
+/** Polls `check` every `everyMs` (20 ms) until it is true or `timeoutMs` passes (then throws with `what`). */
+export async function waitFor(check: () => boolean, what: string, timeoutMs = 10_000, everyMs = 20): Promise<void> {
   const end = Date.now() + timeoutMs;
   while (!check()) {
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
+    await new Promise((r) => setTimeout(r, everyMs));
   }
 }
 
