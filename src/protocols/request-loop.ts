@@ -73,10 +73,13 @@ class RequestLoopClient implements ProtocolClient {
 
   private async run(): Promise<void> {
     const backoff = backoffFrom(this.options.backoff);
+    let askedBefore = false;
     while (!this.abort.signal.aborted) {
-      // A stalled client sends no request at all until the stall is over.
-      const wait = this.throttle?.whenOpen();
+      // A stalled client sends no request until the stall is over; its first request always goes
+      // out, so it has a place in the stream (a cursor) before it stalls, like a push client.
+      const wait = askedBefore ? this.throttle?.whenOpen() : null;
       if (wait) await wait;
+      askedBefore = true;
       if (this.abort.signal.aborted) return;
       const began = performance.now();
       const ok = await this.once();

@@ -21,7 +21,7 @@ export function assembleStress(stress: StressOutcome, workers: WorkerResult[], b
   if (stress.slow) Object.assign(out, groups(workers, stress.slow.mode));
   const timeline = serverTimeline(stress.serverSamples, workers, baseline);
   // With faults, the storm that matters comes after the first one, not the ramp-up.
-  const firstFault = stress.faults.length ? Math.floor(Math.min(...stress.faults.map((f) => f.firedAtMs)) / 1000) : 0;
+  const firstFault = stress.faults.length ? Math.floor(Math.min(...stress.faults.map((f) => f.atMs)) / 1000) : 0;
   out.recovery = recovery(workers, lost, firstFault);
   out.serverTimeline = timeline;
   out.faults = stress.faults;
