@@ -103,3 +103,12 @@ async function closedPort(): Promise<number> {
   await new Promise((r) => s.close(r));
   return port;
 }
+
+test('an unknown fault is a one-line error naming the fault and the valid forms', async () => {
+  assertOneLineError(await rtbench(['run', '--faults', 'explode@3s']), /unknown fault "explode".*drop-connections=<share>@<time> or restart@<time>/);
+});
+
+test('a malformed slow mode and an unknown backpressure policy are one-line errors', async () => {
+  assertOneLineError(await rtbench(['run', '--slow-consumers', '10%', '--slow-mode', 'sleepy']), /unknown slow mode "sleepy"/);
+  assertOneLineError(await rtbench(['serve', '--backpressure', 'yolo']), /unknown backpressure policy "yolo"/);
+});
