@@ -19,7 +19,7 @@ export function registerServeCommand(program: Command): void {
     .option('--high-water <size>', 'bytes waiting for one client before the backpressure policy acts', '1MB')
     .option('--max-connections <n>', 'open connections at once; more get 503', '100000')
     .option('--max-header-size <size>', 'request line and headers; more get 431', '16KB')
-    .option('--max-message-size <size>', 'largest WebSocket message a client may send; more closes it with 1009', '16KB')
+    .option('--max-message-size <size>', 'largest WebSocket message a client may send; more closes it with 1009', '64KB')
     .option('--header-timeout <time>', 'a request must send its headers within this time (slowloris)', '10s')
     .option('--idle-timeout <time>', 'close keep-alive connections idle this long', '65s')
     .option('--token <token>', 'require this bearer token (header, rtbench_token cookie, bearer.<token> WebSocket subprotocol or first message)')
