@@ -8,7 +8,7 @@ import { resultLabel } from '../src/results/result-label.js';
 
 test('a slow-consumer run covers every backpressure policy in one run, each row labelled, healthy and slow apart', async () => {
   const plan = buildPlan({
-    protocols: 'polling,websocket',
+    protocols: 'websocket',
     clients: 10,
     duration: '3s',
     ramp: '200ms',
@@ -23,8 +23,7 @@ test('a slow-consumer run covers every backpressure policy in one run, each row 
   });
   const results = await runBenchmark(plan);
   assert.equal(results.partial, false, String(results.partialReason));
-  // Polling has no server-side queue: it runs once; WebSocket once per policy.
-  assert.deepEqual(results.protocols.map(resultLabel), ['polling', 'websocket · buffer', 'websocket · drop-oldest', 'websocket · disconnect']);
+  assert.deepEqual(results.protocols.map(resultLabel), ['websocket · buffer', 'websocket · drop-oldest', 'websocket · disconnect']);
   const ws = (v: string) => results.protocols.find((p) => p.variant === v)!;
   for (const p of results.protocols) {
     assert.equal(p.slow?.clients, 2, `${resultLabel(p)}: 2 slow clients`);
