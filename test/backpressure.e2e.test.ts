@@ -36,7 +36,7 @@ async function stalledRun(protocol: ProtocolName, policy: BackpressurePolicy) {
     const a = session.createClient(0, healthy.clientEvents());
     const stallAt = nowMicros() + 200_000;
     const stallEnd = stallAt + 2_500_000;
-    const b = session.createClient(1, slow.clientEvents(true), { mode: { kind: 'stall', ms: 2500 }, stallAtMicros: stallAt });
+    const b = session.createClient(1, slow.clientEvents(0, 1, true), { mode: { kind: 'stall', ms: 2500 }, stallAtMicros: stallAt });
     await Promise.all([a.start(), b.start()]);
     await new Promise((r) => setTimeout(r, 300));
     await publishBig(server.url, tag);

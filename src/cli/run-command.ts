@@ -7,6 +7,7 @@ import { buildPlan, kebab, RUN_OPTIONS, type RawRunOptions, type RunOptionName }
 import { loadScenarioFile } from '../scenario/scenario-file.js';
 import { resolveScenarioPath } from '../scenario/bundled.js';
 import type { RunResults } from '../results/schema.js';
+import { resultLabel } from '../results/result-label.js';
 import { guarded } from './errors.js';
 
 const FLAG_ARGS: Partial<Record<RunOptionName, string>> = {
@@ -71,8 +72,8 @@ async function runAndReport(plan: ReturnType<typeof buildPlan>, htmlPath: string
         if (spinner) spinner.text = line;
       },
       onPhaseDone: (p) => {
-        if (spinner) spinner.succeed(`${p.protocol}: ${p.delivered.toLocaleString('en-US')} events delivered to ${p.connectedPeak} clients`).start();
-        else if (!plan.output.quiet) process.stderr.write(`${p.protocol}: done\n`);
+        if (spinner) spinner.succeed(`${resultLabel(p)}: ${p.delivered.toLocaleString('en-US')} events delivered to ${p.connectedPeak} clients`).start();
+        else if (!plan.output.quiet) process.stderr.write(`${resultLabel(p)}: done\n`);
       },
     });
     spinner?.stop();

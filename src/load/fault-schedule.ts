@@ -1,18 +1,7 @@
 import { nowMicros } from '../clock.js';
 import { describeFault, type Fault } from '../scenario/stress.js';
 import type { BundledServer } from './bundled-server.js';
-
-/** What one injected fault did. */
-export interface FaultRecord {
-  fault: string;
-  /** when it was planned and when it happened, ms since the phase started */
-  atMs: number;
-  firedAtMs: number;
-  /** connections dropped (drop-connections), or null */
-  dropped: number | null;
-  /** how long the server was unreachable (restart), or null */
-  downMs: number | null;
-}
+import type { FaultRecord } from '../results/schema.js';
 
 /** Fires the plan's faults at their times since the phase started, against the bundled server. */
 export class FaultSchedule {

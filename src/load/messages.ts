@@ -16,6 +16,8 @@ export interface StartMessage {
   phaseStartMicros: number;
   /** the share of clients that read slowly, and how; null: all healthy */
   slow: { fraction: number; reading: SlowReading } | null;
+  /** stress run: keep per-second figures for the server timeline */
+  perSecond: boolean;
 }
 
 export type ParentMessage =

@@ -89,7 +89,7 @@ export async function runPhase(ctx: PhaseContext, protocol: ProtocolName): Promi
   const { slowFraction, slowMode, faults } = plan.stress;
   // Stalls start when the hold starts, so every slow client is connected and reading before it.
   const slow = slowFraction > 0 ? { fraction: slowFraction, reading: { mode: slowMode, stallAtMicros: phaseStart + plan.rampMs * 1000 } } : null;
-  pool.start({ protocol, driver: driverOptions, total: plan.clients, rampMs: plan.rampMs, phaseStartMicros: phaseStart, slow }, range);
+  pool.start({ protocol, driver: driverOptions, total: plan.clients, rampMs: plan.rampMs, phaseStartMicros: phaseStart, slow, perSecond: isStressRun(plan) }, range);
   const sampler = isStressRun(plan) ? new ServerSampler(ctx.probe, phaseStart) : null;
   sampler?.start();
   const faultSchedule = faults.length && ctx.server ? new FaultSchedule(faults, ctx.server, phaseStart) : null;
@@ -114,7 +114,7 @@ export async function runPhase(ctx: PhaseContext, protocol: ProtocolName): Promi
   const ticker = setInterval(() => {
     const t = pool.totals();
     const left = Math.max(0, (holdEnd - nowMicros() / 1000) / 1000);
-    ctx.onProgress?.(`${protocol}: ${t.connected}/${range.count} connected, ${t.delivered.toLocaleString('en-US')} events delivered, ${t.errors} errors, ${left.toFixed(0)}s left`);
+    ctx.onProgress?.(`${ctx.variant ? `${protocol} · ${ctx.variant}` : protocol}: ${t.connected}/${range.count} connected, ${t.delivered.toLocaleString('en-US')} events delivered, ${t.errors} errors, ${left.toFixed(0)}s left`);
   }, 250);
 
   // Memory is sampled once every client is connected (or the ramp plus 10 s is over).

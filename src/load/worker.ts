@@ -35,7 +35,7 @@ let lastConnect = 0;
 
 function start(m: StartMessage): void {
   baseline = readMemory();
-  recorder = new ProtocolRecorder(m.phaseStartMicros);
+  recorder = new ProtocolRecorder(m.phaseStartMicros, m.perSecond);
   session = driverFor(m.protocol).openSession(m.driver);
   let next = 0;
   // Client i of `total` starts at phaseStart + ramp × i / total, so all workers share one ramp.

@@ -84,7 +84,8 @@ export class ProtocolRecorder {
   connectedNow = 0;
   connectedPeak = 0;
 
-  constructor(private readonly phaseStartMicros: number) {}
+  /** `perSecond`: keep a healthy-latency histogram per second (stress runs; it costs a little per delivery) */
+  constructor(private readonly phaseStartMicros: number, private readonly perSecond = true) {}
 
   /**
    * The ClientEvents sink of one client, started now. A client of `room` out of `rooms` expects
@@ -143,7 +144,7 @@ export class ProtocolRecorder {
         const latency = Math.max(1, Math.round(now - intendedAt));
         rec.latency.recordValue(latency);
         own.recordValue(latency);
-        if (!slow) rec.second(now).healthy.recordValue(latency);
+        if (!slow && rec.perSecond) rec.second(now).healthy.recordValue(latency);
         rec.addTimeline(now, latency);
         if (intendedAt < resumedAt) rec.recovered++;
         if (!firstSeen) {

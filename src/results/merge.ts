@@ -61,8 +61,12 @@ function mergeProtocol(rs: ProtocolResult[]): ProtocolResult {
       t.maxMicros = Math.max(t.maxMicros, p.maxMicros);
       timeline.set(p.t, t);
     }
+  // Stress figures (healthy/slow groups, recovery, server timeline) are not merged yet: one
+  // shard's would pass for the whole run's, so a merged row leaves them out.
+  const { healthy: _h, slow: _s, recovery: _r, serverStress: _ss, serverTimeline: _st, ...stripped } = rs[0];
+  const first = rs.length > 1 ? stripped : rs[0];
   return {
-    ...rs[0],
+    ...first,
     partial: rs.some((r) => r.partial),
     clients: sum((r) => r.clients),
     connectedPeak: sum((r) => r.connectedPeak),

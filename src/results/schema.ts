@@ -1,7 +1,6 @@
 import type { LatencySummary } from '../metrics/histogram.js';
 import type { TimelinePoint } from '../metrics/recorder.js';
 import type { ProtocolName } from '../protocols/types.js';
-import type { FaultRecord } from '../load/fault-schedule.js';
 
 export const SCHEMA_VERSION = 1;
 
@@ -54,6 +53,18 @@ export interface ServerTimelinePoint {
   loopDelayP99Ms?: number | null;
   /** open connections the server counted */
   connections?: number | null;
+}
+
+/** What one injected fault did. */
+export interface FaultRecord {
+  fault: string;
+  /** when it was planned and when it happened, ms since the phase started */
+  atMs: number;
+  firedAtMs: number;
+  /** connections dropped (drop-connections), or null */
+  dropped: number | null;
+  /** how long the server was unreachable (restart), or null */
+  downMs: number | null;
 }
 
 /** Deliveries of a group of clients: the healthy ones, or the slow ones. */

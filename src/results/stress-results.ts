@@ -1,10 +1,9 @@
 import { mergeEncoded, summarize } from '../metrics/histogram.js';
 import type { WorkerResult } from '../load/messages.js';
-import type { FaultRecord } from '../load/fault-schedule.js';
 import type { ServerSample } from '../load/server-sampler.js';
 import type { ServerMetrics } from '../server/routes/metrics.js';
 import { describeSlowMode, type SlowMode } from '../scenario/stress.js';
-import type { ClientGroupResult, ProtocolResult, RecoveryResult, ServerStressResult, ServerTimelinePoint } from './schema.js';
+import type { ClientGroupResult, FaultRecord, ProtocolResult, RecoveryResult, ServerStressResult, ServerTimelinePoint } from './schema.js';
 
 /** What a stress phase measured on top of a normal one. */
 export interface StressOutcome {

@@ -128,8 +128,8 @@ export async function startReferenceServer(partial: Partial<ServerOptions> = {})
   server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => {
     const reason = CLIENT_ERRORS[err.code ?? ''] ?? { status: '400 Bad Request', kind: 'bad-request' };
     countRejected(counters, reason.kind);
-    if (socket.writable && !(socket as Socket & { _httpMessage?: unknown })._httpMessage) socket.end(`HTTP/1.1 ${reason.status}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
-    else socket.destroy();
+    if (err.code === 'ECONNRESET' || !socket.writable) socket.destroy();
+    else socket.end(`HTTP/1.1 ${reason.status}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
   });
 
   await new Promise<void>((resolve, reject) => {
