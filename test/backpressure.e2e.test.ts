@@ -23,7 +23,7 @@ async function publishBig(url: string, tag: string): Promise<void> {
 const bufferedNow = (s: ReferenceServer) => Object.values(s.metrics().buffered).reduce((a, b) => a + b, 0);
 
 /**
- * One healthy and one stalled client (it stops reading its socket for 2.5 s); 10 MB of events
+ * One healthy and one stalled client (it stops reading its socket for 1.8 s); 10 MB of events
  * while it stalls. Returns what the server and both clients saw.
  */
 async function stalledRun(protocol: ProtocolName, policy: BackpressurePolicy) {
@@ -35,8 +35,8 @@ async function stalledRun(protocol: ProtocolName, policy: BackpressurePolicy) {
   try {
     const a = session.createClient(0, healthy.clientEvents());
     const stallAt = nowMicros() + 200_000;
-    const stallEnd = stallAt + 2_500_000;
-    const b = session.createClient(1, slow.clientEvents(0, 1, true), { mode: { kind: 'stall', ms: 2500 }, stallAtMicros: stallAt });
+    const stallEnd = stallAt + 1_800_000;
+    const b = session.createClient(1, slow.clientEvents(0, 1, true), { mode: { kind: 'stall', ms: 1800 }, stallAtMicros: stallAt });
     await Promise.all([a.start(), b.start()]);
     await new Promise((r) => setTimeout(r, 300));
     await publishBig(server.url, tag);
