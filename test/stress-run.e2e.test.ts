@@ -51,7 +51,7 @@ test('a slow-consumer run covers every backpressure policy in one run, each row 
   assert.match(html, /data-chart="server-buffered"/);
 });
 
-test('dropped connections and a server restart: clients come back, resume what they missed, and nothing published is lost', async () => {
+test('dropped connections and a server restart: clients come back, resume what they missed, and nothing published is lost (with a token)', async () => {
   const plan = buildPlan({
     protocols: 'long-polling,sse,websocket',
     clients: 8,
@@ -62,6 +62,8 @@ test('dropped connections and a server restart: clients come back, resume what t
     faults: 'drop-connections=100%@1s,restart@2s',
     reconnectBackoff: '50ms..400ms',
     longPollTimeout: '2s',
+    // The bundled server requires it; every client, the publisher and the metrics probe send it.
+    token: 'storm-token',
   });
   const results = await runBenchmark(plan);
   assert.equal(results.partial, false, String(results.partialReason));
@@ -77,6 +79,8 @@ test('dropped connections and a server restart: clients come back, resume what t
     assert.equal(r.missed, r.recovered + r.lostForGood);
     assert.ok(r.peakConnectsPerSecond >= 8, `${p.protocol}: storm peak ${r.peakConnectsPerSecond}/s`);
     assert.ok(r.peakConnectsAt !== null && r.peakConnectsAt >= 1, 'the peak is after the first fault, not the ramp');
+    assert.equal(p.serverStress!.authRejected, 0, 'every rtbench request carried the token');
+    assert.ok(p.serverTimeline!.some((s) => s.rss !== null), 'the metrics probe got in with the token');
     // Publishes while the server was down failed and are not counted lost.
     assert.equal(p.publishErrors, Object.values(p.publishErrorsByType ?? {}).reduce((a, b) => a + b, 0));
   }
