@@ -4,6 +4,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import { inRoom, parseCursor, parseRoom, type LogEntry } from '../event-log.js';
 import type { ServerContext } from '../context.js';
 import { acceptEvent } from './publish.js';
+import { frameText, sendPreframed } from '../ws-preframe.js';
 
 /** WebSocket on /ws: each message is {"id":N,"data":<event>}; ?since=N resumes after N. */
 export class WebSocketRoute {
@@ -30,15 +31,17 @@ export class WebSocketRoute {
       ws.on('message', (data: Buffer, isBinary: boolean) => {
         if (isBinary) return;
         this.ctx.publishedVia.websocket++;
-        acceptEvent(this.ctx, data.toString('utf8'), room);
+        void acceptEvent(this.ctx, data.toString('utf8'), room);
       });
       if (cursor !== null) for (const e of this.ctx.log.after(cursor, this.ctx.options.ringSize, room)) ws.send(e.wsFrame);
     });
   }
 
-  /** The payload Buffer is built once per event; ws only adds each client's frame header. */
+  /** The whole frame (header and payload) is built once per event and written to every client. */
   private broadcast(e: LogEntry): void {
-    for (const [ws, room] of this.sockets) if (ws.readyState === 1 && inRoom(e, room)) ws.send(e.wsFrame, { binary: false });
+    if (!this.sockets.size) return;
+    const framed = frameText(e.wsFrame);
+    for (const [ws, room] of this.sockets) if (ws.readyState === 1 && inRoom(e, room)) sendPreframed(ws, framed, e.wsFrame);
   }
 
   /** Bytes ws holds in its own send queue, on top of the socket buffer. */
