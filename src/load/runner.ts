@@ -8,6 +8,8 @@ import type { RunPlan } from '../scenario/plan.js';
 import { startBundledServer, type BundledServer } from './bundled-server.js';
 import { runPhase } from './phase.js';
 import { shardRange } from './shard.js';
+import { serverProcessesFor, splitClients } from './capacity.js';
+import { readFdLimits } from './fd-limit.js';
 import { probePublish } from './publisher.js';
 import { httpProbe, type ServerProbe } from './server-probe.js';
 
@@ -37,6 +39,11 @@ export async function runBenchmark(plan: RunPlan, hooks: RunHooks = {}): Promise
     if (problem) throw new TargetError(problem, 'check --target and --publish, and that the server is running');
   }
 
+  // A --workers too small for the open-file limit is a usage error before anything starts.
+  const fdLimit = readFdLimits().effective;
+  splitClients({ clients: plan.clients, requested: plan.workers, cores: os.availableParallelism(), fdLimit });
+  const serverProcesses = plan.target ? null : plan.server.processes || serverProcessesFor(plan.clients, fdLimit);
+
   const protocols: ProtocolResult[] = [];
   let partialReason: string | null = null;
   const notes = new Set<string>();
@@ -48,17 +55,16 @@ export async function runBenchmark(plan: RunPlan, hooks: RunHooks = {}): Promise
         break;
       }
       // The bundled server gets a fresh process per protocol: a clean memory baseline for each.
-      server = plan.target ? null : await startBundledServer({ host: '127.0.0.1', port: 0, longPollTimeoutMs: plan.longPollTimeoutMs, fanoutDelayMs: plan.server.fanoutDelayMs });
+      server = plan.target ? null : await startBundledServer({ host: '127.0.0.1', port: 0, longPollTimeoutMs: plan.longPollTimeoutMs, fanoutDelayMs: plan.server.fanoutDelayMs }, serverProcesses ?? 1);
       const endpoints: TargetEndpoints = plan.target ? plan.target.endpoints : bundledEndpoints(server!.url, plan.rooms);
       const publish = plan.target ? plan.target.publish : { method: 'POST', path: plan.rooms > 1 ? '/publish?room={room}' : '/publish' };
       const probe: ServerProbe = httpProbe(endpoints.baseUrl, plan.target ? plan.target.metricsPath : '/metrics', endpoints.headers);
-      const phase = await runPhase({ plan, endpoints, publish, probe, signal, onProgress: hooks.onProgress, protocolIndex }, protocol).finally(() => server?.close());
+      const phase = await runPhase({ plan, endpoints, publish, probe, serverProcesses, signal, onProgress: hooks.onProgress, protocolIndex }, protocol).finally(() => server?.close());
       const result = assembleProtocolResult(phase);
       protocols.push(result);
       hooks.onPhaseDone?.(result);
-      notes.add(`Clients ran in ${phase.workerCount} worker process(es) per protocol.`);
-      if (phase.loopDelayMaxMs > 50 && result.latency.p99 > 0 && phase.loopDelayMaxMs * 1000 > result.latency.p99 / 2) {
-        notes.add(`${protocol}: client workers' event loop stalled up to ${phase.loopDelayMaxMs.toFixed(0)} ms, comparable to the p99 latency; the load generator may be saturated, read this protocol's latency with care.`);
+      if (result.generator?.saturated) {
+        notes.add(`${protocol}: the load generator was saturated (event-loop delay p99: client workers ${result.generator.workerLoopDelayP99Ms} ms, publisher ${result.generator.publisherLoopDelayP99Ms} ms, against a latency p99 of ${(result.latency.p99 / 1000).toFixed(1)} ms); this latency is partly rtbench's own, not the server's.`);
       }
       if (phase.abortReason) {
         partialReason ??= phase.abortReason;
@@ -92,6 +98,7 @@ export async function runBenchmark(plan: RunPlan, hooks: RunHooks = {}): Promise
       target: plan.target?.url ?? null,
       fanoutDelayMs: plan.server.fanoutDelayMs,
       ...(plan.shard ? { shard: plan.shard } : {}),
+      serverProcesses,
     },
     machine: machineInfo(),
     notes: [

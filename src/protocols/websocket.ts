@@ -1,13 +1,13 @@
 import WebSocket from 'ws';
 import type { Socket } from 'node:net';
-import { scanEvents } from '../events/marker.js';
+import { leadingInteger, markerPrefix, scanEventsInBuffer } from '../events/marker.js';
 import { Backoff } from './backoff.js';
 import { WireCounter } from './wire.js';
 import { roomOf, withRoom } from './rooms.js';
 import { WebSocketUpstream } from './websocket-upstream.js';
 import type { ClientEvents, DriverOptions, DriverSession, ProtocolClient, ProtocolDriver } from './types.js';
 
-const ID_PREFIX = '{"id":';
+const ID_PREFIX = Buffer.from('{"id":');
 
 /**
  * One WebSocket client on `ws`. Reconnection is rtbench's own: exponential back-off with jitter,
@@ -29,6 +29,7 @@ class WebSocketClient implements ProtocolClient {
     private readonly events: ClientEvents,
     private readonly localAddress: string | undefined,
     private readonly index: number,
+    private readonly prefix: Buffer,
   ) {}
 
   start(): Promise<void> {
@@ -71,13 +72,10 @@ class WebSocketClient implements ProtocolClient {
       this.events.connected();
       this.settleStart();
     });
-    ws.on('message', (data: Buffer, isBinary: boolean) => {
-      const text = isBinary ? data.toString('latin1') : data.toString();
-      if (text.startsWith(ID_PREFIX)) this.cursor = parseInt(text.slice(ID_PREFIX.length, ID_PREFIX.length + 16), 10) || this.cursor;
-      scanEvents(text, this.options.tag, (seq, t) => {
-        this.events.delivered(seq, t);
-        if (seq > this.highestSeq) this.highestSeq = seq;
-      });
+    // Messages stay Buffers: the id and the markers are found in the raw bytes (no decode per message).
+    ws.on('message', (data: Buffer) => {
+      this.cursor = leadingInteger(data, ID_PREFIX) || this.cursor;
+      scanEventsInBuffer(data, this.prefix, this.onEvent);
     });
     ws.on('error', (e: NodeJS.ErrnoException) => {
       if (!this.closed) this.events.error(e.code ? e.code.toLowerCase() : 'ws-error');
@@ -93,6 +91,12 @@ class WebSocketClient implements ProtocolClient {
     });
   }
 
+  /** One bound callback per client, not one closure per message. */
+  private readonly onEvent = (seq: number, t: number): void => {
+    this.events.delivered(seq, t);
+    if (seq > this.highestSeq) this.highestSeq = seq;
+  };
+
   async close(): Promise<void> {
     this.closed = true;
     if (this.retryTimer) clearTimeout(this.retryTimer);
@@ -104,12 +108,15 @@ class WebSocketClient implements ProtocolClient {
 class WebSocketSession implements DriverSession {
   private readonly wire = new WireCounter();
   private readonly clients = new Set<WebSocketClient>();
+  private readonly prefix: Buffer;
 
-  constructor(private readonly options: DriverOptions) {}
+  constructor(private readonly options: DriverOptions) {
+    this.prefix = markerPrefix(options.tag);
+  }
 
   createClient(index: number, events: ClientEvents): ProtocolClient {
     const addrs = this.options.sourceAddresses;
-    const c = new WebSocketClient(this.options, this.wire, events, addrs.length ? addrs[index % addrs.length] : undefined, index);
+    const c = new WebSocketClient(this.options, this.wire, events, addrs.length ? addrs[index % addrs.length] : undefined, index, this.prefix);
     this.clients.add(c);
     return c;
   }

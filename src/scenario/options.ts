@@ -24,6 +24,7 @@ export const RUN_OPTIONS = {
   workers: 'client worker processes (0 = automatic)',
   sourceAddresses: 'local addresses to spread client connections over (comma list)',
   fanoutDelay: 'bundled server waits this long before fan-out (to test latency)',
+  serverProcesses: 'bundled server processes (0 = automatic: enough for the clients under the open-file limit)',
   target: 'URL of a server to test instead of the bundled one',
   publish: "publish endpoint of the target, e.g. 'POST /publish'",
   poll: 'polling path on the target',
@@ -57,6 +58,7 @@ export const DEFAULTS = {
   longPollTimeout: '30s',
   workers: 0,
   fanoutDelay: '0ms',
+  serverProcesses: 0,
   publish: 'POST /publish',
   poll: '/poll',
   longPoll: '/long-poll',
@@ -87,7 +89,7 @@ export function buildPlan(...sources: RawRunOptions[]): RunPlan {
     workers: parseCount(o.workers as string, 'workers', 0),
     sourceAddresses: listOf(o.sourceAddresses),
     target: o.target ? targetPlan(o) : null,
-    server: { fanoutDelayMs: parseDuration(o.fanoutDelay as string, 'fan-out delay') },
+    server: { fanoutDelayMs: parseDuration(o.fanoutDelay as string, 'fan-out delay'), processes: parseCount(o.serverProcesses as string, 'server processes', 0) },
     output: { json: o.out ? str('out') : null, quiet: o.quiet === true || o.quiet === 'true' },
     shard: o.shard !== undefined ? parseShard(str('shard')) : null,
     startAt: o.startAt !== undefined ? parseStartAt(str('startAt')) : null,
@@ -106,7 +108,8 @@ export function buildPlan(...sources: RawRunOptions[]): RunPlan {
   }
   if (plan.durationMs <= 0) throw new UsageError('duration must be longer than 0', 'e.g. --duration 20s');
   if (plan.payloadBytes < 64) throw new UsageError(`payload ${plan.payloadBytes}B is smaller than rtbench's 64-byte event marker`, 'use --payload 64B or more');
-  if (plan.pollIntervalMs < 10) throw new UsageError('poll interval below 10ms', 'use --poll-interval 100ms or more');
+  // 0 is max-rate polling (each client asks again as soon as it has its answer, like autocannon); 1–9 ms is almost surely a typo.
+  if (plan.pollIntervalMs > 0 && plan.pollIntervalMs < 10) throw new UsageError('poll interval below 10ms', 'use --poll-interval 100ms or more, or 0 to poll as fast as possible');
   if (plan.rate > 100_000) throw new UsageError(`rate ${plan.rate}/s is above rtbench's publisher limit of 100000/s`, 'lower --rate');
   return plan;
 }
