@@ -1,8 +1,7 @@
-import type { ChildProcess } from 'node:child_process';
+import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { UsageError } from '../errors.js';
 import type { ServerOptions } from '../server/context.js';
-import { forkWithFdLimit } from './fd-limit.js';
 
 const SERVER_SCRIPT = fileURLToPath(new URL('../server/server-process.js', import.meta.url));
 
@@ -13,9 +12,9 @@ export interface BundledServer {
   close(): Promise<void>;
 }
 
-/** Starts the reference server in processes of its own (open-file limit raised) and resolves with its URL. */
+/** Starts the reference server in processes of its own (`processes` > 1: a cluster) and resolves with its URL. */
 export function startBundledServer(options: Partial<ServerOptions>, processes = 1): Promise<BundledServer> {
-  const child: ChildProcess = forkWithFdLimit(SERVER_SCRIPT, [JSON.stringify(options), String(processes)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const child: ChildProcess = fork(SERVER_SCRIPT, [JSON.stringify(options), String(processes)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   return new Promise((resolve, reject) => {
     child.once('exit', (code) => reject(new Error(`bundled server exited at start (code ${code})`)));
     child.on('message', (m: { type: string; url?: string; message?: string }) => {

@@ -1,40 +1,34 @@
-import { execFileSync, spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 
-/** This process's open-file limits, and the soft limit the processes rtbench starts will get. */
+/** This process's open-file limits (Infinity when unlimited or unknown). */
 export interface FdLimits {
   soft: number;
   hard: number;
-  /** soft limit of the worker and server processes rtbench starts (the hard limit when it could raise it) */
-  effective: number;
-  /** true when rtbench's children run with a higher soft limit than this process */
-  raised: boolean;
 }
 
 const SHELL = '/bin/sh';
 let cached: FdLimits | null = null;
 
 /**
- * Node has no setrlimit, but a child inherits its parent's limits and `ulimit -n` may raise the
- * soft limit up to the hard limit without privileges. So rtbench reads both limits through a shell
- * (which inherits them from this process) and starts its children through `sh -c 'ulimit -n <hard>;
- * exec node …'`: the exec keeps the pid and the IPC channel, only the soft limit changes.
+ * Node has no getrlimit/setrlimit API, but it raises its own soft open-file limit to the hard
+ * limit when it starts (PlatformInit in node.cc), so every rtbench process, workers and server
+ * processes included, already runs at the hard limit; a wrapper like `sh -c 'ulimit -n <hard>;
+ * exec node …'` would change nothing. The hard limit can only be raised with privileges, so past
+ * it rtbench adds processes. The limits are read through a shell, which inherits them from this
+ * process.
  */
 export function readFdLimits(): FdLimits {
   if (cached) return cached;
-  let soft = Infinity;
-  let hard = Infinity;
+  cached = { soft: Infinity, hard: Infinity };
   if (process.platform !== 'win32' && existsSync(SHELL)) {
     try {
       const [s, h] = execFileSync(SHELL, ['-c', 'ulimit -Sn; ulimit -Hn'], { encoding: 'utf8', timeout: 5000 }).trim().split(/\s+/);
-      soft = parseLimit(s);
-      hard = parseLimit(h);
+      cached = { soft: parseLimit(s), hard: parseLimit(h) };
     } catch {
-      // no shell we can ask: assume nothing about the limit
+      // no shell to ask: assume nothing about the limit
     }
   }
-  const effective = Math.max(soft, Number.isFinite(hard) ? hard : soft);
-  cached = { soft, hard, effective, raised: effective > soft };
   return cached;
 }
 
@@ -42,14 +36,4 @@ function parseLimit(text: string | undefined): number {
   if (!text || text === 'unlimited') return Infinity;
   const n = Number(text);
   return Number.isFinite(n) && n > 0 ? n : Infinity;
-}
-
-/** Like child_process.fork, but the child's open-file soft limit is raised to the hard limit first. */
-export function forkWithFdLimit(script: string, args: string[], options: Pick<SpawnOptions, 'env' | 'stdio'> & { serialization?: 'json' | 'advanced' }): ChildProcess {
-  const limits = readFdLimits();
-  const stdio = options.stdio ?? ['ignore', 'inherit', 'inherit', 'ipc'];
-  if (!limits.raised) return spawn(process.execPath, [...process.execArgv, script, ...args], { ...options, stdio });
-  // "$0" "$@" keep the arguments out of the shell's parsing; a failed ulimit still execs node.
-  const line = `ulimit -n ${limits.hard} 2>/dev/null; exec "$0" "$@"`;
-  return spawn(SHELL, ['-c', line, process.execPath, ...process.execArgv, script, ...args], { ...options, stdio });
 }

@@ -18,7 +18,7 @@ import { phaseSlotMs, scheduledLastSeq, shardRange, sharedTag } from './shard.js
 
 /** Client worker processes for a plan on this machine (see splitClients). */
 export function chooseWorkers(plan: Pick<RunPlan, 'workers' | 'clients'>): number {
-  return splitClients({ clients: plan.clients, requested: plan.workers, cores: os.availableParallelism(), fdLimit: readFdLimits().effective }).workers;
+  return splitClients({ clients: plan.clients, requested: plan.workers, cores: os.availableParallelism(), fdLimit: readFdLimits().soft }).workers;
 }
 
 export interface PhaseContext {
@@ -63,7 +63,7 @@ export async function runPhase(ctx: PhaseContext, protocol: ProtocolName): Promi
   const serverBaseline = await ctx.probe.sample(true);
   const fd = readFdLimits();
   // This process's share of the clients (all of them unless sharded) is what its workers hold.
-  const split = splitClients({ clients: range.count, requested: plan.workers, cores: os.availableParallelism(), fdLimit: fd.effective });
+  const split = splitClients({ clients: range.count, requested: plan.workers, cores: os.availableParallelism(), fdLimit: fd.soft });
   const workerCount = split.workers;
   const sourceAddresses = chooseSourceAddresses(new URL(ctx.endpoints.baseUrl).hostname, range.count, plan.sourceAddresses);
   const finite = (n: number) => (Number.isFinite(n) ? n : null);
@@ -72,7 +72,7 @@ export async function runPhase(ctx: PhaseContext, protocol: ProtocolName): Promi
     clientsPerWorker: split.counts,
     sourceAddresses,
     serverProcesses: ctx.serverProcesses,
-    fdLimit: { soft: finite(fd.soft), hard: finite(fd.hard), effective: finite(fd.effective) },
+    fdLimit: { soft: finite(fd.soft), hard: finite(fd.hard) },
   };
   const pool = await WorkerPool.spawn(workerCount);
   const driverOptions: DriverOptions = {

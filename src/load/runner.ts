@@ -40,7 +40,7 @@ export async function runBenchmark(plan: RunPlan, hooks: RunHooks = {}): Promise
   }
 
   // A --workers too small for the open-file limit is a usage error before anything starts.
-  const fdLimit = readFdLimits().effective;
+  const fdLimit = readFdLimits().soft;
   splitClients({ clients: plan.clients, requested: plan.workers, cores: os.availableParallelism(), fdLimit });
   const serverProcesses = plan.target ? null : plan.server.processes || serverProcessesFor(plan.clients, fdLimit);
 

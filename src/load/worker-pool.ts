@@ -1,8 +1,7 @@
-import type { ChildProcess } from 'node:child_process';
+import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { clockEnv } from '../clock.js';
 import type { MemoryReading } from '../results/schema.js';
-import { forkWithFdLimit } from './fd-limit.js';
 import type { ParentMessage, StartMessage, WorkerMessage, WorkerProgress, WorkerResult } from './messages.js';
 
 const WORKER_SCRIPT = fileURLToPath(new URL('./worker.js', import.meta.url));
@@ -15,12 +14,12 @@ export class WorkerPool {
 
   private constructor() {}
 
-  /** Forks `n` workers sharing this process's clock (open-file limit raised) and waits until each is ready. */
+  /** Forks `n` workers sharing this process's clock and waits until each is ready. */
   static async spawn(n: number): Promise<WorkerPool> {
     const pool = new WorkerPool();
     await Promise.all(
       Array.from({ length: n }, () => {
-        const child = forkWithFdLimit(WORKER_SCRIPT, [], { env: { ...process.env, ...clockEnv() }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'], serialization: 'advanced' });
+        const child = fork(WORKER_SCRIPT, [], { env: { ...process.env, ...clockEnv() }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'], serialization: 'advanced' });
         pool.children.push(child);
         child.on('message', (m: WorkerMessage) => {
           if (m.type === 'progress') pool.progress.set(child, m);

@@ -75,7 +75,7 @@ export function layoutLine(p: ProtocolResult): string | null {
   else if (l.sourceAddresses.length === 1) parts[0] += ` from ${l.sourceAddresses[0]}`;
   if (l.serverProcesses) parts[0] += `, ${plural(l.serverProcesses, 'server process', 'server processes')}`;
   const fd = l.fdLimit;
-  if (fd.effective) parts.push(`open-file limit ${num(fd.effective)}${fd.soft && fd.soft < fd.effective ? ` (soft limit raised from ${num(fd.soft)})` : ''}`);
+  if (fd.soft) parts.push(`open-file limit ${num(fd.soft)} per process${fd.hard && fd.hard > fd.soft ? ` (hard ${num(fd.hard)})` : ''}`);
   if (p.connectRate > 0) parts.push(`connected at ${num(p.connectRate)}/s`);
   if (p.requestRate) parts.push(`${num(p.requestRate)} requests/s`);
   const g = p.generator;

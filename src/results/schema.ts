@@ -43,8 +43,8 @@ export interface LoadLayout {
   sourceAddresses: string[];
   /** reference-server processes (null: an external target) */
   serverProcesses: number | null;
-  /** open-file limits: this process's soft/hard, and the soft limit worker and server processes ran with */
-  fdLimit: { soft: number | null; hard: number | null; effective: number | null };
+  /** open-file limit of each process (Node raises its soft limit to the hard one at start); null: unlimited or unknown */
+  fdLimit: { soft: number | null; hard: number | null };
 }
 
 export interface ClientMemory {
