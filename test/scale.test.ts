@@ -46,7 +46,8 @@ test('server processes grow with the connections the open-file limit allows per 
 
 test('loopback targets past one address’s ports get 127.0.0.1, 127.0.0.2, …; explicit lists win', () => {
   assert.deepEqual(chooseSourceAddresses('127.0.0.1', 1000, []), [], 'few clients: the OS picks');
-  assert.deepEqual(chooseSourceAddresses('127.0.0.1', 40_000, []), ['127.0.0.1', '127.0.0.2', '127.0.0.3']);
+  assert.deepEqual(chooseSourceAddresses('127.0.0.1', 20_000, []), [], 'one address holds 25,000: binding costs connect rate');
+  assert.deepEqual(chooseSourceAddresses('127.0.0.1', 60_000, []), ['127.0.0.1', '127.0.0.2', '127.0.0.3']);
   assert.deepEqual(chooseSourceAddresses('10.0.0.5', 40_000, []), [], 'no loopback tricks on a real network');
   assert.deepEqual(chooseSourceAddresses('localhost', 40_000, []), [], 'localhost may be ::1');
   assert.deepEqual(chooseSourceAddresses('10.0.0.5', 40_000, ['10.0.0.7', '10.0.0.8']), ['10.0.0.7', '10.0.0.8']);
@@ -138,4 +139,13 @@ test('merging two workers’ results is exact: counts summed, histograms bucket 
   assert.ok(Math.abs(r.latency.max - all.maxValue) <= all.maxValue * 0.001, 'max within HDR precision');
   assert.equal(r.timeline[0].count, 8);
   assert.equal(r.requestRate, 8, '8 requests between the first and the last, 1 s apart');
+});
+
+test('--poll-interval 0 is max-rate polling; 1–9 ms is refused as a likely typo', async () => {
+  const { buildPlan } = await import('../src/scenario/options.js');
+  assert.equal(buildPlan({ pollInterval: 0 }).pollIntervalMs, 0);
+  assert.equal(buildPlan({ pollInterval: '0ms' }).pollIntervalMs, 0);
+  assert.throws(() => buildPlan({ pollInterval: '5ms' }), (e: unknown) => e instanceof UsageError && /or 0 to poll as fast as possible/.test(e.hint ?? ''));
+  assert.equal(buildPlan({ serverProcesses: 3 }).server.processes, 3);
+  assert.throws(() => buildPlan({ serverProcesses: -1 }), UsageError);
 });

@@ -147,6 +147,7 @@ export class RequestLoopSession implements DriverSession {
   }
 
   async close(): Promise<void> {
+    this.wire.resetAll();
     await Promise.all([...this.clients].map((c) => c.close()));
   }
 }

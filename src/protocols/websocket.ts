@@ -126,6 +126,7 @@ class WebSocketSession implements DriverSession {
   }
 
   async close(): Promise<void> {
+    this.wire.resetAll();
     await Promise.all([...this.clients].map((c) => c.close()));
   }
 }
