@@ -100,7 +100,8 @@ export function renderBenchMarkdown(r: BenchReport): string {
     out.push('## Notes', '');
     for (const n of r.notes) out.push(`- ${n}`);
     out.push('- Memory per connection is a process RSS delta divided by connections; RSS includes allocator slack, so it is an upper bound of what a connection needs.');
-    out.push('- rtbench runs its clients in several worker processes; autocannon and Artillery ran with their defaults.');
+    out.push('- rtbench ran its polling clients in one worker process, like autocannon; its other runs use its automatic worker split. autocannon, wrk and Artillery ran with their defaults otherwise.');
+    out.push('- Client load and the server share the 2 cores; anything else running on the machine (e.g. other test suites) lowers every figure.');
     out.push('');
   }
   return out.join('\n');
