@@ -3,6 +3,7 @@ import { startReferenceServer } from '../server/server.js';
 import { parseCount, parseDuration, parseSize } from '../scenario/units.js';
 import { parseBackpressure } from '../scenario/stress.js';
 import { UsageError } from '../errors.js';
+import { startServerCluster } from '../server/cluster.js';
 import { guarded } from './errors.js';
 
 /** `rtbench serve`: only the reference server, until Ctrl-C. */
@@ -23,9 +24,10 @@ export function registerServeCommand(program: Command): void {
     .option('--header-timeout <time>', 'a request must send its headers within this time (slowloris)', '10s')
     .option('--idle-timeout <time>', 'close keep-alive connections idle this long', '65s')
     .option('--token <token>', 'require this bearer token (header, rtbench_token cookie, bearer.<token> WebSocket subprotocol or first message)')
+    .option('--processes <n>', 'server processes sharing the port; each publish reaches the clients of every process', '1')
     .action((flags: Record<string, string>) =>
       guarded(async () => {
-        const server = await startReferenceServer({
+        const options = {
           host: flags.host,
           port: parseCount(flags.port, 'port', 0),
           longPollTimeoutMs: parseDuration(flags.longPollTimeout, 'long-poll timeout'),
@@ -39,8 +41,11 @@ export function registerServeCommand(program: Command): void {
           headersTimeoutMs: parseDuration(flags.headerTimeout, 'header timeout'),
           idleTimeoutMs: parseDuration(flags.idleTimeout, 'idle timeout'),
           token: flags.token ?? null,
-        });
-        process.stdout.write(`rtbench reference server on ${server.url}  (GET /poll /long-poll /sse, WS /ws, POST /publish, GET /metrics)\n`);
+        };
+        const processes = parseCount(flags.processes, 'processes');
+        const server = processes > 1 ? await startServerCluster(options, processes) : await startReferenceServer(options);
+        const where = processes > 1 ? `, ${processes} processes; /metrics sums them` : '';
+        process.stdout.write(`rtbench reference server on ${server.url}${where}  (GET /poll /long-poll /sse, WS /ws, POST /publish, GET /metrics)\n`);
         await new Promise<void>((resolve) => {
           const stop = () => resolve();
           process.once('SIGINT', stop);

@@ -43,6 +43,42 @@ export function scanEvents(text: string, tag: string, onEvent: (seq: number, int
   return found;
 }
 
+/** The bytes a client looks for in raw messages of run `tag` (build once per session). */
+export function markerPrefix(tag: string): Buffer {
+  return Buffer.from(OPEN + tag + ':', 'latin1');
+}
+
+/**
+ * scanEvents on raw bytes: finds markers with Buffer.indexOf, so a WebSocket message is never
+ * decoded into a string. The marker is ASCII, so its bytes are the same in any UTF-8 message.
+ */
+export function scanEventsInBuffer(buf: Buffer, prefix: Buffer, onEvent: (seq: number, intendedAt: number) => void): number {
+  let found = 0;
+  let at = buf.indexOf(prefix);
+  while (at !== -1) {
+    let i = at + prefix.length;
+    let seq = 0;
+    let c = buf[i];
+    while (c >= 48 && c <= 57) { seq = seq * 10 + (c - 48); c = buf[++i]; }
+    if (c === 58 /* : */) {
+      let t = 0;
+      c = buf[++i];
+      while (c >= 48 && c <= 57) { t = t * 10 + (c - 48); c = buf[++i]; }
+      if (c === 126 /* ~ */) { onEvent(seq, t); found++; }
+    }
+    at = buf.indexOf(prefix, i);
+  }
+  return found;
+}
+
+/** The integer right after `prefix` at the start of `buf` (e.g. a leading {"id":N), or 0. */
+export function leadingInteger(buf: Buffer, prefix: Buffer): number {
+  if (buf.length <= prefix.length || buf.compare(prefix, 0, prefix.length, 0, prefix.length) !== 0) return 0;
+  let n = 0;
+  for (let i = prefix.length, c = buf[i]; c >= 48 && c <= 57 && i < prefix.length + 16; c = buf[++i]) n = n * 10 + (c - 48);
+  return n;
+}
+
 /** A short random tag that separates this run's (and phase's) events from any other's. */
 export function newRunTag(): string {
   return Math.random().toString(36).slice(2, 8);

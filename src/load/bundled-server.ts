@@ -7,6 +7,8 @@ const SERVER_SCRIPT = fileURLToPath(new URL('../server/server-process.js', impor
 
 export interface BundledServer {
   url: string;
+  /** server processes serving the port (more than one: a cluster fanning events out over IPC) */
+  processes: number;
   /** Fault injection: the server closes that share of its client connections; resolves with how many. */
   dropConnections(fraction: number): Promise<number>;
   /** Fault injection: stops the server process and starts a fresh one on the same port. */
@@ -20,8 +22,8 @@ interface Started {
   port: number;
 }
 
-function spawnServer(options: Partial<ServerOptions>): Promise<Started> {
-  const child: ChildProcess = fork(SERVER_SCRIPT, [JSON.stringify(options)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+function spawnServer(options: Partial<ServerOptions>, processes: number): Promise<Started> {
+  const child: ChildProcess = fork(SERVER_SCRIPT, [JSON.stringify(options), String(processes)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   return new Promise((resolve, reject) => {
     child.once('exit', (code) => reject(new Error(`bundled server exited at start (code ${code})`)));
     child.on('message', (m: { type: string; url?: string; port?: number; message?: string }) => {
@@ -44,12 +46,16 @@ function stopServer(child: ChildProcess): Promise<void> {
   });
 }
 
-/** Starts the reference server in a process of its own and resolves with its URL. */
-export async function startBundledServer(options: Partial<ServerOptions>): Promise<BundledServer> {
-  let current = await spawnServer(options);
+/**
+ * Starts the reference server in a process of its own (`processes` > 1: the primary of a cluster)
+ * and resolves with its URL.
+ */
+export async function startBundledServer(options: Partial<ServerOptions>, processes = 1): Promise<BundledServer> {
+  let current = await spawnServer(options, processes);
   const port = current.port;
   return {
     url: current.url,
+    processes,
     dropConnections(fraction) {
       const child = current.child;
       return new Promise((resolve) => {
@@ -66,7 +72,7 @@ export async function startBundledServer(options: Partial<ServerOptions>): Promi
     async restart() {
       await stopServer(current.child);
       // Same port, so clients reconnect to the address they know; the new process starts empty.
-      current = await spawnServer({ ...options, port });
+      current = await spawnServer({ ...options, port }, processes);
     },
     close: () => stopServer(current.child),
   };

@@ -43,6 +43,10 @@ export interface WorkerResult {
   /** time from the first client start to the last client connected, ms */
   rampSpanMs: number;
   loopDelayMaxMs: number;
+  /** event-loop delay p99 over the whole phase, ms */
+  loopDelayP99Ms: number;
+  /** epoch µs of the first and last answered request (0 when none) */
+  requestWindow: { first: number; last: number };
 }
 
 export type WorkerMessage =

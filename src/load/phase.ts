@@ -6,7 +6,11 @@ import { driverFor } from '../protocols/registry.js';
 import type { DriverOptions, ProtocolName, TargetEndpoints } from '../protocols/types.js';
 import type { RunPlan } from '../scenario/plan.js';
 import type { PhaseOutcome } from '../results/assemble.js';
-import type { MemoryReading } from '../results/schema.js';
+import type { LoadLayout, MemoryReading } from '../results/schema.js';
+import { LoopDelayMonitor } from '../metrics/loop-delay.js';
+import { splitClients } from './capacity.js';
+import { readFdLimits } from './fd-limit.js';
+import { chooseSourceAddresses } from './source-addresses.js';
 import { Publisher } from './publisher.js';
 import type { ServerProbe } from './server-probe.js';
 import { WorkerPool } from './worker-pool.js';
@@ -15,15 +19,9 @@ import type { BundledServer } from './bundled-server.js';
 import { FaultSchedule } from './fault-schedule.js';
 import { ServerSampler } from './server-sampler.js';
 
-/** Sockets one worker process may hold: well under the 20,000 per-process open-file limit. */
-export const MAX_CLIENTS_PER_WORKER = 15_000;
-
-/** Workers for `clients`: what the user asked, else enough for the sockets, capped by cores unless sockets need more. */
+/** Client worker processes for a plan on this machine (see splitClients). */
 export function chooseWorkers(plan: Pick<RunPlan, 'workers' | 'clients'>): number {
-  if (plan.workers > 0) return plan.workers;
-  const bySockets = Math.ceil(plan.clients / MAX_CLIENTS_PER_WORKER);
-  const byLoad = Math.min(os.availableParallelism(), Math.ceil(plan.clients / 2000));
-  return Math.max(1, bySockets, byLoad);
+  return splitClients({ clients: plan.clients, requested: plan.workers, cores: os.availableParallelism(), fdLimit: readFdLimits().soft }).workers;
 }
 
 export interface PhaseContext {
@@ -31,6 +29,8 @@ export interface PhaseContext {
   endpoints: TargetEndpoints;
   publish: { method: string; path: string };
   probe: ServerProbe;
+  /** reference-server processes behind the endpoints (null: an external target) */
+  serverProcesses: number | null;
   signal: AbortSignal;
   onProgress?: (line: string) => void;
   /** position of this phase in the run (for the shared shard schedule) */
@@ -51,6 +51,7 @@ export interface PhaseRun extends PhaseOutcome {
   abortReason: string | null;
   workerCount: number;
   loopDelayMaxMs: number;
+  layout: LoadLayout;
 }
 
 /** Runs one protocol: ramp its clients, publish on schedule, hold, drain, collect. */
@@ -72,14 +73,26 @@ export async function runPhase(ctx: PhaseContext, protocol: ProtocolName): Promi
   // Shard 0 (or an unsharded run) publishes; the other shards only subscribe.
   const publishes = !plan.shard || plan.shard.index === 0;
   const serverBaseline = await ctx.probe.sample(true);
-  const workerCount = chooseWorkers(plan);
+  const fd = readFdLimits();
+  // This process's share of the clients (all of them unless sharded) is what its workers hold.
+  const split = splitClients({ clients: range.count, requested: plan.workers, cores: os.availableParallelism(), fdLimit: fd.soft });
+  const workerCount = split.workers;
+  const sourceAddresses = chooseSourceAddresses(new URL(ctx.endpoints.baseUrl).hostname, range.count, plan.sourceAddresses);
+  const finite = (n: number) => (Number.isFinite(n) ? n : null);
+  const layout: LoadLayout = {
+    workers: workerCount,
+    clientsPerWorker: split.counts,
+    sourceAddresses,
+    serverProcesses: ctx.serverProcesses,
+    fdLimit: { soft: finite(fd.soft), hard: finite(fd.hard) },
+  };
   const pool = await WorkerPool.spawn(workerCount);
   const driverOptions: DriverOptions = {
     target: ctx.endpoints,
     tag,
     pollIntervalMs: plan.pollIntervalMs,
     requestTimeoutMs: plan.requestTimeoutMs,
-    sourceAddresses: plan.sourceAddresses,
+    sourceAddresses,
     rooms: plan.rooms,
     backoff: plan.backoff,
   };
@@ -108,6 +121,8 @@ export async function runPhase(ctx: PhaseContext, protocol: ProtocolName): Promi
     // Bidirectional protocols can publish over their own connection, as chat clients do.
     transport: plan.upstream === 'protocol' ? driver.openUpstream?.(driverOptions) : undefined,
   });
+  // The publisher shares this process's event loop: its delay is the publisher's health.
+  const publisherLoop = new LoopDelayMonitor();
   if (publishes) publisher.start();
 
   const holdEnd = phaseStart / 1000 + plan.rampMs + plan.durationMs;
@@ -132,6 +147,7 @@ export async function runPhase(ctx: PhaseContext, protocol: ProtocolName): Promi
   await sleep(Math.max(0, holdEnd - nowMicros() / 1000), stop.signal);
   await faultSchedule?.stop();
   await publisher.stop();
+  publisherLoop.stop();
   // Let the last events reach healthy clients (a poller needs up to one interval).
   await sleep(stop.signal.aborted ? 200 : driver.settleMs(driverOptions), ctx.signal.aborted ? undefined : stop.signal);
   clearInterval(ticker);
@@ -158,5 +174,7 @@ export async function runPhase(ctx: PhaseContext, protocol: ProtocolName): Promi
     abortReason: abortReason ?? (workers.length < workerCount ? `${workerCount - workers.length} client worker(s) died` : null),
     workerCount,
     loopDelayMaxMs: Math.max(0, ...workers.map((w) => w.loopDelayMaxMs)),
+    layout,
+    publisherLoopDelay: { p99Ms: publisherLoop.p99Ms(), maxMs: publisherLoop.maxMs() },
   };
 }

@@ -12,6 +12,8 @@ import { driverFor } from '../protocols/registry.js';
 import { describeFault, describeSlowMode } from '../scenario/stress.js';
 import type { BackpressurePolicy } from '../server/backpressure.js';
 import type { ProtocolName } from '../protocols/types.js';
+import { serverProcessesFor, splitClients } from './capacity.js';
+import { readFdLimits } from './fd-limit.js';
 import { probePublish } from './publisher.js';
 import { httpProbe, type ServerProbe } from './server-probe.js';
 
@@ -41,6 +43,11 @@ export async function runBenchmark(plan: RunPlan, hooks: RunHooks = {}): Promise
     if (problem) throw new TargetError(problem, 'check --target and --publish, and that the server is running');
   }
 
+  // A --workers too small for the open-file limit is a usage error before anything starts.
+  const fdLimit = readFdLimits().soft;
+  splitClients({ clients: plan.clients, requested: plan.workers, cores: os.availableParallelism(), fdLimit });
+  const serverProcesses = plan.target ? null : plan.server.processes || serverProcessesFor(plan.clients, fdLimit);
+
   const protocols: ProtocolResult[] = [];
   let partialReason: string | null = null;
   const notes = new Set<string>();
@@ -54,27 +61,29 @@ export async function runBenchmark(plan: RunPlan, hooks: RunHooks = {}): Promise
       // The bundled server gets a fresh process per phase: a clean memory baseline for each.
       server = plan.target
         ? null
-        : await startBundledServer({
-            host: '127.0.0.1',
-            port: 0,
-            longPollTimeoutMs: plan.longPollTimeoutMs,
-            fanoutDelayMs: plan.server.fanoutDelayMs,
-            backpressure: policy,
-            highWaterBytes: plan.server.highWaterBytes,
-            token: plan.token,
-          });
+        : await startBundledServer(
+            {
+              host: '127.0.0.1',
+              port: 0,
+              longPollTimeoutMs: plan.longPollTimeoutMs,
+              fanoutDelayMs: plan.server.fanoutDelayMs,
+              backpressure: policy,
+              highWaterBytes: plan.server.highWaterBytes,
+              token: plan.token,
+            },
+            serverProcesses ?? 1,
+          );
       const auth: Record<string, string> = plan.token ? { authorization: `Bearer ${plan.token}` } : {};
       const endpoints: TargetEndpoints = plan.target ? plan.target.endpoints : { ...bundledEndpoints(server!.url, plan.rooms), headers: auth };
       const publish = plan.target ? plan.target.publish : { method: 'POST', path: plan.rooms > 1 ? '/publish?room={room}' : '/publish' };
       const probe: ServerProbe = httpProbe(endpoints.baseUrl, plan.target ? plan.target.metricsPath : '/metrics', endpoints.headers);
-      const phase = await runPhase({ plan, endpoints, publish, probe, signal, onProgress: hooks.onProgress, protocolIndex, server, variant }, protocol).finally(() => server?.close());
+      const phase = await runPhase({ plan, endpoints, publish, probe, serverProcesses, signal, onProgress: hooks.onProgress, protocolIndex, server, variant }, protocol).finally(() => server?.close());
       const result = assembleProtocolResult(phase);
       protocols.push(result);
       hooks.onPhaseDone?.(result);
       const label = variant ? `${protocol} · ${variant}` : protocol;
-      notes.add(`Clients ran in ${phase.workerCount} worker process(es) per protocol.`);
-      if (phase.loopDelayMaxMs > 50 && result.latency.p99 > 0 && phase.loopDelayMaxMs * 1000 > result.latency.p99 / 2) {
-        notes.add(`${label}: client workers' event loop stalled up to ${phase.loopDelayMaxMs.toFixed(0)} ms, comparable to the p99 latency; the load generator may be saturated, read this protocol's latency with care.`);
+      if (result.generator?.saturated) {
+        notes.add(`${label}: the load generator was saturated (event-loop delay p99: client workers ${result.generator.workerLoopDelayP99Ms} ms, publisher ${result.generator.publisherLoopDelayP99Ms} ms, against a latency p99 of ${(result.latency.p99 / 1000).toFixed(1)} ms); this latency is partly rtbench's own, not the server's.`);
       }
       if (phase.abortReason) {
         partialReason ??= phase.abortReason;
@@ -121,6 +130,7 @@ export async function runBenchmark(plan: RunPlan, hooks: RunHooks = {}): Promise
             },
           }
         : {}),
+      serverProcesses,
     },
     machine: machineInfo(),
     notes: [

@@ -3,10 +3,10 @@
  * global schedule, and reports counters and encoded HDR histograms back to the parent.
  * A separate process (not a thread) because the open-file limit is per process.
  */
-import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { nowMicros } from '../clock.js';
 import { ProtocolRecorder } from '../metrics/recorder.js';
 import { readMemory } from '../metrics/memory.js';
+import { LoopDelayMonitor } from '../metrics/loop-delay.js';
 import { driverFor } from '../protocols/registry.js';
 import { roomOf } from '../protocols/rooms.js';
 import type { DriverSession, ProtocolClient } from '../protocols/types.js';
@@ -19,9 +19,11 @@ process.on('SIGINT', () => {});
 process.on('disconnect', () => process.exit(0));
 
 const send = (m: WorkerMessage) => process.send?.(m);
-const loop = monitorEventLoopDelay({ resolution: 10 });
-loop.enable();
-let loopMaxMs = 0;
+// `loop` is reset with every progress message; `phaseLoop` covers the whole phase for the results.
+const loop = new LoopDelayMonitor();
+const phaseLoop = new LoopDelayMonitor();
+let firstRequest = 0;
+let lastRequest = 0;
 
 let recorder: ProtocolRecorder | null = null;
 let session: DriverSession | null = null;
@@ -35,6 +37,7 @@ let lastConnect = 0;
 
 function start(m: StartMessage): void {
   baseline = readMemory();
+  phaseLoop.reset();
   recorder = new ProtocolRecorder(m.phaseStartMicros, m.perSecond);
   session = driverFor(m.protocol).openSession(m.driver);
   let next = 0;
@@ -52,6 +55,12 @@ function start(m: StartMessage): void {
         lastConnect = nowMicros();
         connected();
       };
+      const request = events.request;
+      events.request = (wasted) => {
+        lastRequest = nowMicros();
+        if (!firstRequest) firstRequest = lastRequest;
+        request(wasted);
+      };
       const client = session!.createClient(index, events, slow);
       clients.push(client);
       client.start().catch(() => {});
@@ -61,8 +70,7 @@ function start(m: StartMessage): void {
   };
   tick();
   progressTimer = setInterval(() => {
-    const p99 = loop.percentile(99) / 1e6;
-    loopMaxMs = Math.max(loopMaxMs, loop.max / 1e6);
+    const p99 = loop.p99Ms();
     loop.reset();
     const snap = recorder!;
     send({ type: 'progress', started: clients.length, connected: snap.connectedNow, delivered: snap.latency.totalCount, errors: snap.counters.errors, loopDelayP99Ms: p99 });
@@ -72,7 +80,8 @@ function start(m: StartMessage): void {
 async function stop(lastPublished: number | null, neverPublished: number[]): Promise<void> {
   if (rampTimer) clearTimeout(rampTimer);
   if (progressTimer) clearInterval(progressTimer);
-  loopMaxMs = Math.max(loopMaxMs, loop.max / 1e6);
+  const loopDelayP99Ms = phaseLoop.p99Ms();
+  const loopDelayMaxMs = phaseLoop.maxMs();
   const wire = session?.wireBytes() ?? { in: 0, out: 0 };
   const snapshot = recorder!.snapshot(lastPublished, new Set(neverPublished));
   await Promise.race([session?.close(), new Promise((r) => setTimeout(r, 3000))]);
@@ -82,7 +91,9 @@ async function stop(lastPublished: number | null, neverPublished: number[]): Pro
     wire,
     memory: { baseline: baseline!, loaded },
     rampSpanMs: firstStart && lastConnect ? (lastConnect - firstStart) / 1000 : 0,
-    loopDelayMaxMs: loopMaxMs,
+    loopDelayMaxMs,
+    loopDelayP99Ms,
+    requestWindow: { first: firstRequest, last: lastRequest },
   });
   setTimeout(() => process.exit(0), 50);
 }

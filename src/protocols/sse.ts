@@ -134,6 +134,7 @@ class SseSession implements DriverSession {
   }
 
   async close(): Promise<void> {
+    this.wire.resetAll();
     await Promise.all([...this.clients].map((c) => c.close()));
     await Promise.all(this.agents.map((a) => a.destroy().catch(() => {})));
   }

@@ -1,6 +1,6 @@
 import WebSocket from 'ws';
 import type { Socket } from 'node:net';
-import { scanEvents } from '../events/marker.js';
+import { leadingInteger, markerPrefix, scanEventsInBuffer } from '../events/marker.js';
 import { backoffFrom } from './backoff.js';
 import { WireCounter } from './wire.js';
 import { roomOf, withRoom } from './rooms.js';
@@ -10,7 +10,7 @@ import { isUnusablePayload, NON_JSON_PAYLOAD } from './payload-check.js';
 import { throttleFor, type ReadThrottle, type SlowReading } from './read-throttle.js';
 import type { ClientEvents, DriverOptions, DriverSession, ProtocolClient, ProtocolDriver } from './types.js';
 
-const ID_PREFIX = '{"id":';
+const ID_PREFIX = Buffer.from('{"id":');
 
 /**
  * One WebSocket client on `ws`. Reconnection is rtbench's own: exponential back-off with jitter,
@@ -33,6 +33,7 @@ class WebSocketClient implements ProtocolClient {
     private readonly events: ClientEvents,
     private readonly localAddress: string | undefined,
     private readonly index: number,
+    private readonly prefix: Buffer,
     slow: SlowReading | undefined,
   ) {
     this.backoff = backoffFrom(options.backoff);
@@ -81,14 +82,12 @@ class WebSocketClient implements ProtocolClient {
       this.events.connected();
       this.settleStart();
     });
-    ws.on('message', (data: Buffer, isBinary: boolean) => {
-      const text = isBinary ? data.toString('latin1') : data.toString();
-      if (text.startsWith(ID_PREFIX)) this.cursor = parseInt(text.slice(ID_PREFIX.length, ID_PREFIX.length + 16), 10) || this.cursor;
-      const found = scanEvents(text, this.options.tag, (seq, t) => {
-        this.events.delivered(seq, t);
-        if (seq > this.highestSeq) this.highestSeq = seq;
-      });
-      if (!found && isUnusablePayload(text)) this.events.error(NON_JSON_PAYLOAD);
+    // Messages stay Buffers: the id and the markers are found in the raw bytes (no decode per message).
+    ws.on('message', (data: Buffer) => {
+      this.cursor = leadingInteger(data, ID_PREFIX) || this.cursor;
+      const found = scanEventsInBuffer(data, this.prefix, this.onEvent);
+      // Only a message without any marker is decoded, to tell a foreign payload from a broken one.
+      if (!found && isUnusablePayload(data.toString())) this.events.error(NON_JSON_PAYLOAD);
       this.throttle?.consumed(data.length);
     });
     ws.on('error', (e: NodeJS.ErrnoException) => {
@@ -105,6 +104,12 @@ class WebSocketClient implements ProtocolClient {
     });
   }
 
+  /** One bound callback per client, not one closure per message. */
+  private readonly onEvent = (seq: number, t: number): void => {
+    this.events.delivered(seq, t);
+    if (seq > this.highestSeq) this.highestSeq = seq;
+  };
+
   async close(): Promise<void> {
     this.closed = true;
     if (this.retryTimer) clearTimeout(this.retryTimer);
@@ -117,12 +122,15 @@ class WebSocketClient implements ProtocolClient {
 class WebSocketSession implements DriverSession {
   private readonly wire = new WireCounter();
   private readonly clients = new Set<WebSocketClient>();
+  private readonly prefix: Buffer;
 
-  constructor(private readonly options: DriverOptions) {}
+  constructor(private readonly options: DriverOptions) {
+    this.prefix = markerPrefix(options.tag);
+  }
 
   createClient(index: number, events: ClientEvents, slow?: SlowReading): ProtocolClient {
     const addrs = this.options.sourceAddresses;
-    const c = new WebSocketClient(this.options, this.wire, events, addrs.length ? addrs[index % addrs.length] : undefined, index, slow);
+    const c = new WebSocketClient(this.options, this.wire, events, addrs.length ? addrs[index % addrs.length] : undefined, index, this.prefix, slow);
     this.clients.add(c);
     return c;
   }
@@ -132,6 +140,7 @@ class WebSocketSession implements DriverSession {
   }
 
   async close(): Promise<void> {
+    this.wire.resetAll();
     await Promise.all([...this.clients].map((c) => c.close()));
   }
 }

@@ -54,6 +54,10 @@ export function renderFootnotes(results: RunResults): string {
     }
   }
   lines.push(...faultLines(results));
+  for (const p of results.protocols) {
+    const l = layoutLine(p);
+    if (l) lines.push(l);
+  }
   for (const n of results.notes) lines.push(n);
   const server = results.protocols.find((p) => p.server)?.server;
   if (server) lines.push(`Server memory: ${server.method.replace(/the \d+ open \S+ connections/, 'the open connections of that protocol')}.`);
@@ -61,4 +65,29 @@ export function renderFootnotes(results: RunResults): string {
   if (client) lines.push(`Client memory: ${client.method.replace(/the \d+ clients in \d+ worker process\(es\)/, 'the clients')}.`);
   if (results.partial) lines.push(`PARTIAL RESULTS: ${results.partialReason}.`);
   return lines.map((l) => `  ${l}`).join('\n');
+}
+
+const plural = (n: number, one: string, many = one + 's') => `${num(n)} ${n === 1 ? one : many}`;
+
+/**
+ * How one protocol's load was produced, and whether the generator kept up, e.g. "websocket:
+ * 20,000 clients in 2 worker processes (10,000 each) over 2 source addresses, 2 server processes;
+ * open-file limit 20,000; connected at 3,100/s; generator loop delay p99 4 ms (workers), 1 ms (publisher)".
+ */
+export function layoutLine(p: ProtocolResult): string | null {
+  const l = p.layout;
+  if (!l) return null;
+  const counts = [...new Set(l.clientsPerWorker)];
+  const each = counts.length === 1 ? `${num(counts[0])} each` : l.clientsPerWorker.map(num).join(' / ');
+  const parts = [`${p.protocol}: ${plural(p.clients, 'client')} in ${plural(l.workers, 'worker process', 'worker processes')} (${each})`];
+  if (l.sourceAddresses.length > 1) parts[0] += ` over ${plural(l.sourceAddresses.length, 'source address', 'source addresses')} (${l.sourceAddresses[0]}…${l.sourceAddresses[l.sourceAddresses.length - 1]})`;
+  else if (l.sourceAddresses.length === 1) parts[0] += ` from ${l.sourceAddresses[0]}`;
+  if (l.serverProcesses) parts[0] += `, ${plural(l.serverProcesses, 'server process', 'server processes')}`;
+  const fd = l.fdLimit;
+  if (fd.soft) parts.push(`open-file limit ${num(fd.soft)} per process${fd.hard && fd.hard > fd.soft ? ` (hard ${num(fd.hard)})` : ''}`);
+  if (p.connectRate > 0) parts.push(`connected at ${num(p.connectRate)}/s`);
+  if (p.requestRate) parts.push(`${num(p.requestRate)} requests/s`);
+  const g = p.generator;
+  if (g) parts.push(`generator loop delay p99 ${g.workerLoopDelayP99Ms.toFixed(1)} ms (workers), ${g.publisherLoopDelayP99Ms.toFixed(1)} ms (publisher)${g.saturated ? ' — SATURATED: latency partly the generator\'s own' : ''}`);
+  return parts.join('; ');
 }

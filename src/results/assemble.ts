@@ -3,8 +3,9 @@ import { emptyCounters, type TimelinePoint } from '../metrics/recorder.js';
 import type { WorkerResult } from '../load/messages.js';
 import type { ProtocolName } from '../protocols/types.js';
 import type { ServerMetrics } from '../server/routes/metrics.js';
-import type { ClientMemory, MemoryReading, ProtocolResult, ServerMemory } from './schema.js';
+import type { ClientMemory, LoadLayout, MemoryReading, ProtocolResult, ServerMemory } from './schema.js';
 import { assembleStress, type StressOutcome } from './stress-results.js';
+import { generatorHealth } from './generator-health.js';
 
 export interface PhaseOutcome {
   protocol: ProtocolName;
@@ -22,6 +23,9 @@ export interface PhaseOutcome {
   variant?: string | null;
   /** slow consumers or faults: what the phase measured on top */
   stress?: StressOutcome | null;
+  layout?: LoadLayout;
+  /** the publisher's event-loop delay over the phase */
+  publisherLoopDelay?: { p99Ms: number; maxMs: number };
 }
 
 /** Merges every worker's results exactly (histograms bucket by bucket, counters summed). */
@@ -33,6 +37,8 @@ export function assembleProtocolResult(o: PhaseOutcome): ProtocolResult {
   let wireIn = 0;
   let wireOut = 0;
   let rampSpanMs = 0;
+  let firstRequest = Infinity;
+  let lastRequest = 0;
   for (const w of o.workers) {
     const s = w.snapshot;
     for (const k of Object.keys(c) as (keyof typeof c)[]) c[k] += s.counters[k];
@@ -48,7 +54,11 @@ export function assembleProtocolResult(o: PhaseOutcome): ProtocolResult {
     wireIn += w.wire.in;
     wireOut += w.wire.out;
     rampSpanMs = Math.max(rampSpanMs, w.rampSpanMs);
+    if (w.requestWindow?.first) firstRequest = Math.min(firstRequest, w.requestWindow.first);
+    if (w.requestWindow?.last) lastRequest = Math.max(lastRequest, w.requestWindow.last);
   }
+  const latency = summarize(mergeEncoded(o.workers.map((w) => w.snapshot.latencyHdr)));
+  const requestSpanS = lastRequest > firstRequest ? (lastRequest - firstRequest) / 1e6 : 0;
   const perEvent = (b: number) => (c.delivered ? b / c.delivered : 0);
   return {
     protocol: o.protocol,
@@ -58,7 +68,7 @@ export function assembleProtocolResult(o: PhaseOutcome): ProtocolResult {
     connectedPeak,
     published: o.published,
     publishErrors: o.publishErrors,
-    latency: summarize(mergeEncoded(o.workers.map((w) => w.snapshot.latencyHdr))),
+    latency,
     connect: summarize(mergeEncoded(o.workers.map((w) => w.snapshot.connectHdr))),
     firstEvent: summarize(mergeEncoded(o.workers.map((w) => w.snapshot.firstEventHdr))),
     delivered: c.delivered,
@@ -76,6 +86,15 @@ export function assembleProtocolResult(o: PhaseOutcome): ProtocolResult {
     server: serverMemory(o),
     client: clientMemory(o),
     connectRate: rampSpanMs > 0 ? connectedPeak / (rampSpanMs / 1000) : 0,
+    requestRate: requestSpanS > 0 ? c.requests / requestSpanS : 0,
+    generator: generatorHealth({
+      workerLoopDelayP99Ms: o.workers.map((w) => w.loopDelayP99Ms ?? 0),
+      workerLoopDelayMaxMs: o.workers.map((w) => w.loopDelayMaxMs),
+      publisherLoopDelayP99Ms: o.publisherLoopDelay?.p99Ms ?? 0,
+      publisherLoopDelayMaxMs: o.publisherLoopDelay?.maxMs ?? 0,
+      latencyP99Micros: latency.p99,
+    }),
+    ...(o.layout ? { layout: o.layout } : {}),
     timeline: [...timeline.values()].sort((a, b) => a.t - b.t),
     durationMs: o.durationMs,
     ...(o.publishErrors && o.publishErrorsByType ? { publishErrorsByType: o.publishErrorsByType } : {}),
@@ -96,7 +115,7 @@ function serverMemory(o: PhaseOutcome): ServerMemory | null {
     loaded: reading(l),
     rssPerConnection: (l.memory.rss - b.memory.rss) / connections,
     heapPerConnection: (l.memory.heapUsed - b.memory.heapUsed) / connections,
-    method: `server RSS and heap ${l.gc ? 'after a forced GC ' : ''}with all clients connected, minus the same reading before the phase's clients connected, divided by the ${connections} open ${o.protocol} connections the server counted`,
+    method: `server RSS and heap${l.processes && l.processes > 1 ? ` summed over its ${l.processes} processes and the cluster primary` : ''} ${l.gc ? 'after a forced GC ' : ''}with all clients connected, minus the same reading before the phase's clients connected, divided by the ${connections} open ${o.protocol} connections the server counted`,
   };
 }
 

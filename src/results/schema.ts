@@ -22,6 +22,31 @@ export interface ServerMemory {
   method: string;
 }
 
+/** The load generator's own health during one protocol's phase (event-loop delay beyond schedule). */
+export interface GeneratorHealth {
+  /** the worst client worker's event-loop delay p99 over the phase, ms */
+  workerLoopDelayP99Ms: number;
+  workerLoopDelayMaxMs: number;
+  /** the publisher's (main process) event-loop delay p99 over the phase, ms */
+  publisherLoopDelayP99Ms: number;
+  publisherLoopDelayMaxMs: number;
+  /** the generator was too busy to trust the latency it reports */
+  saturated: boolean;
+  rule: string;
+}
+
+/** How one protocol's load was spread over processes and addresses. */
+export interface LoadLayout {
+  workers: number;
+  clientsPerWorker: number[];
+  /** client source addresses (empty: chosen by the OS) */
+  sourceAddresses: string[];
+  /** reference-server processes (null: an external target) */
+  serverProcesses: number | null;
+  /** open-file limit of each process (Node raises its soft limit to the hard one at start); null: unlimited or unknown */
+  fdLimit: { soft: number | null; hard: number | null };
+}
+
 export interface ClientMemory {
   processes: number;
   clients: number;
@@ -134,6 +159,11 @@ export interface ProtocolResult {
   client: ClientMemory | null;
   /** connections per second reached during ramp-up */
   connectRate: number;
+  /** requests answered per second, first to last answer (request/response protocols; 0 otherwise) */
+  requestRate?: number;
+  /** absent in results of older versions */
+  generator?: GeneratorHealth;
+  layout?: LoadLayout;
   timeline: TimelinePoint[];
   durationMs: number;
   /** what sets this row apart from another of the same protocol, e.g. the backpressure policy "drop-oldest" */
@@ -184,6 +214,8 @@ export interface RunResults {
     };
     /** this run's share when the clients were split over several machines or processes */
     shard?: { index: number; count: number };
+    /** bundled reference-server processes (null: an external target; absent in older results) */
+    serverProcesses?: number | null;
   };
   machine: { cpuModel: string; cpus: number; totalMemBytes: number; node: string; platform: string; arch: string };
   /** how figures were measured (printed under the table and in reports) */

@@ -25,6 +25,7 @@ export const RUN_OPTIONS = {
   workers: 'client worker processes (0 = automatic)',
   sourceAddresses: 'local addresses to spread client connections over (comma list)',
   fanoutDelay: 'bundled server waits this long before fan-out (to test latency)',
+  serverProcesses: 'bundled server processes (0 = automatic: enough for the clients under the open-file limit)',
   target: 'URL of a server to test instead of the bundled one',
   publish: "publish endpoint of the target, e.g. 'POST /publish'",
   poll: 'polling path on the target',
@@ -66,6 +67,7 @@ export const DEFAULTS = {
   longPollTimeout: '30s',
   workers: 0,
   fanoutDelay: '0ms',
+  serverProcesses: 0,
   publish: 'POST /publish',
   poll: '/poll',
   longPoll: '/long-poll',
@@ -100,7 +102,11 @@ export function buildPlan(...sources: RawRunOptions[]): RunPlan {
     workers: parseCount(o.workers as string, 'workers', 0),
     sourceAddresses: listOf(o.sourceAddresses),
     target: o.target ? targetPlan(o) : null,
-    server: { fanoutDelayMs: parseDuration(o.fanoutDelay as string, 'fan-out delay'), highWaterBytes: parseSize(o.highWater as string, 'high-water mark') },
+    server: {
+      fanoutDelayMs: parseDuration(o.fanoutDelay as string, 'fan-out delay'),
+      highWaterBytes: parseSize(o.highWater as string, 'high-water mark'),
+      processes: parseCount(o.serverProcesses as string, 'server processes', 0),
+    },
     output: { json: o.out ? str('out') : null, quiet: o.quiet === true || o.quiet === 'true' },
     shard: o.shard !== undefined ? parseShard(str('shard')) : null,
     startAt: o.startAt !== undefined ? parseStartAt(str('startAt')) : null,
@@ -138,7 +144,8 @@ export function buildPlan(...sources: RawRunOptions[]): RunPlan {
     if (f.atMs >= phaseMs) throw new UsageError(`fault at ${f.atMs / 1000}s comes after each phase ends (ramp + duration = ${phaseMs / 1000}s)`, 'give an earlier time or a longer --duration');
   if (plan.durationMs <= 0) throw new UsageError('duration must be longer than 0', 'e.g. --duration 20s');
   if (plan.payloadBytes < 64) throw new UsageError(`payload ${plan.payloadBytes}B is smaller than rtbench's 64-byte event marker`, 'use --payload 64B or more');
-  if (plan.pollIntervalMs < 10) throw new UsageError('poll interval below 10ms', 'use --poll-interval 100ms or more');
+  // 0 is max-rate polling (each client asks again as soon as it has its answer, like autocannon); 1–9 ms is almost surely a typo.
+  if (plan.pollIntervalMs > 0 && plan.pollIntervalMs < 10) throw new UsageError('poll interval below 10ms', 'use --poll-interval 100ms or more, or 0 to poll as fast as possible');
   if (plan.rate > 100_000) throw new UsageError(`rate ${plan.rate}/s is above rtbench's publisher limit of 100000/s`, 'lower --rate');
   return plan;
 }

@@ -2,6 +2,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { EventLog } from './event-log.js';
 import type { ConnectionRegistry } from './connections.js';
 import type { BackpressureCounters, BackpressurePolicy } from './backpressure.js';
+import type { EventBus } from './event-bus.js';
+import type { ServerMetrics } from './routes/metrics.js';
 
 export interface ServerOptions {
   host: string;
@@ -77,6 +79,10 @@ export interface ServerContext {
   closing: boolean;
   /** events accepted per way in: POST /publish or a WebSocket client's message */
   publishedVia: { http: number; websocket: number };
+  /** how published events reach every server process (and this one's log) */
+  bus: EventBus;
+  /** in a cluster: /metrics summed over every process; absent for one process */
+  clusterMetrics?: (gc: boolean) => Promise<ServerMetrics>;
 }
 
 export type RouteHandler = (req: IncomingMessage, res: ServerResponse, url: URL, ctx: ServerContext) => void;

@@ -3,6 +3,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { UsageError } from '../errors.js';
 import { EventLog } from './event-log.js';
+import { LocalEventBus, type EventBus } from './event-bus.js';
 import { ConnectionRegistry, type ServerProtocol } from './connections.js';
 import { countRejected, DEFAULT_SERVER_OPTIONS, newServerCounters, sendError, type RouteHandler, type ServerContext, type ServerOptions } from './context.js';
 import { checkToken, offeredToken } from './auth.js';
@@ -37,12 +38,21 @@ function parseUrl(raw: string | undefined): URL | null {
   }
 }
 
+/** What differs when the server is one process of several (see cluster.ts). */
+export interface ServerRuntime {
+  busFor?: (log: EventLog) => EventBus;
+  clusterMetrics?: (gc: boolean) => Promise<ServerMetrics>;
+}
+
 /** Starts the reference server: one HTTP port serving all four protocols over one event stream. */
-export async function startReferenceServer(partial: Partial<ServerOptions> = {}): Promise<ReferenceServer> {
+export async function startReferenceServer(partial: Partial<ServerOptions> = {}, runtime: ServerRuntime = {}): Promise<ReferenceServer> {
   const options: ServerOptions = { ...DEFAULT_SERVER_OPTIONS, ...partial };
+  const log = new EventLog(options.ringSize);
   const ctx: ServerContext = {
     options,
-    log: new EventLog(options.ringSize),
+    log,
+    bus: runtime.busFor ? runtime.busFor(log) : new LocalEventBus(log),
+    clusterMetrics: runtime.clusterMetrics,
     connections: new ConnectionRegistry(),
     queuedBytes: () => ({ websocket: ws.queued(), sse: sse.queued() }),
     counters: newServerCounters(),
@@ -159,6 +169,7 @@ export async function startReferenceServer(partial: Partial<ServerOptions> = {})
       sse.closeAll();
       ws.closeAll();
       metrics.stop();
+      ctx.bus.close();
       for (const s of ctx.connections.all()) s.destroy();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },

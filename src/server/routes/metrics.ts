@@ -20,6 +20,10 @@ export interface ServerMetrics {
     rejected: Record<string, number>;
   };
   gc: boolean;
+  /** server processes summed into this reading (absent: one) */
+  processes?: number;
+  /** open client connections of each server process, when there are several */
+  perProcess?: Array<{ pid: number; connections: number }>;
 }
 
 /** GET /metrics: a JSON snapshot; ?gc=1 collects garbage first (if possible) for a steadier memory reading. */
@@ -50,7 +54,9 @@ export class MetricsRoute {
   }
 
   handle = (_req: IncomingMessage, res: ServerResponse, url: URL): void => {
-    sendJson(res, 200, JSON.stringify(this.snapshot(url.searchParams.get('gc') === '1')));
+    const gc = url.searchParams.get('gc') === '1';
+    if (!this.ctx.clusterMetrics) return sendJson(res, 200, JSON.stringify(this.snapshot(gc)));
+    void this.ctx.clusterMetrics(gc).then((m) => sendJson(res, 200, JSON.stringify(m)));
   };
 
   stop(): void {

@@ -23,24 +23,25 @@ export function handlePublish(req: IncomingMessage, res: ServerResponse, url: UR
   req.on('end', () => {
     if (res.writableEnded) return;
     ctx.publishedVia.http++;
-    const id = acceptEvent(ctx, Buffer.concat(chunks).toString('utf8'), room);
-    sendJson(res, 202, `{"id":${id}}`);
+    // Answered once this process has the event (with several processes, after the bus relayed it).
+    void acceptEvent(ctx, Buffer.concat(chunks).toString('utf8'), room).then((id) => sendJson(res, 202, `{"id":${id}}`));
   });
 }
 
 /**
- * Adds one published event (from POST /publish or a WebSocket client's message) to a room.
- * Returns its id, or null when a fan-out delay postpones it.
+ * Adds one published event (from POST /publish or a WebSocket client's message) to a room, through
+ * the event bus so every server process gets it. Resolves with its id once this process has it,
+ * or with null when a fan-out delay postpones it.
  */
-export function acceptEvent(ctx: ServerContext, text: string, room: string): number | null {
+export function acceptEvent(ctx: ServerContext, text: string, room: string): Promise<number | null> {
   const json = isJson(text) ? text : JSON.stringify(text);
   if (ctx.options.fanoutDelayMs > 0) {
     // The delay sits between publish and delivery only. Equal delays keep the order, since
     // timers with the same timeout fire in creation order.
-    setTimeout(() => ctx.log.append(json, room), ctx.options.fanoutDelayMs);
-    return null;
+    setTimeout(() => void ctx.bus.publish(json, room), ctx.options.fanoutDelayMs);
+    return Promise.resolve(null);
   }
-  return ctx.log.append(json, room).id;
+  return ctx.bus.publish(json, room).then((e) => e.id);
 }
 
 function isJson(text: string): boolean {

