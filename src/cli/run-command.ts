@@ -11,7 +11,7 @@ import { resultLabel } from '../results/result-label.js';
 import { guarded } from './errors.js';
 
 const FLAG_ARGS: Partial<Record<RunOptionName, string>> = {
-  protocols: '<list>', clients: '<n>', rooms: '<n>', upstream: '<http|protocol>', duration: '<time>', ramp: '<time>', rate: '<n/s>', payload: '<size>',
+  protocols: '<list>', clients: '<n>', rooms: '<n>', fleet: '<n>', redis: '<url>', upstream: '<http|protocol>', duration: '<time>', ramp: '<time>', rate: '<n/s>', payload: '<size>',
   pollInterval: '<time>', longPollTimeout: '<time>', workers: '<n>', sourceAddresses: '<list>', fanoutDelay: '<time>', serverProcesses: '<n>',
   target: '<url>', publish: "<'METHOD /path'>", poll: '<path>', longPoll: '<path>', sse: '<path>', ws: '<path>',
   cursor: '<mode>', cursorParam: '<name>', metrics: '<path|none>', out: '<file.json>', name: '<name>',

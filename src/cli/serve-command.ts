@@ -4,6 +4,7 @@ import { parseCount, parseDuration, parseSize } from '../scenario/units.js';
 import { parseBackpressure } from '../scenario/stress.js';
 import { UsageError } from '../errors.js';
 import { startServerCluster } from '../server/cluster.js';
+import { startFleet } from '../load/fleet.js';
 import { guarded } from './errors.js';
 
 /** `rtbench serve`: only the reference server, until Ctrl-C. */
@@ -25,6 +26,8 @@ export function registerServeCommand(program: Command): void {
     .option('--idle-timeout <time>', 'close keep-alive connections idle this long', '65s')
     .option('--token <token>', 'require this bearer token (header, rtbench_token cookie, bearer.<token> WebSocket subprotocol or first message)')
     .option('--processes <n>', 'server processes sharing the port; each publish reaches the clients of every process', '1')
+    .option('--instances <n>', 'a fleet: N instances, each its own process and port (from --port on), fanning out through --redis', '1')
+    .option('--redis <url>', 'Redis URL for --instances, e.g. redis://127.0.0.1:6379')
     .action((flags: Record<string, string>) =>
       guarded(async () => {
         const options = {
@@ -43,9 +46,18 @@ export function registerServeCommand(program: Command): void {
           token: flags.token ?? null,
         };
         const processes = parseCount(flags.processes, 'processes');
-        const server = processes > 1 ? await startServerCluster(options, processes) : await startReferenceServer(options);
+        const instances = parseCount(flags.instances, 'instances');
+        if (instances > 1 && !flags.redis) throw new UsageError(`--instances ${instances} needs --redis: the instances fan events out through Redis`, 'e.g. --instances 3 --redis redis://127.0.0.1:6379');
+        const server =
+          instances > 1
+            ? await startFleet(options, instances, flags.redis)
+            : processes > 1
+              ? await startServerCluster(options, processes)
+              : await startReferenceServer(options);
         const where = processes > 1 ? `, ${processes} processes; /metrics sums them` : '';
-        process.stdout.write(`rtbench reference server on ${server.url}${where}  (GET /poll /long-poll /sse, WS /ws, POST /publish, GET /metrics)\n`);
+        const fleet = 'instances' in server && server.instances ? server.instances : null;
+        if (fleet) process.stdout.write(`rtbench reference fleet: ${fleet.length} instances over ${flags.redis}: ${fleet.join(' ')}  (publish to any; each serves GET /poll /long-poll /sse, WS /ws, GET /metrics)\n`);
+        else process.stdout.write(`rtbench reference server on ${server.url}${where}  (GET /poll /long-poll /sse, WS /ws, POST /publish, GET /metrics)\n`);
         await new Promise<void>((resolve) => {
           const stop = () => resolve();
           process.once('SIGINT', stop);

@@ -13,6 +13,10 @@ export interface BundledServer {
   dropConnections(fraction: number): Promise<number>;
   /** Fault injection: stops the server process and starts a fresh one on the same port. */
   restart(): Promise<void>;
+  /** A fleet: kills one instance's process outright (SIGKILL), as a crash would. */
+  killInstance?(): Promise<void>;
+  /** every instance's URL when this is a fleet (the first receives the publishes) */
+  instances?: string[];
   close(): Promise<void>;
 }
 
@@ -50,7 +54,7 @@ function stopServer(child: ChildProcess): Promise<void> {
  * Starts the reference server in a process of its own (`processes` > 1: the primary of a cluster)
  * and resolves with its URL.
  */
-export async function startBundledServer(options: Partial<ServerOptions>, processes = 1): Promise<BundledServer> {
+export async function startBundledServer(options: Partial<ServerOptions>, processes = 1): Promise<BundledServer & { kill(): Promise<void> }> {
   let current = await spawnServer(options, processes);
   const port = current.port;
   return {
@@ -75,5 +79,11 @@ export async function startBundledServer(options: Partial<ServerOptions>, proces
       current = await spawnServer({ ...options, port }, processes);
     },
     close: () => stopServer(current.child),
+    kill: () =>
+      new Promise<void>((done) => {
+        if (current.child.exitCode !== null || current.child.signalCode !== null) return done();
+        current.child.once('exit', () => done());
+        current.child.kill('SIGKILL');
+      }),
   };
 }

@@ -15,7 +15,8 @@ import type { ProtocolName } from '../protocols/types.js';
 import { serverProcessesFor, splitClients } from './capacity.js';
 import { readFdLimits } from './fd-limit.js';
 import { probePublish } from './publisher.js';
-import { httpProbe, type ServerProbe } from './server-probe.js';
+import { fleetProbe, httpProbe, type ServerProbe } from './server-probe.js';
+import { startFleet } from './fleet.js';
 
 /** The bundled server's paths; with rooms, each carries ?room={room}. */
 function bundledEndpoints(baseUrl: string, rooms: number): TargetEndpoints {
@@ -59,26 +60,30 @@ export async function runBenchmark(plan: RunPlan, hooks: RunHooks = {}): Promise
         break;
       }
       // The bundled server gets a fresh process per phase: a clean memory baseline for each.
+      const serverOptions = {
+        host: '127.0.0.1',
+        port: 0,
+        longPollTimeoutMs: plan.longPollTimeoutMs,
+        fanoutDelayMs: plan.server.fanoutDelayMs,
+        backpressure: policy,
+        highWaterBytes: plan.server.highWaterBytes,
+        token: plan.token,
+      };
       server = plan.target
         ? null
-        : await startBundledServer(
-            {
-              host: '127.0.0.1',
-              port: 0,
-              longPollTimeoutMs: plan.longPollTimeoutMs,
-              fanoutDelayMs: plan.server.fanoutDelayMs,
-              backpressure: policy,
-              highWaterBytes: plan.server.highWaterBytes,
-              token: plan.token,
-            },
-            serverProcesses ?? 1,
-          );
+        : plan.fleet > 1
+          ? await startFleet(serverOptions, plan.fleet, plan.redis!)
+          : await startBundledServer(serverOptions, serverProcesses ?? 1);
       const auth: Record<string, string> = plan.token ? { authorization: `Bearer ${plan.token}` } : {};
-      const endpoints: TargetEndpoints = plan.target ? plan.target.endpoints : { ...bundledEndpoints(server!.url, plan.rooms), headers: auth };
+      const endpoints: TargetEndpoints = plan.target
+        ? plan.target.endpoints
+        : { ...bundledEndpoints(server!.url, plan.rooms), headers: auth, ...(server!.instances ? { instances: server!.instances } : {}) };
       const publish = plan.target ? plan.target.publish : { method: 'POST', path: plan.rooms > 1 ? '/publish?room={room}' : '/publish' };
-      const probe: ServerProbe = httpProbe(endpoints.baseUrl, plan.target ? plan.target.metricsPath : '/metrics', endpoints.headers);
-      const phase = await runPhase({ plan, endpoints, publish, probe, serverProcesses, signal, onProgress: hooks.onProgress, protocolIndex, server, variant }, protocol).finally(() => server?.close());
-      const result = assembleProtocolResult(phase);
+      const probe: ServerProbe = server?.instances
+        ? fleetProbe(server.instances, '/metrics', endpoints.headers)
+        : httpProbe(endpoints.baseUrl, plan.target ? plan.target.metricsPath : '/metrics', endpoints.headers);
+      const phase = await runPhase({ plan, endpoints, publish, probe, serverProcesses: plan.fleet > 1 ? plan.fleet : serverProcesses, signal, onProgress: hooks.onProgress, protocolIndex, server, variant }, protocol).finally(() => server?.close());
+      const result = assembleProtocolResult({ ...phase, fleetInstances: plan.fleet > 1 ? plan.fleet : 0 });
       protocols.push(result);
       hooks.onPhaseDone?.(result);
       const label = variant ? `${protocol} · ${variant}` : protocol;

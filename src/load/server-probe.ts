@@ -30,3 +30,28 @@ export function httpProbe(baseUrl: string, path: string | null, headers: Record<
     },
   };
 }
+
+/**
+ * A fleet's figures: connections, buffered bytes and memory summed over the instances (each is
+ * its own process), event-loop delay the worst instance's, the bus figures from instance 0
+ * (where the publishes enter). Null if an instance does not answer.
+ */
+export function fleetProbe(urls: string[], path: string, headers: Record<string, string>): ServerProbe {
+  const probes = urls.map((u) => httpProbe(u, path, headers));
+  return {
+    async sample(gc) {
+      const all = await Promise.all(probes.map((p) => p.sample(gc)));
+      const live = all.filter((m): m is ServerMetrics => m !== null);
+      if (!live.length) return null;
+      const sum = structuredClone(live[0]);
+      for (const m of live.slice(1)) {
+        for (const [k, v] of Object.entries(m.connections)) sum.connections[k] = (sum.connections[k] ?? 0) + v;
+        for (const [k, v] of Object.entries(m.buffered)) sum.buffered[k] = (sum.buffered[k] ?? 0) + v;
+        for (const k of Object.keys(sum.memory) as (keyof ServerMetrics['memory'])[]) sum.memory[k] += m.memory[k];
+        sum.eventLoopDelayMs.p99 = Math.max(sum.eventLoopDelayMs.p99, m.eventLoopDelayMs.p99);
+        sum.eventLoopDelayMs.max = Math.max(sum.eventLoopDelayMs.max, m.eventLoopDelayMs.max);
+      }
+      return sum;
+    },
+  };
+}

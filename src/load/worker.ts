@@ -9,6 +9,7 @@ import { readMemory } from '../metrics/memory.js';
 import { LoopDelayMonitor } from '../metrics/loop-delay.js';
 import { driverFor } from '../protocols/registry.js';
 import { roomOf } from '../protocols/rooms.js';
+import { onPublishingInstance } from '../protocols/instances.js';
 import type { DriverSession, ProtocolClient } from '../protocols/types.js';
 import type { MemoryReading } from '../results/schema.js';
 import type { ParentMessage, StartMessage, WorkerMessage } from './messages.js';
@@ -49,7 +50,9 @@ function start(m: StartMessage): void {
       if (!firstStart) firstStart = now;
       const index = m.first + next;
       const slow = m.slow && isSlowClient(index, m.slow.fraction) ? m.slow.reading : undefined;
-      const events = recorder!.clientEvents(roomOf(index, m.driver.rooms), m.driver.rooms, slow !== undefined);
+      const fleet = (m.driver.target.instances?.length ?? 0) > 1;
+      const instance = fleet ? (onPublishingInstance(m.driver.target, index) ? 'same' : 'cross') : null;
+      const events = recorder!.clientEvents(roomOf(index, m.driver.rooms), m.driver.rooms, slow !== undefined, instance);
       const connected = events.connected;
       events.connected = () => {
         lastConnect = nowMicros();

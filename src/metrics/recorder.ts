@@ -60,6 +60,9 @@ export interface RecorderSnapshot {
   /** events delivered on a re-established connection that were due before it was up (resume worked) */
   recovered: number;
   perSecond: SecondSample[];
+  /** a fleet: latency on the publishing instance vs the others (empty otherwise) */
+  sameInstanceHdr?: string;
+  crossInstanceHdr?: string;
 }
 
 export function emptyCounters(): Counters {
@@ -73,6 +76,9 @@ export class ProtocolRecorder {
   readonly firstEvent: Histogram = newHistogram();
   readonly healthyLatency: Histogram = newHistogram();
   readonly slowLatency: Histogram = newHistogram();
+  /** a fleet: deliveries to clients on the publishing instance, and on the others */
+  readonly sameInstanceLatency: Histogram = newHistogram();
+  readonly crossInstanceLatency: Histogram = newHistogram();
   readonly reconnectTime: Histogram = newHistogram();
   private readonly slowTrackers = new Set<SequenceTracker>();
   private readonly seconds = new Map<number, { connects: number; reconnects: number; healthy: Histogram }>();
@@ -90,14 +96,16 @@ export class ProtocolRecorder {
   /**
    * The ClientEvents sink of one client, started now. A client of `room` out of `rooms` expects
    * only seqs of its room; another room's event is counted as a `wrong-room` error. `slow`
-   * clients are counted apart.
+   * clients are counted apart. In a fleet, `instance` says whether the client started on the
+   * instance that receives the publishes ('same') or on another ('cross').
    */
-  clientEvents(room = 0, rooms = 1, slow = false): ClientEvents {
+  clientEvents(room = 0, rooms = 1, slow = false, instance: 'same' | 'cross' | null = null): ClientEvents {
     let startedAt = nowMicros();
     const tracker = new SequenceTracker(rooms);
     this.trackers.push(tracker);
     if (slow) this.slowTrackers.add(tracker);
     const own = slow ? this.slowLatency : this.healthyLatency;
+    const byInstance = instance === null ? null : instance === 'same' ? this.sameInstanceLatency : this.crossInstanceLatency;
     let up = false;
     let everConnected = false;
     let firstSeen = false;
@@ -144,6 +152,7 @@ export class ProtocolRecorder {
         const latency = Math.max(1, Math.round(now - intendedAt));
         rec.latency.recordValue(latency);
         own.recordValue(latency);
+        byInstance?.recordValue(latency);
         if (!slow && rec.perSecond) rec.second(now).healthy.recordValue(latency);
         rec.addTimeline(now, latency);
         if (intendedAt < resumedAt) rec.recovered++;
@@ -214,6 +223,8 @@ export class ProtocolRecorder {
       slow,
       reconnectHdr: encodeHistogram(this.reconnectTime),
       recovered: this.recovered,
+      sameInstanceHdr: encodeHistogram(this.sameInstanceLatency),
+      crossInstanceHdr: encodeHistogram(this.crossInstanceLatency),
       perSecond: [...this.seconds.entries()]
         .sort((a, b) => a[0] - b[0])
         .map(([t, s]) => ({ t, connects: s.connects, reconnects: s.reconnects, healthyHdr: encodeHistogram(s.healthy) })),

@@ -7,6 +7,7 @@ import { errorKind } from './errors.js';
 import { HttpCursor } from './http-cursor.js';
 import { countingConnector, WireCounter } from './wire.js';
 import { roomOf, withRoom } from './rooms.js';
+import { instanceFor } from './instances.js';
 import type { ClientEvents, DriverOptions, DriverSession, ProtocolClient } from './types.js';
 
 /** What separates polling from long-polling: the path, and how long to wait between requests. */
@@ -48,7 +49,8 @@ class RequestLoopClient implements ProtocolClient {
     this.throttle = throttleFor(slow);
     this.cursor = new HttpCursor(options.target);
     this.path = withRoom(pacing.path, roomOf(index, options.rooms));
-    this.http = new Client(options.target.baseUrl, {
+    // Pollers stay on their instance: an undici Client is bound to one origin.
+    this.http = new Client(instanceFor(options.target, index), {
       // The client is connected while its TCP connection is up, not only after a first answer.
       connect: countingConnector(wire, localAddress, (socket) => {
         this.events.connected();

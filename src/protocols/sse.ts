@@ -8,6 +8,7 @@ import { throttleFor, type ReadThrottle, type SlowReading } from './read-throttl
 import { tapSseBody } from './sse-tap.js';
 import { countingConnector, WireCounter } from './wire.js';
 import { roomOf, withRoom } from './rooms.js';
+import { instanceFor } from './instances.js';
 import type { ClientEvents, DriverOptions, DriverSession, ProtocolClient, ProtocolDriver } from './types.js';
 
 /**
@@ -19,6 +20,7 @@ class SseClient implements ProtocolClient {
   private es: EventSource | null = null;
   private lastEventId = '';
   private opens = 0;
+  private hop = 0;
   private closed = false;
   private retryTimer: NodeJS.Timeout | null = null;
   private readonly backoff: Backoff;
@@ -69,7 +71,7 @@ class SseClient implements ProtocolClient {
 
   private open(): void {
     const { target } = this.options;
-    const es = new EventSource(target.baseUrl + withRoom(target.sse, roomOf(this.index, this.options.rooms)), { fetch: this.fetch });
+    const es = new EventSource(instanceFor(target, this.index, this.hop) + withRoom(target.sse, roomOf(this.index, this.options.rooms)), { fetch: this.fetch });
     this.es = es;
     es.onopen = () => {
       if (this.opens++ > 0) this.events.reconnect();
@@ -91,6 +93,7 @@ class SseClient implements ProtocolClient {
       this.retryTimer = setTimeout(() => {
         if (this.closed) return;
         this.opens = Math.max(this.opens, 1);
+        this.hop++; // in a fleet: try the next instance
         this.open();
       }, this.backoff.next());
     };

@@ -34,6 +34,8 @@ export interface TargetEndpoints {
   cursorParam: string;
   /** extra headers on every request (e.g. Authorization) */
   headers: Record<string, string>;
+  /** a fleet: every instance's base URL (instance 0 = baseUrl, where events are published) */
+  instances?: string[];
 }
 
 export interface DriverOptions {

@@ -4,6 +4,7 @@ import { leadingInteger, markerPrefix, scanEventsInBuffer } from '../events/mark
 import { backoffFrom } from './backoff.js';
 import { WireCounter } from './wire.js';
 import { roomOf, withRoom } from './rooms.js';
+import { instanceFor } from './instances.js';
 import { WebSocketUpstream } from './websocket-upstream.js';
 import { errorKind } from './errors.js';
 import { isUnusablePayload, NON_JSON_PAYLOAD } from './payload-check.js';
@@ -21,6 +22,7 @@ class WebSocketClient implements ProtocolClient {
   private cursor = 0;
   private highestSeq = 0;
   private opens = 0;
+  private hop = 0;
   private closed = false;
   private retryTimer: NodeJS.Timeout | null = null;
   private readonly backoff;
@@ -54,7 +56,7 @@ class WebSocketClient implements ProtocolClient {
 
   private url(): string {
     const { target } = this.options;
-    const base = target.baseUrl.replace(/^http/, 'ws') + withRoom(target.ws, roomOf(this.index, this.options.rooms));
+    const base = instanceFor(target, this.index, this.hop).replace(/^http/, 'ws') + withRoom(target.ws, roomOf(this.index, this.options.rooms));
     if (!this.cursor) return base;
     return `${base}${base.includes('?') ? '&' : '?'}${encodeURIComponent(target.cursorParam)}=${this.cursor}`;
   }
@@ -99,7 +101,9 @@ class WebSocketClient implements ProtocolClient {
       this.events.disconnected();
       this.settleStart();
       this.retryTimer = setTimeout(() => {
-        if (!this.closed) this.open();
+        if (this.closed) return;
+        this.hop++; // in a fleet: try the next instance
+        this.open();
       }, this.backoff.next());
     });
   }

@@ -48,6 +48,7 @@ export function renderFootnotes(results: RunResults): string {
     const label = resultLabel(p);
     const kinds = Object.entries(p.errorsByType).sort((a, b) => b[1] - a[1]);
     if (kinds.length) lines.push(`${label} errors: ${kinds.map(([k, v]) => `${k} ×${v}`).join(', ')}`);
+    if (p.fleet) lines.push(fleetLine(label, p.fleet));
     if (p.publishErrors) {
       const byType = Object.entries(p.publishErrorsByType ?? {}).map(([k, v]) => `${k} ×${v}`).join(', ');
       lines.push(`${label}: ${p.publishErrors} publishes failed${byType ? ` (${byType})` : ''} (not counted as lost).`);
@@ -74,6 +75,15 @@ const plural = (n: number, one: string, many = one + 's') => `${num(n)} ${n === 
  * 20,000 clients in 2 worker processes (10,000 each) over 2 source addresses, 2 server processes;
  * open-file limit 20,000; connected at 3,100/s; generator loop delay p99 4 ms (workers), 1 ms (publisher)".
  */
+/** "websocket: fleet of 3 instances over Redis: same-instance p50 …, cross-instance p50 …; Redis round trip …". */
+export function fleetLine(label: string, f: NonNullable<ProtocolResult['fleet']>): string {
+  const lat = (s: { count: number; p50: number; p99: number }) => (s.count ? `p50 ${formatMs(s.p50)} / p99 ${formatMs(s.p99)}` : 'no deliveries');
+  const redis = f.redisRoundTrip
+    ? `Redis round trip of a publish p50 ${f.redisRoundTrip.p50Ms.toFixed(2)} ms / p99 ${f.redisRoundTrip.p99Ms.toFixed(2)} ms${f.redisSharePct !== null ? ` (${f.redisSharePct.toFixed(0)}% of the p50 latency)` : ''}`
+    : 'Redis round trip not measured';
+  return `${label}: fleet of ${f.instances} instances over Redis pub/sub: same-instance ${lat(f.sameInstance)}, cross-instance ${lat(f.crossInstance)}; ${redis}.`;
+}
+
 export function layoutLine(p: ProtocolResult): string | null {
   const l = p.layout;
   if (!l) return null;

@@ -3,7 +3,7 @@ import { emptyCounters, type TimelinePoint } from '../metrics/recorder.js';
 import type { WorkerResult } from '../load/messages.js';
 import type { ProtocolName } from '../protocols/types.js';
 import type { ServerMetrics } from '../server/routes/metrics.js';
-import type { ClientMemory, LoadLayout, MemoryReading, ProtocolResult, ServerMemory } from './schema.js';
+import type { ClientMemory, FleetResult, LoadLayout, MemoryReading, ProtocolResult, ServerMemory } from './schema.js';
 import { assembleStress, type StressOutcome } from './stress-results.js';
 import { generatorHealth } from './generator-health.js';
 
@@ -24,6 +24,8 @@ export interface PhaseOutcome {
   /** slow consumers or faults: what the phase measured on top */
   stress?: StressOutcome | null;
   layout?: LoadLayout;
+  /** > 1 when the bundled server ran as a fleet of this many instances */
+  fleetInstances?: number;
   /** the publisher's event-loop delay over the phase */
   publisherLoopDelay?: { p99Ms: number; maxMs: number };
 }
@@ -95,6 +97,7 @@ export function assembleProtocolResult(o: PhaseOutcome): ProtocolResult {
       latencyP99Micros: latency.p99,
     }),
     ...(o.layout ? { layout: o.layout } : {}),
+    ...(o.fleetInstances && o.fleetInstances > 1 ? { fleet: fleetResult(o, o.fleetInstances) } : {}),
     timeline: [...timeline.values()].sort((a, b) => a.t - b.t),
     durationMs: o.durationMs,
     ...(o.publishErrors && o.publishErrorsByType ? { publishErrorsByType: o.publishErrorsByType } : {}),
@@ -137,5 +140,21 @@ function clientMemory(o: PhaseOutcome): ClientMemory | null {
     rssPerClient: rss / clients,
     heapPerClient: heap / clients,
     method: `client worker RSS and heap after a forced GC with all clients connected, minus the same reading before any client started, divided by the ${clients} clients in ${o.workers.length} worker process(es)`,
+  };
+}
+
+/** Same- vs cross-instance latency from the workers' histograms, and instance 0's Redis round trips. */
+function fleetResult(o: PhaseOutcome, instances: number): FleetResult {
+  const same = summarize(mergeEncoded(o.workers.map((w) => w.snapshot.sameInstanceHdr).filter((h): h is string => !!h)));
+  const cross = summarize(mergeEncoded(o.workers.map((w) => w.snapshot.crossInstanceHdr).filter((h): h is string => !!h)));
+  const bus = o.serverLoaded?.bus;
+  const redisRoundTrip = bus && bus.redisRoundTrips ? { count: bus.redisRoundTrips, p50Ms: bus.redisRoundTripP50Ms, p99Ms: bus.redisRoundTripP99Ms } : null;
+  const all = summarize(mergeEncoded(o.workers.map((w) => w.snapshot.latencyHdr)));
+  return {
+    instances,
+    sameInstance: same,
+    crossInstance: cross,
+    redisRoundTrip,
+    redisSharePct: redisRoundTrip && all.p50 > 0 ? (redisRoundTrip.p50Ms * 1000 * 100) / all.p50 : null,
   };
 }

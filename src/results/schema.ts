@@ -127,6 +127,19 @@ export interface ServerStressResult {
   peakLoopDelayMs: number;
 }
 
+/** A fleet run: instances behind Redis, latency on the publishing instance vs the others. */
+export interface FleetResult {
+  instances: number;
+  /** deliveries to clients that started on instance 0, where the publishes enter */
+  sameInstance: LatencySummary;
+  /** deliveries to clients on the other instances */
+  crossInstance: LatencySummary;
+  /** instance 0's own publishes: sent to Redis → back from Redis, ms */
+  redisRoundTrip: { count: number; p50Ms: number; p99Ms: number } | null;
+  /** Redis round trip p50 ÷ latency p50, × 100 */
+  redisSharePct: number | null;
+}
+
 /** Everything measured for one protocol. Latencies are microseconds. */
 export interface ProtocolResult {
   protocol: ProtocolName;
@@ -166,6 +179,8 @@ export interface ProtocolResult {
   layout?: LoadLayout;
   timeline: TimelinePoint[];
   durationMs: number;
+  /** a fleet run: same- vs cross-instance latency and Redis round trips */
+  fleet?: FleetResult;
   /** what sets this row apart from another of the same protocol, e.g. the backpressure policy "drop-oldest" */
   variant?: string;
   /** failed publishes by kind (they are not counted lost) */

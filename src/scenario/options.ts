@@ -25,6 +25,8 @@ export const RUN_OPTIONS = {
   workers: 'client worker processes (0 = automatic)',
   sourceAddresses: 'local addresses to spread client connections over (comma list)',
   fanoutDelay: 'bundled server waits this long before fan-out (to test latency)',
+  fleet: 'run the bundled server as N instances (processes, own ports) fanning out through Redis',
+  redis: 'Redis URL for --fleet, e.g. redis://127.0.0.1:6379',
   serverProcesses: 'bundled server processes (0 = automatic: enough for the clients under the open-file limit)',
   target: 'URL of a server to test instead of the bundled one',
   publish: "publish endpoint of the target, e.g. 'POST /publish'",
@@ -102,6 +104,8 @@ export function buildPlan(...sources: RawRunOptions[]): RunPlan {
     workers: parseCount(o.workers as string, 'workers', 0),
     sourceAddresses: listOf(o.sourceAddresses),
     target: o.target ? targetPlan(o) : null,
+    fleet: o.fleet === undefined ? 1 : parseCount(o.fleet as string, 'fleet', 1),
+    redis: o.redis ? parseRedisUrl(String(o.redis)) : null,
     server: {
       fanoutDelayMs: parseDuration(o.fanoutDelay as string, 'fan-out delay'),
       highWaterBytes: parseSize(o.highWater as string, 'high-water mark'),
@@ -128,6 +132,9 @@ export function buildPlan(...sources: RawRunOptions[]): RunPlan {
       if (!path.includes('{room}')) throw new UsageError(`rooms need a {room} placeholder in the ${what} path "${path}"`, 'put {room} where the room name goes, e.g. /sub/{room} or /pub?channel={room}');
     }
   }
+  if (plan.fleet > 1 && !plan.redis) throw new UsageError(`--fleet ${plan.fleet} needs --redis: the instances fan events out through Redis`, 'e.g. --fleet 3 --redis redis://127.0.0.1:6379');
+  if (plan.fleet > 1 && plan.target) throw new UsageError('--fleet starts bundled server instances; it cannot be used with --target', 'drop one of them');
+  if (plan.fleet < 2 && plan.stress.faults.some((f) => f.kind === 'kill-instance')) throw new UsageError('the kill-instance fault needs a fleet', 'add --fleet 3 --redis redis://127.0.0.1:6379');
   if (plan.shard && plan.shard.count > 1) {
     if (!plan.target) throw new UsageError('--shard needs --target: every shard must load the same server', 'start it with rtbench serve and pass --target URL');
     if (plan.startAt === null) throw new UsageError('--shard needs --start-at: shards start their phases at one shared time', 'e.g. --start-at $(( $(date +%s) + 30 ))');
@@ -153,6 +160,12 @@ export function buildPlan(...sources: RawRunOptions[]): RunPlan {
 function parseUpstream(v: unknown): 'http' | 'protocol' {
   if (v === 'http' || v === 'protocol') return v;
   throw new UsageError(`unknown upstream "${v}"`, 'use http or protocol');
+}
+
+function parseRedisUrl(text: string): string {
+  const ok = /^rediss?:\/\/[^\s/]+(\/\d*)?$/.test(text);
+  if (!ok) throw new UsageError(`malformed Redis URL "${text}"`, 'use redis://host:port, e.g. redis://127.0.0.1:6379');
+  return text;
 }
 
 function listOf(v: unknown): string[] {

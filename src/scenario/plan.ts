@@ -21,6 +21,9 @@ export interface RunPlan {
   /** 0 = automatic */
   workers: number;
   sourceAddresses: string[];
+  /** > 1: the bundled server runs as this many instances fanning out through Redis */
+  fleet: number;
+  redis: string | null;
   /** null: start the bundled reference server in-process */
   target: TargetPlan | null;
   /** options for the bundled server */

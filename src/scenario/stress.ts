@@ -6,10 +6,14 @@ import { parseDuration, parseFraction, parseSize } from './units.js';
 export type SlowMode = { kind: 'stall'; ms: number } | { kind: 'rate'; bytesPerSecond: number };
 
 /** A fault the runner injects into the bundled server at a time since the phase started. */
-export type Fault = { kind: 'drop-connections'; fraction: number; atMs: number } | { kind: 'restart'; atMs: number };
+export type Fault =
+  | { kind: 'drop-connections'; fraction: number; atMs: number }
+  | { kind: 'restart'; atMs: number }
+  /** a fleet: the last instance's process is killed (SIGKILL); its clients reconnect to the others */
+  | { kind: 'kill-instance'; atMs: number };
 
 const SLOW_HINT = 'use stall:<time> (stop reading, e.g. stall:10s) or rate:<size>/s (e.g. rate:2KB/s)';
-const FAULT_HINT = 'use drop-connections=<share>@<time> or restart@<time>, e.g. --faults drop-connections=20%@30s,restart@20s';
+const FAULT_HINT = 'use drop-connections=<share>@<time>, restart@<time> or kill-instance@<time> (a fleet), e.g. --faults drop-connections=20%@30s,restart@20s';
 
 /** Parses "stall:10s" or "rate:2KB/s". */
 export function parseSlowMode(text: unknown): SlowMode {
@@ -55,8 +59,8 @@ export function parseFaults(v: unknown): Fault[] {
     const [, kind, arg, at] = m;
     const atMs = parseDuration(at, `time of fault "${item}"`);
     if (kind === 'drop-connections') return { kind, fraction: arg === undefined ? 1 : parseFraction(arg, `share in fault "${item}"`), atMs };
-    if (kind === 'restart') {
-      if (arg !== undefined) throw new UsageError(`fault "${item}": restart takes no value`, 'use restart@<time>, e.g. restart@20s');
+    if (kind === 'restart' || kind === 'kill-instance') {
+      if (arg !== undefined) throw new UsageError(`fault "${item}": ${kind} takes no value`, `use ${kind}@<time>, e.g. ${kind}@20s`);
       return { kind, atMs };
     }
     throw new UsageError(`unknown fault "${kind}" in "${item}"`, FAULT_HINT);
@@ -65,7 +69,7 @@ export function parseFaults(v: unknown): Fault[] {
 }
 
 export function describeFault(f: Fault): string {
-  return f.kind === 'restart' ? `restart@${f.atMs / 1000}s` : `drop-connections=${Math.round(f.fraction * 100)}%@${f.atMs / 1000}s`;
+  return f.kind === 'drop-connections' ? `drop-connections=${Math.round(f.fraction * 100)}%@${f.atMs / 1000}s` : `${f.kind}@${f.atMs / 1000}s`;
 }
 
 /** Parses "250ms..10s" into the first and the largest reconnect delay. */

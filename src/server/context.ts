@@ -32,6 +32,9 @@ export interface ServerOptions {
   idleTimeoutMs: number;
   /** required bearer token, or null for none */
   token: string | null;
+  /** a fleet instance: fan out through this Redis (redis://host:port), under `busPrefix` keys */
+  redis: string | null;
+  busPrefix: string;
 }
 
 export const DEFAULT_SERVER_OPTIONS: ServerOptions = {
@@ -49,6 +52,8 @@ export const DEFAULT_SERVER_OPTIONS: ServerOptions = {
   headersTimeoutMs: 10_000,
   idleTimeoutMs: 65_000,
   token: null,
+  redis: null,
+  busPrefix: 'rtbench',
 };
 
 /** What the server refused or cut off, for /metrics: it must never crash or grow without bound. */

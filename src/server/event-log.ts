@@ -34,7 +34,17 @@ export class EventLog {
   }
 
   append(json: string, room = ''): LogEntry {
-    const id = this.next++;
+    return this.appendWithId(this.next, json, room)!;
+  }
+
+  /**
+   * Appends an event whose id was given by a shared sequence (a fleet's Redis bus). Ids only
+   * grow: a stale or repeated id is ignored (null); a gap (an event this instance never got)
+   * stays a hole that readers skip.
+   */
+  appendWithId(id: number, json: string, room = ''): LogEntry | null {
+    if (id < this.next) return null;
+    this.next = id + 1;
     const entry: LogEntry = {
       id,
       json,
@@ -57,7 +67,7 @@ export class EventLog {
     const from = Math.max(cursor + 1, this.oldestId);
     for (let id = from; id <= this.lastId && out.length < limit; id++) {
       const e = this.ring[id % this.capacity];
-      if (inRoom(e, room)) out.push(e);
+      if (e && e.id === id && inRoom(e, room)) out.push(e);
     }
     return out;
   }

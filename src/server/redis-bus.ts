@@ -8,7 +8,7 @@ import { UsageError } from '../errors.js';
  */
 const PUBLISH_SCRIPT = `
 local id = redis.call('INCR', KEYS[1])
-redis.call('PUBLISH', KEYS[2], id .. ' ' .. ARGV[1])
+redis.call('PUBLISH', KEYS[2], id .. ' ' .. ARGV[1] .. ' ' .. ARGV[2])
 return id`;
 
 export interface RedisBusOptions {
@@ -22,7 +22,7 @@ export class RedisBus {
   private readonly sub: Redis;
   private readonly seqKey: string;
   private readonly channel: string;
-  private listener: ((id: number, json: string, publishedAt: number) => void) | null = null;
+  private listener: ((id: number, json: string, room: string) => void) | null = null;
   /** Redis round trips of this instance's own publishes (publish sent → message back), ms */
   readonly roundTrips: number[] = [];
   /** this instance's publishes in flight, by body: publish sent → its message back from Redis */
@@ -52,29 +52,39 @@ export class RedisBus {
     }
     await bus.sub.subscribe(bus.channel);
     bus.sub.on('message', (_channel: string, message: string) => {
-      const space = message.indexOf(' ');
-      const id = Number(message.slice(0, space));
-      const json = message.slice(space + 1);
+      // "<id> <room> <json>": room names never contain a space ('' gives two spaces)
+      const first = message.indexOf(' ');
+      const second = message.indexOf(' ', first + 1);
+      const id = Number(message.slice(0, first));
+      const room = message.slice(first + 1, second);
+      const json = message.slice(second + 1);
       const sentAt = bus.pending.get(json);
       if (sentAt !== undefined) {
         bus.pending.delete(json);
         bus.roundTrips.push(performance.now() - sentAt);
         if (bus.roundTrips.length > 100_000) bus.roundTrips.splice(0, 50_000);
       }
-      bus.listener?.(id, json, Date.now());
+      bus.listener?.(id, json, room);
     });
     return bus;
   }
 
   /** Publishes to every instance (this one included, through Redis); resolves with the global id. */
-  async publish(json: string): Promise<number> {
+  async publish(json: string, room = ''): Promise<number> {
     if (this.pending.size > 10_000) this.pending.clear(); // messages that never came back
     this.pending.set(json, performance.now());
-    return Number(await this.pub.eval(PUBLISH_SCRIPT, 2, this.seqKey, this.channel, json));
+    return Number(await this.pub.eval(PUBLISH_SCRIPT, 2, this.seqKey, this.channel, room, json));
   }
 
-  onEvent(listener: (id: number, json: string, publishedAt: number) => void): void {
+  onEvent(listener: (id: number, json: string, room: string) => void): void {
     this.listener = listener;
+  }
+
+  /** Redis round trips of this instance's own publishes: count, p50 and p99 in ms. */
+  roundTripStats(): { count: number; p50Ms: number; p99Ms: number } {
+    const sorted = [...this.roundTrips].sort((a, b) => a - b);
+    const at = (p: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] : 0);
+    return { count: sorted.length, p50Ms: Math.round(at(50) * 1000) / 1000, p99Ms: Math.round(at(99) * 1000) / 1000 };
   }
 
   /** The newest global id, for instances that start later. */

@@ -5,16 +5,24 @@
  */
 import { startReferenceServer } from './server.js';
 import { startServerCluster } from './cluster.js';
+import { RedisBus } from './redis-bus.js';
+import { RedisEventBus } from './redis-event-bus.js';
+import type { EventLog } from './event-log.js';
 import type { ServerOptions } from './context.js';
 
 process.on('SIGINT', () => {});
 
 const options = JSON.parse(process.argv[2] ?? '{}') as Partial<ServerOptions>;
 const processes = Math.max(1, Number(process.argv[3] ?? 1) || 1);
-const server = await (processes > 1 ? startServerCluster(options, processes) : startReferenceServer(options)).catch((e: Error) => {
-  process.send?.({ type: 'failed', message: e.message });
+// A fleet instance fans out through Redis; the bus connects first so a bad URL fails the start.
+const redis = options.redis ? await RedisBus.connect({ url: options.redis, prefix: options.busPrefix }).catch((e: Error) => fail(e)) : null;
+const runtime = redis ? { busFor: (log: EventLog) => new RedisEventBus(redis, log) } : {};
+const server = await (processes > 1 ? startServerCluster(options, processes) : startReferenceServer(options, runtime)).catch((e: Error) => fail(e));
+
+function fail(e: Error & { hint?: string }): never {
+  process.send?.({ type: 'failed', message: e.message + (e.hint ? ` — ${e.hint}` : '') });
   process.exit(1);
-});
+}
 
 process.send?.({ type: 'listening', url: server.url, port: server.port, processes });
 

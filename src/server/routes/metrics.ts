@@ -10,6 +10,8 @@ export interface ServerMetrics {
   buffered: Record<string, number>;
   eventLoopDelayMs: { p50: number; p99: number; max: number };
   events: { lastId: number; retained: number; publishedVia: { http: number; websocket: number } };
+  /** the event bus's own figures (a fleet instance: Redis round trips of its publishes) */
+  bus?: Record<string, number>;
   /** how the server held up: its backpressure policy and what it dropped, cut off or refused */
   stress?: {
     backpressure: string;
@@ -48,6 +50,7 @@ export class MetricsRoute {
       buffered: this.ctx.connections.buffered(this.ctx.queuedBytes()),
       eventLoopDelayMs: loop,
       events: { lastId: this.ctx.log.lastId, retained: this.ctx.log.size, publishedVia: { ...this.ctx.publishedVia } },
+      ...(this.ctx.bus.stats ? { bus: this.ctx.bus.stats() } : {}),
       stress: { backpressure: this.ctx.options.backpressure, ...this.ctx.counters, rejected: { ...this.ctx.counters.rejected } },
       gc,
     };
