@@ -105,7 +105,7 @@ async function closedPort(): Promise<number> {
 }
 
 test('an unknown fault is a one-line error naming the fault and the valid forms', async () => {
-  assertOneLineError(await rtbench(['run', '--faults', 'explode@3s']), /unknown fault "explode".*drop-connections=<share>@<time> or restart@<time>/);
+  assertOneLineError(await rtbench(['run', '--faults', 'explode@3s']), /unknown fault "explode".*drop-connections=<share>@<time>, restart@<time> or kill-instance@<time>/);
 });
 
 test('a malformed slow mode and an unknown backpressure policy are one-line errors', async () => {

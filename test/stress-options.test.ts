@@ -24,7 +24,7 @@ test('faults: drop-connections=<share>@<time> and restart@<time>, sorted by time
     { kind: 'drop-connections', fraction: 0.2, atMs: 5000 },
     { kind: 'restart', atMs: 20_000 },
   ]);
-  usage(() => parseFaults('explode@3s'), /unknown fault "explode".*drop-connections=<share>@<time> or restart@<time>/);
+  usage(() => parseFaults('explode@3s'), /unknown fault "explode".*drop-connections=<share>@<time>, restart@<time> or kill-instance@<time>/);
   usage(() => parseFaults('restart'), /malformed fault "restart"/);
   usage(() => parseFaults('drop-connections=150%@3s'), /malformed share/);
 });
