@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseDuration, parseRate, parseSize, parseCount, parseFraction } from '../src/scenario/units.js';
+import { parseDuration, parseRate, parseSize, parseCount, parseFraction, formatPerConnection } from '../src/scenario/units.js';
 import { UsageError } from '../src/errors.js';
 
 test('durations accept ms, s, m, h, compounds and bare seconds', () => {
@@ -35,4 +35,11 @@ test('sizes with units', () => {
   assert.equal(parseSize('256B'), 256);
   assert.equal(parseSize('4KB'), 4096);
   assert.equal(parseSize('1mb'), 1024 * 1024);
+});
+
+test('a memory delta per connection at or below zero is shown as below resolution, never negative', () => {
+  assert.equal(formatPerConnection(14_336), '14.0 KB');
+  assert.equal(formatPerConnection(-11_366), '≈0 (below resolution)');
+  assert.equal(formatPerConnection(0), '≈0 (below resolution)');
+  assert.equal(formatPerConnection(null), 'not measured');
 });

@@ -6,6 +6,14 @@ import type { ParentMessage, StartMessage, WorkerMessage, WorkerProgress, Worker
 
 const WORKER_SCRIPT = fileURLToPath(new URL('./worker.js', import.meta.url));
 
+/**
+ * A client worker holds many connections and makes short-lived garbage per message. V8 grows the
+ * young generation up to 3 × 16 MB under that allocation rate, memory that belongs to no client
+ * yet shows up as client RSS (measured here: 17.6 → 11.8 KB RSS per WebSocket client between
+ * 5,000 and 15,000 clients). 4 MB semi-spaces keep most of the scavenger's throughput.
+ */
+const WORKER_FLAGS = ['--max-semi-space-size=4'];
+
 /** A set of client worker processes for one protocol phase. */
 export class WorkerPool {
   private readonly children: ChildProcess[] = [];
@@ -19,7 +27,7 @@ export class WorkerPool {
     const pool = new WorkerPool();
     await Promise.all(
       Array.from({ length: n }, () => {
-        const child = fork(WORKER_SCRIPT, [], { env: { ...process.env, ...clockEnv() }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'], serialization: 'advanced' });
+        const child = fork(WORKER_SCRIPT, [], { execArgv: [...process.execArgv, ...WORKER_FLAGS], env: { ...process.env, ...clockEnv() }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'], serialization: 'advanced' });
         pool.children.push(child);
         child.on('message', (m: WorkerMessage) => {
           if (m.type === 'progress') pool.progress.set(child, m);

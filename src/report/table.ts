@@ -1,5 +1,5 @@
 import Table from 'cli-table3';
-import { formatBytes, formatMs } from '../scenario/units.js';
+import { formatBytes, formatMs, formatPerConnection } from '../scenario/units.js';
 import type { ProtocolResult, RunResults } from '../results/schema.js';
 import { resultLabel } from '../results/result-label.js';
 import { faultLines, renderStressTable } from './stress-table.js';
@@ -32,8 +32,8 @@ function row(p: ProtocolResult): string[] {
     `${num(p.delivered)}\n${num(p.lost)}/${num(p.duplicated)}/${num(p.reordered)}`,
     `${num(p.requests)}\n${num(p.wasted)} (${p.wastedPct.toFixed(1)}%)`,
     p.delivered ? `${formatBytes(p.bytes.inPerEvent)} /\n${formatBytes(p.bytes.outPerEvent)}` : '–',
-    p.server ? `${formatBytes(p.server.rssPerConnection)} /\n${formatBytes(p.server.heapPerConnection)}` : 'n/a',
-    p.client ? `${formatBytes(p.client.rssPerClient)} /\n${formatBytes(p.client.heapPerClient)}` : 'n/a',
+    p.server ? `${formatPerConnection(p.server.rssPerConnection)} /\n${formatPerConnection(p.server.heapPerConnection)}` : 'n/a',
+    p.client ? `${formatPerConnection(p.client.rssPerClient)} /\n${formatPerConnection(p.client.heapPerClient)}` : 'n/a',
     `${num(p.errors)}\n${num(p.reconnects)}`,
   ];
 }

@@ -60,6 +60,15 @@ export function formatBytes(n: number): string {
   return `${Math.round(n)} B`;
 }
 
+/**
+ * A memory delta per connection. A delta at or below zero means the process freed more (GC,
+ * allocator) than the connections took: the figure is below what the method can resolve.
+ */
+export function formatPerConnection(n: number | null | undefined): string {
+  if (n === null || n === undefined) return 'not measured';
+  return n > 0 ? formatBytes(n) : '≈0 (below resolution)';
+}
+
 export function formatMs(micros: number): string {
   if (!Number.isFinite(micros)) return '–';
   const ms = micros / 1000;

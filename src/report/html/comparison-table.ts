@@ -1,5 +1,5 @@
 import type { LatencySummary } from '../../metrics/histogram.js';
-import { formatBytes, formatMs } from '../../scenario/units.js';
+import { formatBytes, formatMs, formatPerConnection } from '../../scenario/units.js';
 import { esc } from './escape.js';
 import { seriesColor, seriesLabel } from './labels.js';
 import type { ReportProtocol } from './types.js';
@@ -20,7 +20,7 @@ interface Group {
 const count = (n: number) => n.toLocaleString('en-US');
 const ms = (s: LatencySummary, v: number) => (s.count ? formatMs(v) : '–');
 const latencyRank = (pick: (p: ReportProtocol) => LatencySummary, key: keyof Omit<LatencySummary, 'hdr' | 'count'>) => (p: ReportProtocol) => (pick(p).count ? pick(p)[key] : null);
-const memory = (v: number | null | undefined) => (v === null || v === undefined ? 'not measured' : v > 0 ? formatBytes(v) : '≈0 (below resolution)');
+const memory = formatPerConnection;
 
 function latencyRows(prefix: string, pick: (p: ReportProtocol) => LatencySummary, keys: Array<['p50' | 'p90' | 'p99' | 'p999' | 'max' | 'mean', string]>): Row[] {
   return keys.map(([key, name]) => ({ label: `${prefix} ${name}`, cell: (p) => ms(pick(p), pick(p)[key]), rank: latencyRank(pick, key) }));
