@@ -6,20 +6,20 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { request } from 'undici';
 import { runBenchmark, machineInfo } from '../src/load/runner.js';
 import { startBundledServer } from '../src/load/bundled-server.js';
 import { buildPlan, type RawRunOptions } from '../src/scenario/options.js';
 import type { ProtocolResult } from '../src/results/schema.js';
-import type { ServerMetrics } from '../src/server/routes/metrics.js';
-import { installPeers, runArtilleryWs, runAutocannon, runWrk } from './peers.js';
+import { installPeers, runAutocannon, runWrk } from './peers.js';
+import { compareWebSocketMemory } from './ws-memory.js';
 import { renderBenchMarkdown, type BenchReport, type ScaleStep } from './markdown.js';
 
 const STEPS = (process.env.RTBENCH_BENCH_STEPS ?? '5000,10000,20000').split(',').map(Number);
 const HOLD = '30s';
 const POLL_CONNECTIONS = 50;
 const POLL_SECONDS = 10;
-const ARTILLERY_VUS = 2000;
+// rtbench and Artillery hold this many WebSocket connections each; memory per connection is the slope.
+const WS_MEMORY_SIZES = [2_000, 20_000];
 const started = Date.now();
 const log = (s: string) => process.stderr.write(`[bench ${((Date.now() - started) / 1000).toFixed(0).padStart(3)}s] ${s}\n`);
 
@@ -60,17 +60,8 @@ function deliveredPerSecond(r: ProtocolResult, rampS: number, holdS: number): nu
   return hold.length ? hold.reduce((n, p) => n + p.count, 0) / hold.length : 0;
 }
 
-async function metrics(url: string): Promise<ServerMetrics | null> {
-  try {
-    const res = await request(`${url}/metrics`);
-    return (await res.body.json()) as ServerMetrics;
-  } catch {
-    return null;
-  }
-}
-
 async function main(): Promise<void> {
-  const report: BenchReport = { startedAt: new Date().toISOString(), finishedAt: '', durationS: 0, machine: machineInfo(), notes: [], scale: [], fanout: null, polling: null, artillery: null };
+  const report: BenchReport = { startedAt: new Date().toISOString(), finishedAt: '', durationS: 0, machine: machineInfo(), notes: [], scale: [], fanout: null, polling: null, wsMemory: null };
   const peers = installPeers(join(tmpdir(), 'rtbench-bench-peers'), log);
   report.notes.push(...peers.notes);
 
@@ -90,28 +81,16 @@ async function main(): Promise<void> {
     const wrk = peers.wrk ? await runWrk(peers.wrk, `${server.url}/poll`, POLL_CONNECTIONS, POLL_SECONDS, 2).catch((e: Error) => ({ error: e.message })) : null;
     report.polling = { connections: POLL_CONNECTIONS, seconds: POLL_SECONDS, rtbench: { requestsPerSec: rt.requestRate ?? 0, requests: rt.requests, errors: rt.errors, workers: rt.layout?.workers ?? 0 }, autocannon: ac, wrk };
 
-    log(`WebSocket memory: Artillery with ${ARTILLERY_VUS} virtual users, then rtbench with ${ARTILLERY_VUS} clients …`);
-    if (peers.artillery) {
-      const wsUrl = server.url.replace(/^http/, 'ws') + '/ws';
-      let peak = 0;
-      const sample = () => void metrics(server.url).then((m) => (peak = Math.max(peak, m?.connections.websocket ?? 0)));
-      // Baseline: the same scenario with 20 users, so the per-user figure is a delta like rtbench's.
-      const base = await runArtilleryWs(peers.artillery, join(tmpdir(), 'rtbench-bench-peers'), wsUrl, 20, 2, 8, () => {});
-      const big = await runArtilleryWs(peers.artillery, join(tmpdir(), 'rtbench-bench-peers'), wsUrl, ARTILLERY_VUS, 10, 15, sample);
-      const rtWs = await run('websocket', { target: server.url, clients: ARTILLERY_VUS, duration: '10s', ramp: '2s', rate: '1/s' });
-      report.artillery = {
-        vus: ARTILLERY_VUS,
-        heldPeak: peak,
-        basePeakRss: base.peakRss,
-        peakRss: big.peakRss,
-        rssPerVu: (big.peakRss - base.peakRss) / (ARTILLERY_VUS - 20),
-        exitCode: big.code,
-        rtbench: { clients: ARTILLERY_VUS, connected: rtWs.connectedPeak, rssPerClient: rtWs.client?.rssPerClient ?? null, heapPerClient: rtWs.client?.heapPerClient ?? null, lost: rtWs.lost },
-        tail: big.code === 0 ? null : big.output,
-      };
-    }
   } finally {
     await server.close();
+  }
+
+  // Two server processes: 20,000 connections do not fit under one process's open-file limit.
+  const wsServer = await startBundledServer({ host: '127.0.0.1', port: 0 }, 2);
+  try {
+    report.wsMemory = await compareWebSocketMemory({ serverUrl: wsServer.url, serverProcesses: 2, artillery: peers.artillery, sizes: WS_MEMORY_SIZES, rampS: 10, holdS: 15, log });
+  } finally {
+    await wsServer.close();
   }
 
   report.finishedAt = new Date().toISOString();
