@@ -19,9 +19,7 @@ export function assembleStress(stress: StressOutcome, workers: WorkerResult[], b
   const out: StressFields = {};
   if (stress.slow) Object.assign(out, groups(workers, stress.slow.mode));
   const timeline = serverTimeline(stress.serverSamples, workers, baseline);
-  // With faults, the storm that matters comes after the first one, not the ramp-up.
-  const firstFault = stress.faults.length ? Math.floor(Math.min(...stress.faults.map((f) => f.atMs)) / 1000) : 0;
-  out.recovery = recovery(workers, lost, firstFault);
+  out.recovery = recovery(workers, lost, stress.faults);
   out.serverTimeline = timeline;
   out.faults = stress.faults;
   const last = stress.serverSamples.at(-1)?.metrics.stress;
@@ -65,21 +63,30 @@ function groups(workers: WorkerResult[], mode: SlowMode): Pick<ProtocolResult, '
   return { healthy, slow: { ...slow, latency: summarize(mergeEncoded(workers.map((w) => w.snapshot.slowHdr))), mode: describeSlowMode(mode) } };
 }
 
-function recovery(workers: WorkerResult[], lost: number, fromSecond: number): RecoveryResult {
+function recovery(workers: WorkerResult[], lost: number, faults: FaultRecord[]): RecoveryResult {
   const recovered = workers.reduce((n, w) => n + w.snapshot.recovered, 0);
   const connects = new Map<number, number>();
   for (const w of workers) for (const s of w.snapshot.perSecond) connects.set(s.t, (connects.get(s.t) ?? 0) + s.connects);
-  let peak = 0;
-  let peakAt: number | null = null;
-  for (const [t, n] of connects) if (t >= fromSecond && n > peak) [peak, peakAt] = [n, t];
   return {
     reconnectTime: summarize(mergeEncoded(workers.map((w) => w.snapshot.reconnectHdr))),
     missed: recovered + lost,
     recovered,
     lostForGood: lost,
-    peakConnectsPerSecond: peak,
-    peakConnectsAt: peakAt,
+    ...peakConnects(connects, faults),
   };
+}
+
+/**
+ * The second in which the most client connections came up, and how many. With faults, the storm
+ * that matters comes after the first one, not the ramp-up, so seconds before it are left out.
+ * Ties go to the earliest second.
+ */
+export function peakConnects(connectsPerSecond: Map<number, number>, faults: FaultRecord[]): Pick<RecoveryResult, 'peakConnectsPerSecond' | 'peakConnectsAt'> {
+  const fromSecond = faults.length ? Math.floor(Math.min(...faults.map((f) => f.atMs)) / 1000) : 0;
+  let peak = 0;
+  let peakAt: number | null = null;
+  for (const [t, n] of [...connectsPerSecond].sort((a, b) => a[0] - b[0])) if (t >= fromSecond && n > peak) [peak, peakAt] = [n, t];
+  return { peakConnectsPerSecond: peak, peakConnectsAt: peakAt };
 }
 
 function bufferedOf(m: ServerMetrics): number {
