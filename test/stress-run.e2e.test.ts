@@ -34,6 +34,7 @@ test('a slow-consumer run covers every backpressure policy in one run, each row 
     assert.ok(p.slow!.latency.max > 1_000_000, `${resultLabel(p)}: slow max ${p.slow!.latency.max} µs`);
     assert.ok(p.serverTimeline && p.serverTimeline.length >= 3, 'a point per second');
     assert.ok(p.serverTimeline.some((s) => s.rss !== null && s.rss > 0), 'server RSS was read');
+    assert.ok(p.serverTimeline.every((s) => s.healthyHdr === undefined), 'per-second histograms are for shards only');
   }
   assert.ok(ws('buffer').serverStress!.peakBuffered > 256 * 1024, `buffer held ${ws('buffer').serverStress!.peakBuffered} B`);
   assert.equal(ws('buffer').slow!.lost, 0);

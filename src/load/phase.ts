@@ -168,7 +168,15 @@ export async function runPhase(ctx: PhaseContext, protocol: ProtocolName): Promi
     publishErrors: publisher.failures,
     publishErrorsByType: { ...publisher.failuresByType },
     variant: ctx.variant ?? null,
-    stress: sampler ? { slow: slow ? { fraction: slowFraction, mode: slowMode } : null, serverSamples: sampler.samples, faults: faultSchedule?.records ?? [] } : null,
+    stress: sampler
+      ? {
+          slow: slow ? { fraction: slowFraction, mode: slowMode } : null,
+          serverSamples: sampler.samples,
+          faults: faultSchedule?.records ?? [],
+          // a shard's per-second healthy histograms let rtbench merge compute the exact per-second p99
+          secondHdrs: (plan.shard?.count ?? 1) > 1,
+        }
+      : null,
     durationMs: (endedAt - phaseStart) / 1000,
     partial: abortReason !== null || workers.length < workerCount,
     abortReason: abortReason ?? (workers.length < workerCount ? `${workerCount - workers.length} client worker(s) died` : null),

@@ -78,6 +78,11 @@ export interface ServerTimelinePoint {
   loopDelayP99Ms?: number | null;
   /** open connections the server counted */
   connections?: number | null;
+  /**
+   * the healthy clients' latencies this second (compressed base64 HdrHistogram, µs), absent with
+   * none; written by sharded runs only, so that rtbench merge can add them and get the exact p99
+   */
+  healthyHdr?: string;
 }
 
 /** What one injected fault did. */

@@ -1,4 +1,4 @@
-import { mergeEncoded, summarize } from '../metrics/histogram.js';
+import { encodeHistogram, mergeEncoded, summarize } from '../metrics/histogram.js';
 import type { WorkerResult } from '../load/messages.js';
 import type { ServerSample } from '../load/server-sampler.js';
 import type { ServerMetrics } from '../server/routes/metrics.js';
@@ -10,6 +10,8 @@ export interface StressOutcome {
   slow: { fraction: number; mode: SlowMode } | null;
   serverSamples: ServerSample[];
   faults: FaultRecord[];
+  /** keep each second's healthy-latency histogram in the server timeline (shards: so a merge can add them exactly) */
+  secondHdrs?: boolean;
 }
 
 type StressFields = Pick<ProtocolResult, 'healthy' | 'slow' | 'recovery' | 'serverStress' | 'faults' | 'serverTimeline'>;
@@ -18,7 +20,7 @@ type StressFields = Pick<ProtocolResult, 'healthy' | 'slow' | 'recovery' | 'serv
 export function assembleStress(stress: StressOutcome, workers: WorkerResult[], baseline: ServerMetrics | null, lost: number): StressFields {
   const out: StressFields = {};
   if (stress.slow) Object.assign(out, groups(workers, stress.slow.mode));
-  const timeline = serverTimeline(stress.serverSamples, workers, baseline);
+  const timeline = serverTimeline(stress.serverSamples, workers, baseline, stress.secondHdrs ?? false);
   out.recovery = recovery(workers, lost, stress.faults);
   out.serverTimeline = timeline;
   out.faults = stress.faults;
@@ -98,7 +100,7 @@ function bufferedOf(m: ServerMetrics): number {
  * running totals in /metrics, so each point holds the difference to the previous reading; a
  * restarted server starts from zero again, so a reading below the previous one is taken whole.
  */
-function serverTimeline(samples: ServerSample[], workers: WorkerResult[], baseline: ServerMetrics | null): ServerTimelinePoint[] {
+function serverTimeline(samples: ServerSample[], workers: WorkerResult[], baseline: ServerMetrics | null, keepHdrs: boolean): ServerTimelinePoint[] {
   const clientSeconds = new Map<number, { connects: number; reconnects: number; hdrs: string[] }>();
   for (const w of workers)
     for (const s of w.snapshot.perSecond) {
@@ -129,6 +131,7 @@ function serverTimeline(samples: ServerSample[], workers: WorkerResult[], baseli
       connects: c?.connects ?? 0,
       loopDelayP99Ms: m ? m.eventLoopDelayMs.p99 : null,
       connections: m ? Object.values(m.connections).reduce((a, b) => a + b, 0) : null,
+      ...(keepHdrs && healthy && healthy.totalCount ? { healthyHdr: encodeHistogram(healthy) } : {}),
     };
     if (m?.stress) {
       point.dropped = delta(m.stress.droppedEvents, prev.dropped);

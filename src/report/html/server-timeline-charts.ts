@@ -4,7 +4,7 @@ import { seriesColor, seriesLabel } from './labels.js';
 import type { ReportProtocol, ServerTimelinePoint } from './types.js';
 
 interface Field {
-  key: Exclude<keyof ServerTimelinePoint, 't'>;
+  key: Exclude<keyof ServerTimelinePoint, 't' | 'healthyHdr'>;
   title: string;
   yLabel: string;
   format: (v: number) => string;
