@@ -50,6 +50,33 @@ test('two shards on loopback, merged, count the same deliveries as one run over 
   }
 });
 
+test('sharded slow-consumer runs keep per-second healthy histograms, so the merged timeline is exact', async () => {
+  const server = await startReferenceServer({ port: 0 });
+  try {
+    const common = { target: server.url, protocols: 'websocket', clients: 8, duration: '2s', ramp: '200ms', rate: '10/s', workers: 1, slowConsumers: '25%', slowMode: 'stall:1s' };
+    const startAt = String(Date.now() + 1500);
+    const shards = await Promise.all([runBenchmark(buildPlan({ ...common, shard: '0/2', startAt })), runBenchmark(buildPlan({ ...common, shard: '1/2', startAt }))]);
+    for (const r of shards) {
+      const p = r.protocols[0];
+      assert.ok(p.serverTimeline?.some((s) => s.healthyHdr), 'a shard writes per-second healthy histograms');
+      assert.ok(p.serverTimeline!.every((s) => (s.healthyHdr !== undefined) === (s.healthyP99Micros !== null)), 'one for every second with healthy deliveries');
+    }
+    const merged = mergeRuns(shards);
+    const m = merged.protocols[0];
+    const [a, b] = shards.map((r) => r.protocols[0]);
+    assert.equal(m.healthy!.clients, 6);
+    assert.equal(m.slow!.clients, 2);
+    assert.equal(m.healthy!.delivered, a.healthy!.delivered + b.healthy!.delivered);
+    assert.equal(m.healthy!.latency.count, a.healthy!.latency.count + b.healthy!.latency.count);
+    const connects = (p: typeof m) => p.serverTimeline!.reduce((n, s) => n + (s.connects ?? 0), 0);
+    assert.equal(connects(m), connects(a) + connects(b));
+    assert.ok(connects(m) >= 8, `every client connected once: ${connects(m)}`);
+    assert.doesNotMatch(merged.notes.join(' '), /upper bound|lower bound/, 'nothing approximated');
+  } finally {
+    await server.close();
+  }
+});
+
 test('shard options are checked: --shard needs --target and --start-at', () => {
   assert.throws(() => buildPlan({ shard: '0/2' }), /needs --target/);
   assert.throws(() => buildPlan({ shard: '0/2', target: 'http://127.0.0.1:1' }), /needs --start-at/);
