@@ -46,6 +46,17 @@ export function installPeers(dir: string, log: (s: string) => void): Peers {
   return { autocannon: existsSync(bin('autocannon')) ? bin('autocannon') : null, artillery: existsSync(bin('artillery')) ? bin('artillery') : null, wrk, notes };
 }
 
+/** Installs only autocannon (if missing) into `dir`; returns its binary, or null when that failed. */
+export function installAutocannon(dir: string, log: (s: string) => void): string | null {
+  mkdirSync(dir, { recursive: true });
+  const bin = join(dir, 'node_modules', '.bin', 'autocannon');
+  if (!existsSync(bin)) {
+    log(`installing autocannon into ${dir} …`);
+    spawnSync('npm', ['install', '--prefix', dir, '--no-audit', '--no-fund', '--ignore-scripts', '--loglevel=error', 'autocannon'], { stdio: ['ignore', 'inherit', 'inherit'], timeout: 300_000 });
+  }
+  return existsSync(bin) ? bin : null;
+}
+
 function which(cmd: string): string | null {
   try {
     return execFileSync('/bin/sh', ['-c', `command -v ${cmd}`], { encoding: 'utf8' }).trim() || null;

@@ -1,7 +1,8 @@
 import { Client } from 'undici';
-import { scanEvents } from '../events/marker.js';
-import { backoffFrom, sleep } from './backoff.js';
-import { isUnusablePayload, NON_JSON_PAYLOAD } from './payload-check.js';
+import { markerPrefix, scanEventsInBuffer } from '../events/marker.js';
+import { AnswerHandler, type AnswerSink } from './answer-handler.js';
+import { backoffFrom, sleep, type Backoff } from './backoff.js';
+import { AnswerCheck, NON_JSON_PAYLOAD } from './payload-check.js';
 import { throttleFor, type ReadThrottle, type SlowReading } from './read-throttle.js';
 import { errorKind } from './errors.js';
 import { HttpCursor } from './http-cursor.js';
@@ -24,14 +25,28 @@ export interface RequestPacing {
 /**
  * One simulated HTTP client: its own keep-alive connection (an undici Client), asking for what is
  * new again and again. Empty answers are wasted requests; network errors back off and retry.
+ *
+ * The loop runs on callbacks, not on an async function: `next` sends a request through the
+ * client's one AnswerHandler, whose completion calls `answered`, which schedules `next` again.
+ * At max-rate polling nothing is allocated per request on rtbench's side beyond the path of a
+ * new cursor, and no timer is set.
  */
-class RequestLoopClient implements ProtocolClient {
+class RequestLoopClient implements ProtocolClient, AnswerSink {
   private readonly abort = new AbortController();
   private readonly cursor: HttpCursor;
   private readonly http: Client;
+  private readonly handler: AnswerHandler;
+  private readonly check = new AnswerCheck();
+  private readonly backoff: Backoff;
   private highest = 0;
+  /** events of the answer being read that were new to this client */
+  private fresh = 0;
   private readonly path: string;
   private loop: Promise<void> | null = null;
+  private endLoop: () => void = () => {};
+  private askedBefore = false;
+  /** when the request in flight was sent (performance.now) */
+  private began = 0;
   /** resolves once the first connection is up or the first attempt failed */
   private settleFirst: () => void = () => {};
   private readonly firstSettled = new Promise<void>((r) => (this.settleFirst = r));
@@ -45,8 +60,11 @@ class RequestLoopClient implements ProtocolClient {
     localAddress: string | undefined,
     index: number,
     slow: SlowReading | undefined,
+    private readonly prefix: Buffer,
   ) {
     this.throttle = throttleFor(slow);
+    this.handler = new AnswerHandler(this, this.throttle);
+    this.backoff = backoffFrom(options.backoff);
     this.cursor = new HttpCursor(options.target);
     this.path = withRoom(pacing.path, roomOf(index, options.rooms));
     // Pollers stay on their instance: an undici Client is bound to one origin.
@@ -64,87 +82,93 @@ class RequestLoopClient implements ProtocolClient {
       headersTimeout: pacing.timeoutMs,
       bodyTimeout: pacing.timeoutMs,
     });
+    this.abort.signal.addEventListener('abort', () => this.handler.cancel(), { once: true });
   }
 
   async start(): Promise<void> {
     await sleep(this.pacing.initialDelay(), this.abort.signal);
     this.events.attempt();
-    this.loop = this.run();
+    this.loop = new Promise<void>((r) => (this.endLoop = r));
+    this.next();
     await this.firstSettled;
   }
 
-  private async run(): Promise<void> {
-    const backoff = backoffFrom(this.options.backoff);
-    let askedBefore = false;
-    while (!this.abort.signal.aborted) {
-      // A stalled client sends no request until the stall is over; its first request always goes
-      // out, so it has a place in the stream (a cursor) before it stalls, like a push client.
-      const wait = askedBefore ? this.throttle?.whenOpen() : null;
-      if (wait) await wait;
-      askedBefore = true;
-      if (this.abort.signal.aborted) return;
-      const began = performance.now();
-      const ok = await this.once();
-      if (!ok) this.settleFirst();
-      if (this.abort.signal.aborted) return;
-      if (ok) {
-        backoff.reset();
-        // No timer at all for max-rate polling: even setTimeout(0) costs ~1 ms per request.
-        const pause = this.pacing.pauseAfter(performance.now() - began);
-        if (pause > 0) await sleep(pause, this.abort.signal);
-      } else {
-        await sleep(backoff.next(), this.abort.signal);
-        if (!this.abort.signal.aborted) this.events.reconnect();
+  /** Sends the next request, unless the client is closed; a stalled client waits for its throttle. */
+  private readonly next = (): void => {
+    if (this.abort.signal.aborted) return this.endLoop();
+    // A stalled client sends no request until the stall is over; its first request always goes
+    // out, so it has a place in the stream (a cursor) before it stalls, like a push client.
+    if (this.askedBefore && this.throttle) {
+      const wait = this.throttle.whenOpen();
+      if (wait) {
+        void wait.then(this.next);
+        return;
       }
     }
-  }
+    this.askedBefore = true;
+    this.began = performance.now();
+    this.handler.ask(this.http, this.cursor.path(this.path), this.cursor.headers());
+  };
 
-  /** One request; false when the transport failed (so the loop backs off). */
-  private async once(): Promise<boolean> {
+  /** After a failed request and its back-off: count the reconnection, then ask again. */
+  private readonly retry = (): void => {
+    if (!this.abort.signal.aborted) this.events.reconnect();
+    this.next();
+  };
+
+  /** The AnswerHandler's completion: reads the answer, then schedules the next request. */
+  answered(answer: AnswerHandler, err: Error | null): void {
+    let ok: boolean;
     try {
-      const res = await this.http.request({
-        path: this.cursor.path(this.path),
-        method: 'GET',
-        headers: this.cursor.headers(),
-        signal: this.abort.signal,
-      });
-      const body = this.throttle ? await this.readSlowly(res.body) : await res.body.text();
-      if (res.statusCode === 304) {
-        this.cursor.update(res.headers, '', this.highest);
-        this.events.request(true);
-        return true;
-      }
-      if (res.statusCode !== 200) {
-        this.events.error(res.statusCode >= 500 ? 'http-5xx' : `http-${res.statusCode}`);
-        this.events.request(true);
-        return res.statusCode < 500;
-      }
-      let fresh = 0;
-      const found = scanEvents(body, this.options.tag, (seq, intendedAt) => {
-        if (this.events.delivered(seq, intendedAt)) fresh++;
-        if (seq > this.highest) this.highest = seq;
-      });
-      if (!found && isUnusablePayload(body)) this.events.error(NON_JSON_PAYLOAD);
-      this.cursor.update(res.headers, body, this.highest);
-      this.events.request(fresh === 0);
-      return true;
+      ok = err === null ? this.read(answer) : this.failed(err);
     } catch (e) {
-      if (this.abort.signal.aborted) return false;
-      this.events.error(errorKind(e));
-      return false;
+      ok = this.failed(e);
+    }
+    if (!ok) this.settleFirst();
+    if (this.abort.signal.aborted) return this.endLoop();
+    if (ok) {
+      this.backoff.reset();
+      // No timer at all for max-rate polling: even setTimeout(0) costs ~1 ms per request.
+      const pause = this.pacing.pauseAfter(performance.now() - this.began);
+      if (pause > 0) void sleep(pause, this.abort.signal).then(this.next);
+      // Not from inside undici's callback: the next request goes out once undici is done with this one.
+      else queueMicrotask(this.next);
+    } else {
+      void sleep(this.backoff.next(), this.abort.signal).then(this.retry);
     }
   }
 
-  /** Reads an answer only as fast as the throttle allows, so the socket's buffers fill. */
-  private async readSlowly(body: AsyncIterable<Buffer>): Promise<string> {
-    const chunks: Buffer[] = [];
-    for await (const chunk of body) {
-      chunks.push(chunk);
-      this.throttle!.consumed(chunk.length);
-      const wait = this.throttle!.whenOpen();
-      if (wait) await wait;
+  /** One complete answer; false when the loop should back off (a 5xx). */
+  private read(answer: AnswerHandler): boolean {
+    const status = answer.statusCode;
+    if (status === 304) {
+      this.cursor.update(answer, null, this.highest);
+      this.events.request(true);
+      return true;
     }
-    return Buffer.concat(chunks).toString('utf8');
+    if (status !== 200) {
+      this.events.error(status >= 500 ? 'http-5xx' : `http-${status}`);
+      this.events.request(true);
+      return status < 500;
+    }
+    const body = answer.body();
+    this.fresh = 0;
+    const found = scanEventsInBuffer(body, this.prefix, this.onEvent);
+    if (!found && this.check.unusable(body)) this.events.error(NON_JSON_PAYLOAD);
+    this.cursor.update(answer, body, this.highest);
+    this.events.request(this.fresh === 0);
+    return true;
+  }
+
+  private readonly onEvent = (seq: number, intendedAt: number): void => {
+    if (this.events.delivered(seq, intendedAt)) this.fresh++;
+    if (seq > this.highest) this.highest = seq;
+  };
+
+  /** The transport failed (or the client was closed): always false. */
+  private failed(e: unknown): boolean {
+    if (!this.abort.signal.aborted) this.events.error(errorKind(e));
+    return false;
   }
 
   async close(): Promise<void> {
@@ -160,12 +184,15 @@ class RequestLoopClient implements ProtocolClient {
 export class RequestLoopSession implements DriverSession {
   private readonly wire = new WireCounter();
   private readonly clients = new Set<RequestLoopClient>();
+  private readonly prefix: Buffer;
 
-  constructor(private readonly options: DriverOptions, private readonly pacing: RequestPacing) {}
+  constructor(private readonly options: DriverOptions, private readonly pacing: RequestPacing) {
+    this.prefix = markerPrefix(options.tag);
+  }
 
   createClient(index: number, events: ClientEvents, slow?: SlowReading): ProtocolClient {
     const addrs = this.options.sourceAddresses;
-    const client = new RequestLoopClient(this.options, this.pacing, events, this.wire, addrs.length ? addrs[index % addrs.length] : undefined, index, slow);
+    const client = new RequestLoopClient(this.options, this.pacing, events, this.wire, addrs.length ? addrs[index % addrs.length] : undefined, index, slow, this.prefix);
     this.clients.add(client);
     return client;
   }
