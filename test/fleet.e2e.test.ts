@@ -29,7 +29,8 @@ test('a 3-instance fleet over real Redis delivers every event to clients on ever
 });
 
 test('killing one fleet instance mid-run: its clients reconnect to the others and resume, nothing is lost', async () => {
-  const plan = buildPlan({ fleet: 3, redis: redis.url, protocols: 'sse,websocket', clients: 6, duration: '4s', ramp: '200ms', rate: '10/s', workers: 1, faults: 'kill-instance@1500ms', reconnectBackoff: '50ms..500ms' });
+  // Pollers too: a failed request moves a poller on to the next instance, with its fleet-wide cursor.
+  const plan = buildPlan({ fleet: 3, redis: redis.url, protocols: 'polling,long-polling,sse,websocket', clients: 6, duration: '4s', ramp: '200ms', rate: '10/s', workers: 1, faults: 'kill-instance@1500ms', reconnectBackoff: '50ms..500ms' });
   const results = await runBenchmark(plan);
   assert.equal(results.partial, false, String(results.partialReason));
   for (const p of results.protocols) {

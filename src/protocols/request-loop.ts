@@ -34,7 +34,9 @@ export interface RequestPacing {
 class RequestLoopClient implements ProtocolClient, AnswerSink {
   private readonly abort = new AbortController();
   private readonly cursor: HttpCursor;
-  private readonly http: Client;
+  private http: Client;
+  /** instances moved on from (a fleet): after a failed request the client asks the next one */
+  private hop = 0;
   private readonly handler: AnswerHandler;
   private readonly check = new AnswerCheck();
   private readonly backoff: Backoff;
@@ -56,9 +58,9 @@ class RequestLoopClient implements ProtocolClient, AnswerSink {
     private readonly options: DriverOptions,
     private readonly pacing: RequestPacing,
     private readonly events: ClientEvents,
-    wire: WireCounter,
-    localAddress: string | undefined,
-    index: number,
+    private readonly wire: WireCounter,
+    private readonly localAddress: string | undefined,
+    private readonly index: number,
     slow: SlowReading | undefined,
     private readonly prefix: Buffer,
   ) {
@@ -67,10 +69,15 @@ class RequestLoopClient implements ProtocolClient, AnswerSink {
     this.backoff = backoffFrom(options.backoff);
     this.cursor = new HttpCursor(options.target);
     this.path = withRoom(pacing.path, roomOf(index, options.rooms));
-    // Pollers stay on their instance: an undici Client is bound to one origin.
-    this.http = new Client(instanceFor(options.target, index), {
+    this.http = this.connectTo(instanceFor(options.target, index));
+    this.abort.signal.addEventListener('abort', () => this.handler.cancel(), { once: true });
+  }
+
+  /** A keep-alive connection to one origin (an undici Client is bound to one). */
+  private connectTo(origin: string): Client {
+    return new Client(origin, {
       // The client is connected while its TCP connection is up, not only after a first answer.
-      connect: countingConnector(wire, localAddress, (socket) => {
+      connect: countingConnector(this.wire, this.localAddress, (socket) => {
         this.events.connected();
         this.settleFirst();
         socket.once('close', () => {
@@ -79,10 +86,22 @@ class RequestLoopClient implements ProtocolClient, AnswerSink {
       }),
       pipelining: 1,
       keepAliveTimeout: 60_000,
-      headersTimeout: pacing.timeoutMs,
-      bodyTimeout: pacing.timeoutMs,
+      headersTimeout: this.pacing.timeoutMs,
+      bodyTimeout: this.pacing.timeoutMs,
     });
-    this.abort.signal.addEventListener('abort', () => this.handler.cancel(), { once: true });
+  }
+
+  /**
+   * In a fleet, a request that failed moves the client on to the next instance, as push clients
+   * do on reconnect: the cursor is a fleet-wide id, so the next instance answers from the same place.
+   */
+  private moveOnInFleet(): void {
+    const instances = this.options.target.instances?.length ?? 0;
+    if (instances < 2) return;
+    const old = this.http;
+    this.hop++;
+    this.http = this.connectTo(instanceFor(this.options.target, this.index, this.hop));
+    void old.destroy().catch(() => {});
   }
 
   async start(): Promise<void> {
@@ -112,7 +131,10 @@ class RequestLoopClient implements ProtocolClient, AnswerSink {
 
   /** After a failed request and its back-off: count the reconnection, then ask again. */
   private readonly retry = (): void => {
-    if (!this.abort.signal.aborted) this.events.reconnect();
+    if (!this.abort.signal.aborted) {
+      this.events.reconnect();
+      this.moveOnInFleet();
+    }
     this.next();
   };
 
