@@ -14,6 +14,7 @@ import { installAutocannon, runAutocannon } from './peers.js';
 
 const CONNECTIONS = 50;
 const SECONDS = 10;
+const WARMUP_SECONDS = 3;
 const runs = Math.max(1, Number(process.argv[2] ?? 3) || 3);
 const log = (s: string) => process.stderr.write(`[poll-compare] ${s}\n`);
 
@@ -37,6 +38,9 @@ async function main(): Promise<void> {
   const rt: number[] = [];
   const ac: number[] = [];
   try {
+    // A fresh server runs its first seconds unoptimised; that would fall on whichever tool goes first.
+    log(`warming the server up (${WARMUP_SECONDS} s, not counted) …`);
+    await runAutocannon(autocannon, `${server.url}/poll`, CONNECTIONS, WARMUP_SECONDS);
     for (let i = 1; i <= runs; i++) {
       // Alternate which tool goes first, so a drift in the machine's load favours neither.
       const order = i % 2 ? ['rtbench', 'autocannon'] : ['autocannon', 'rtbench'];
