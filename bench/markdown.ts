@@ -25,6 +25,8 @@ export interface BenchReport {
     rtbench: { requestsPerSec: number; requests: number; errors: number; workers: number };
     autocannon: { requestsPerSec: number; total: number; errors: number; p99Ms: number; peakRss: number } | Failed | null;
     wrk: { requestsPerSec: number; p99Ms: number | null; peakRss: number } | Failed | null;
+    /** the reference server's busiest second during each tool's run, as a share of one core */
+    serverCpu?: { rtbench: number | null; autocannon: number | null; wrk: number | null };
   } | null;
   wsMemory: WsMemoryComparison | null;
 }
@@ -71,11 +73,12 @@ export function renderBenchMarkdown(r: BenchReport): string {
   if (r.polling) {
     const p = r.polling;
     out.push(`## Polling throughput, same reference server (${p.connections} connections, ${p.seconds} s, GET /poll)`, '');
-    out.push('| Tool | Requests/s | Notes |', '| --- | ---: | --- |');
-    out.push(`| rtbench (--poll-interval 0) | ${num(p.rtbench.requestsPerSec)} | ${num(p.rtbench.requests)} requests, ${p.rtbench.errors} errors, ${p.rtbench.workers} worker processes; each answer is parsed for events and its cursor |`);
-    out.push(ok(p.autocannon) ? `| autocannon | ${num(p.autocannon.requestsPerSec)} | 1 process, p99 ${p.autocannon.p99Ms} ms, ${p.autocannon.errors} errors |` : `| autocannon | – | ${p.autocannon ? p.autocannon.error : 'not installed'} |`);
-    out.push(ok(p.wrk) ? `| wrk (2 threads) | ${num(p.wrk.requestsPerSec)} | p99 ${p.wrk.p99Ms ?? '?'} ms |` : `| wrk | – | ${p.wrk ? p.wrk.error : 'not installed'} |`);
-    out.push('');
+    const cpu = (v: number | null | undefined) => (v === null || v === undefined ? '–' : `${Math.round(v * 100)}%`);
+    out.push('| Tool | Requests/s | Server CPU, busiest second (share of 1 core) | Notes |', '| --- | ---: | ---: | --- |');
+    out.push(`| rtbench (--poll-interval 0) | ${num(p.rtbench.requestsPerSec)} | ${cpu(p.serverCpu?.rtbench)} | ${num(p.rtbench.requests)} requests, ${p.rtbench.errors} errors, ${p.rtbench.workers} worker processes; each answer is parsed for events and its cursor |`);
+    out.push(ok(p.autocannon) ? `| autocannon | ${num(p.autocannon.requestsPerSec)} | ${cpu(p.serverCpu?.autocannon)} | 1 process, p99 ${p.autocannon.p99Ms} ms, ${p.autocannon.errors} errors |` : `| autocannon | – | – | ${p.autocannon ? p.autocannon.error : 'not installed'} |`);
+    out.push(ok(p.wrk) ? `| wrk (2 threads) | ${num(p.wrk.requestsPerSec)} | ${cpu(p.serverCpu?.wrk)} | p99 ${p.wrk.p99Ms ?? '?'} ms |` : `| wrk | – | – | ${p.wrk ? p.wrk.error : 'not installed'} |`);
+    out.push('', 'The reference server here is one Node process: at about 100% of a core it, not the load tool, sets the request rate, and the tools can only tie.', '');
   }
 
   if (r.wsMemory) out.push(...wsMemorySection(r.wsMemory));
@@ -104,7 +107,9 @@ function goals(r: BenchReport): string[] {
   const p = r.polling;
   if (p && ok(p.autocannon)) {
     const ratio = p.rtbench.requestsPerSec / p.autocannon.requestsPerSec;
-    lines.push(ratio >= 1 ? `✅ polling ${num(p.rtbench.requestsPerSec)} requests/s, ${(ratio * 100 - 100).toFixed(0)}% above autocannon's ${num(p.autocannon.requestsPerSec)}.` : `❌ polling ${num(p.rtbench.requestsPerSec)} requests/s, ${(100 - ratio * 100).toFixed(0)}% below autocannon's ${num(p.autocannon.requestsPerSec)}. rtbench parses every answer for events and its cursor and builds each request from that cursor; autocannon replays one pre-built request without reading the answers.`);
+    const busy = [p.serverCpu?.rtbench, p.serverCpu?.autocannon].every((v) => v !== null && v !== undefined && v >= 0.9);
+    const bound = busy ? ` The server used ${Math.round(p.serverCpu!.rtbench! * 100)}% of a core with rtbench and ${Math.round(p.serverCpu!.autocannon! * 100)}% with autocannon in their busiest seconds: the server was the limit for both tools.` : '';
+    lines.push(ratio >= 1 ? `✅ polling ${num(p.rtbench.requestsPerSec)} requests/s, ${(ratio * 100 - 100).toFixed(0)}% above autocannon's ${num(p.autocannon.requestsPerSec)}.${bound}` : `❌ polling ${num(p.rtbench.requestsPerSec)} requests/s, ${(100 - ratio * 100).toFixed(0)}% below autocannon's ${num(p.autocannon.requestsPerSec)}.${bound} rtbench parses every answer for events and its cursor and builds each request from that cursor; autocannon replays one pre-built request without reading the answers.`);
   } else lines.push('❌ polling vs autocannon: not measured (autocannon missing or failed).');
   return lines;
 }

@@ -12,6 +12,7 @@ import { buildPlan, type RawRunOptions } from '../src/scenario/options.js';
 import type { ProtocolResult } from '../src/results/schema.js';
 import { installPeers, runAutocannon, runWrk } from './peers.js';
 import { compareWebSocketMemory } from './ws-memory.js';
+import { withServerCpu } from './server-cpu.js';
 import { renderBenchMarkdown, type BenchReport, type ScaleStep } from './markdown.js';
 
 const STEPS = (process.env.RTBENCH_BENCH_STEPS ?? '5000,10000,20000').split(',').map(Number);
@@ -78,10 +79,14 @@ async function main(): Promise<void> {
     // A fresh server runs its first seconds unoptimised; that would fall on whichever tool goes first.
     if (peers.autocannon) await runAutocannon(peers.autocannon, `${server.url}/poll`, POLL_CONNECTIONS, 3).catch(() => null);
     // One client process, as autocannon runs: on 2 cores a second one would only take CPU from the server.
-    const rt = await run('polling', { target: server.url, clients: POLL_CONNECTIONS, pollInterval: 0, duration: `${POLL_SECONDS}s`, ramp: '0ms', rate: '1/s', metrics: 'none', workers: 1 });
-    const ac = peers.autocannon ? await runAutocannon(peers.autocannon, `${server.url}/poll`, POLL_CONNECTIONS, POLL_SECONDS).catch((e: Error) => ({ error: e.message })) : null;
-    const wrk = peers.wrk ? await runWrk(peers.wrk, `${server.url}/poll`, POLL_CONNECTIONS, POLL_SECONDS, 2).catch((e: Error) => ({ error: e.message })) : null;
-    report.polling = { connections: POLL_CONNECTIONS, seconds: POLL_SECONDS, rtbench: { requestsPerSec: rt.requestRate ?? 0, requests: rt.requests, errors: rt.errors, workers: rt.layout?.workers ?? 0 }, autocannon: ac, wrk };
+    const rtRun = await withServerCpu(server.url, () => run('polling', { target: server.url, clients: POLL_CONNECTIONS, pollInterval: 0, duration: `${POLL_SECONDS}s`, ramp: '0ms', rate: '1/s', metrics: 'none', workers: 1 }));
+    const rt = rtRun.value;
+    const acRun = peers.autocannon ? await withServerCpu(server.url, () => runAutocannon(peers.autocannon!, `${server.url}/poll`, POLL_CONNECTIONS, POLL_SECONDS).catch((e: Error) => ({ error: e.message }))) : null;
+    const wrkRun = peers.wrk ? await withServerCpu(server.url, () => runWrk(peers.wrk!, `${server.url}/poll`, POLL_CONNECTIONS, POLL_SECONDS, 2).catch((e: Error) => ({ error: e.message }))) : null;
+    const ac = acRun?.value ?? null;
+    const wrk = wrkRun?.value ?? null;
+    const serverCpu = { rtbench: rtRun.serverCpu, autocannon: acRun?.serverCpu ?? null, wrk: wrkRun?.serverCpu ?? null };
+    report.polling = { connections: POLL_CONNECTIONS, seconds: POLL_SECONDS, rtbench: { requestsPerSec: rt.requestRate ?? 0, requests: rt.requests, errors: rt.errors, workers: rt.layout?.workers ?? 0 }, autocannon: ac, wrk, serverCpu };
 
   } finally {
     await server.close();

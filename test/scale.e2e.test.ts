@@ -76,6 +76,10 @@ test('a published event reaches the clients of every server process of a cluster
       const first = protocol === 'websocket' ? 1 : 11;
       await publish(server.url, 'fan', first, first + 9);
       await waitFor(() => recorder.latency.totalCount === 60, `60 ${protocol} deliveries`);
+      const after = (await (await request(`${server.url}/metrics`)).body.json()) as ServerMetrics;
+      // CPU time of the primary and both workers: it only grows, and the fan-out used some.
+      assert.ok(m.cpuMicros && after.cpuMicros, 'server CPU time reported');
+      assert.ok(after.cpuMicros.user + after.cpuMicros.system > m.cpuMicros.user + m.cpuMicros.system, 'server CPU time grows with work');
       const snap = recorder.snapshot(first + 9);
       assert.equal(snap.counters.lost, 0);
       assert.equal(snap.counters.duplicated, 0);

@@ -13,11 +13,15 @@ export function sumServerMetrics(parts: Array<ServerMetrics & { pid: number }>, 
   const buffered: Record<string, number> = {};
   const memory = { rss: primary.rss, heapUsed: primary.heapUsed, heapTotal: primary.heapTotal, external: primary.external, arrayBuffers: primary.arrayBuffers };
   const loop = { p50: 0, p99: 0, max: 0 };
+  // The primary accepts and hands on connections: its CPU is the server's too.
+  const cpu = process.cpuUsage();
   const events = { lastId: 0, retained: 0, publishedVia: { http: 0, websocket: 0 } };
   for (const p of parts) {
     add(connections, p.connections);
     add(buffered, p.buffered);
     for (const k of Object.keys(memory) as (keyof typeof memory)[]) memory[k] += p.memory[k];
+    cpu.user += p.cpuMicros?.user ?? 0;
+    cpu.system += p.cpuMicros?.system ?? 0;
     loop.p50 = Math.max(loop.p50, p.eventLoopDelayMs.p50);
     loop.p99 = Math.max(loop.p99, p.eventLoopDelayMs.p99);
     loop.max = Math.max(loop.max, p.eventLoopDelayMs.max);
@@ -33,6 +37,7 @@ export function sumServerMetrics(parts: Array<ServerMetrics & { pid: number }>, 
     memory,
     buffered,
     eventLoopDelayMs: loop,
+    cpuMicros: cpu,
     events,
     gc: gc && parts.every((p) => p.gc),
     processes: parts.length,

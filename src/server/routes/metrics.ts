@@ -9,6 +9,8 @@ export interface ServerMetrics {
   memory: { rss: number; heapUsed: number; heapTotal: number; external: number; arrayBuffers: number };
   buffered: Record<string, number>;
   eventLoopDelayMs: { p50: number; p99: number; max: number };
+  /** CPU time the server's process(es) used since start, µs (read twice to get a share of a core) */
+  cpuMicros?: { user: number; system: number };
   events: { lastId: number; retained: number; publishedVia: { http: number; websocket: number } };
   /** the event bus's own figures (a fleet instance: Redis round trips of its publishes) */
   bus?: Record<string, number>;
@@ -49,6 +51,7 @@ export class MetricsRoute {
       memory: { rss: m.rss, heapUsed: m.heapUsed, heapTotal: m.heapTotal, external: m.external, arrayBuffers: m.arrayBuffers },
       buffered: this.ctx.connections.buffered(this.ctx.queuedBytes()),
       eventLoopDelayMs: loop,
+      cpuMicros: process.cpuUsage(),
       events: { lastId: this.ctx.log.lastId, retained: this.ctx.log.size, publishedVia: { ...this.ctx.publishedVia } },
       ...(this.ctx.bus.stats ? { bus: this.ctx.bus.stats() } : {}),
       stress: { backpressure: this.ctx.options.backpressure, ...this.ctx.counters, rejected: { ...this.ctx.counters.rejected } },
