@@ -122,12 +122,17 @@ function wsMemorySection(w: WsMemoryComparison): string[] {
   out.push('| Tool | ' + w.sizes.map((n) => `${num(n)}: held / peak RSS`).join(' | ') + ' | Memory per connection (RSS slope) |');
   out.push('| --- | ' + w.sizes.map(() => '---').join(' | ') + ' | ---: |');
   for (const t of w.tools) {
-    const cells = t.runs.map((r) => `${num(r.held)} / ${formatBytes(r.peakRss)}${r.exitCode === 0 ? '' : ` (exit ${r.exitCode})`}${r.lost ? `, ${num(r.lost)} lost` : ''}`);
+    const cells = t.runs.map((r) => `${num(r.held)} / ${formatBytes(r.peakRss)}${r.exitCode === 0 ? '' : ` (exit ${r.exitCode})`}${r.lost ? `, ${num(r.lost)} lost` : ''}${errorList(r.errors)}`);
     out.push(`| ${toolName(t)} | ${cells.join(' | ')} | ${mem(t.rssPerConnection)} |`);
   }
   out.push('');
   for (const t of w.tools) for (const r of t.runs) if (r.tail) out.push(`${toolName(t)} with ${num(r.vus)} ended with exit code ${r.exitCode}:`, '', '```', r.tail.trim(), '```', '');
   return out;
+}
+
+function errorList(errors: Record<string, number> | undefined): string {
+  const list = Object.entries(errors ?? {}).sort((a, b) => b[1] - a[1]);
+  return list.length ? `; ${list.map(([k, v]) => `${k} ×${num(v)}`).join(', ')}` : '';
 }
 
 function wsMemoryGoal(w: WsMemoryComparison | null): string {
@@ -137,7 +142,8 @@ function wsMemoryGoal(w: WsMemoryComparison | null): string {
   const ratio = art.rssPerConnection / rt.rssPerConnection;
   const largest = w.sizes[w.sizes.length - 1];
   const held = (t: WsMemoryTool) => t.runs[t.runs.length - 1]?.held ?? 0;
-  const capacity = `At ${num(largest)}, rtbench held ${num(held(rt))} and Artillery ${num(held(art))}${held(art) < largest ? ' (one process: its open-file limit caps it below 20,000)' : ''}.`;
+  const artErrors = errorList(art.runs[art.runs.length - 1]?.errors).replace(/^; /, '');
+  const capacity = `At ${num(largest)}, rtbench held ${num(held(rt))} and Artillery ${num(held(art))}${held(art) < largest && artErrors ? ` (Artillery's own report: ${artErrors})` : ''}.`;
   if (ratio >= 10) return `✅ WebSocket client memory ${ratio.toFixed(1)}× lower than Artillery's per virtual user (goal 10×). ${capacity}`;
   const how = ratio >= 1 ? `only ${ratio.toFixed(1)}× lower than` : `${(1 / ratio).toFixed(1)}× higher than`;
   return `❌ WebSocket client memory ${how} Artillery's per virtual user (${formatBytes(rt.rssPerConnection)} vs ${formatBytes(art.rssPerConnection)} RSS per connection, same method; goal: 10× lower). ${capacity} A connected ws client socket costs a few KB of V8 heap plus native handles in any Node tool, so 10× below Artillery's ${formatBytes(art.rssPerConnection)} would be under the cost of the socket itself.`;

@@ -161,6 +161,17 @@ export async function runArtilleryWs(bin: string, dir: string, wsUrl: string, vu
   );
   // Telemetry off: the bench talks to loopback only.
   const env = { ARTILLERY_DISABLE_TELEMETRY: 'true', DO_NOT_TRACK: '1', ARTILLERY_NO_UPDATE_CHECK: '1' };
-  const r = await runSampled(bin, ['run', '--quiet', script], { timeoutMs: (arriveS + holdS + 90) * 1000, env, onSample });
-  return { code: r.code, peakRss: r.peakRss, output: (r.stdout + r.stderr).slice(-2000) };
+  const reportFile = join(dir, `ws-${vus}-report.json`);
+  const r = await runSampled(bin, ['run', '--quiet', '--output', reportFile, script], { timeoutMs: (arriveS + holdS + 90) * 1000, env, onSample });
+  return { code: r.code, peakRss: r.peakRss, output: (r.stdout + r.stderr).slice(-2000), errors: artilleryErrors(reportFile) };
+}
+
+/** Artillery's own error counters (errors.<code>) and failed virtual users, from its JSON report. */
+function artilleryErrors(reportFile: string): Record<string, number> {
+  try {
+    const counters = (JSON.parse(readFileSync(reportFile, 'utf8')) as { aggregate?: { counters?: Record<string, number> } }).aggregate?.counters ?? {};
+    return Object.fromEntries(Object.entries(counters).filter(([k]) => k.startsWith('errors.') || k === 'vusers.failed'));
+  } catch {
+    return {};
+  }
 }

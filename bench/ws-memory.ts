@@ -25,6 +25,8 @@ export interface WsMemoryRun {
   exitCode: number | null;
   /** rtbench only: events its clients lost */
   lost?: number;
+  /** Artillery only: its error counters and failed virtual users, from its own report */
+  errors?: Record<string, number>;
   tail?: string;
 }
 
@@ -88,7 +90,7 @@ async function rtbenchRun(serverUrl: string, vus: number, rampS: number, holdS: 
 async function artilleryRun(bin: string, serverUrl: string, vus: number, rampS: number, holdS: number, scratch: string): Promise<WsMemoryRun> {
   const seen = connectionPeak(serverUrl);
   const r = await runArtilleryWs(bin, scratch, serverUrl.replace(/^http/, 'ws') + '/ws', vus, rampS, holdS, seen.sample);
-  return { vus, held: seen.peak, peakRss: r.peakRss, exitCode: r.code, ...(r.code === 0 ? {} : { tail: r.output }) };
+  return { vus, held: seen.peak, peakRss: r.peakRss, exitCode: r.code, errors: r.errors, ...(r.code === 0 ? {} : { tail: r.output }) };
 }
 
 function slope(runs: WsMemoryRun[]): number | null {
