@@ -1,4 +1,5 @@
 import { errors, type Client, type Dispatcher } from 'undici';
+import type { HeaderLookup } from './http-cursor.js';
 import type { ReadThrottle } from './read-throttle.js';
 
 const EMPTY = Buffer.alloc(0);
@@ -6,11 +7,6 @@ const EMPTY = Buffer.alloc(0);
 /** Who learns that an answer is complete (err null) or that its request failed. */
 export interface AnswerSink {
   answered(answer: AnswerHandler, err: Error | null): void;
-}
-
-/** The response headers of an answer, looked up by lower-case name. */
-export interface AnswerHeaders {
-  header(name: string): string | undefined;
 }
 
 /**
@@ -30,7 +26,7 @@ export interface AnswerHeaders {
  * from onData: undici pauses the parser and the socket stops being read until the throttle opens,
  * so the server's send buffers fill as they would against a slow client.
  */
-export class AnswerHandler implements Dispatcher.DispatchHandler, AnswerHeaders {
+export class AnswerHandler implements Dispatcher.DispatchHandler, HeaderLookup {
   /** status of the current answer (0 until its headers arrived) */
   statusCode = 0;
   private rawHeaders: Buffer[] | null = null;

@@ -1,3 +1,4 @@
+import { isAsciiSpace } from './payload-check.js';
 import type { TargetEndpoints } from './types.js';
 
 /** Response headers, looked up by lower-case name. */
@@ -95,10 +96,10 @@ export class HttpCursor {
     let at = end > CURSOR_KEY.length ? body.indexOf(CURSOR_KEY) : -1;
     while (at !== -1 && at + CURSOR_KEY.length < end) {
       let i = at + CURSOR_KEY.length;
-      while (i < end && isSpace(body[i])) i++;
+      while (i < end && isAsciiSpace(body[i])) i++;
       if (i < end && body[i] === 58 /* : */) {
         i++;
-        while (i < end && isSpace(body[i])) i++;
+        while (i < end && isAsciiSpace(body[i])) i++;
         if (i < end && body[i] === 34 /* " */) i++;
         const start = i;
         while (i < end && isCursorByte(body[i])) i++;
@@ -114,29 +115,14 @@ export class HttpCursor {
 
   private learn(body: Buffer, start: number, end: number): void {
     const n = end - start;
-    const seen = this.cursorBytes;
-    if (n === this.cursorLength) {
-      let same = true;
-      for (let k = 0; k < n; k++) {
-        if (seen[k] !== body[start + k]) {
-          same = false;
-          break;
-        }
-      }
-      if (same) return;
-    }
-    if (n > seen.length) this.cursorBytes = new Uint8Array(n * 2);
+    if (n === this.cursorLength && body.compare(this.cursorBytes, 0, n, start, end) === 0) return;
+    if (n > this.cursorBytes.length) this.cursorBytes = new Uint8Array(n * 2);
     this.cursorBytes.set(body.subarray(start, end));
     this.cursorLength = n;
     // [\w.:-] is ASCII, so latin1 gives the same string as UTF-8 would.
     this.cursor = body.toString('latin1', start, end);
     this.cursorSeq = 0;
   }
-}
-
-/** \s as far as ASCII goes: tab, line feed, vertical tab, form feed, carriage return, space */
-function isSpace(c: number): boolean {
-  return c === 32 || (c >= 9 && c <= 13);
 }
 
 /** [\w.:-] */

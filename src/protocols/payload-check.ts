@@ -33,7 +33,7 @@ export class AnswerCheck {
     const n = body.length;
     if (n === 0) return false;
     const passed = this.passed;
-    if (passed !== null && passed.length === n && sameBytes(passed, body, n)) return false;
+    if (passed !== null && body.equals(passed)) return false;
     let first = 0;
     while (first < n && isAsciiSpace(body[first])) first++;
     if (first === n) return false; // only white space: nothing to use, nothing wrong
@@ -47,13 +47,8 @@ export class AnswerCheck {
   }
 }
 
-function sameBytes(a: Uint8Array, b: Uint8Array, n: number): boolean {
-  for (let i = 0; i < n; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
-
-/** White space that String.prototype.trim removes, as far as ASCII goes. */
-function isAsciiSpace(c: number): boolean {
+/** White space that String.prototype.trim removes (and \s matches), as far as ASCII goes. */
+export function isAsciiSpace(c: number): boolean {
   return c === 32 || (c >= 9 && c <= 13);
 }
 
