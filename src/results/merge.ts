@@ -2,7 +2,7 @@ import { mergeEncoded, summarize } from '../metrics/histogram.js';
 import type { TimelinePoint } from '../metrics/recorder.js';
 import { UsageError } from '../errors.js';
 import { resultLabel } from './result-label.js';
-import { peakConnects } from './stress-results.js';
+import { peakConnects, type StressFields } from './stress-results.js';
 import type {
   ClientGroupResult,
   ClientMemory,
@@ -60,7 +60,7 @@ function comparableParams(r: RunResults): string {
 }
 
 function mergeProtocol(rs: ProtocolResult[], notes: string[]): ProtocolResult {
-  const sum = (f: (r: ProtocolResult) => number) => rs.reduce((n, r) => n + f(r), 0);
+  const sum = (f: (r: ProtocolResult) => number) => sumOf(rs, f);
   const delivered = sum((r) => r.delivered);
   const requests = sum((r) => r.requests);
   const wasted = sum((r) => r.wasted);
@@ -115,8 +115,6 @@ const STRESS_NOTE =
   'Stress figures: healthy and slow clients and reconnect times merged like the rest; connects and reconnects per second summed (each shard counts seconds from the shared start on its own clock). ' +
   'The server is one server that every shard sampled on its own, so its figures are not summed: per second the highest reading of RSS, buffered bytes, loop delay and connections; ' +
   'events dropped and clients disconnected from the shard that counted the most (so they add up to its totals); server totals and peaks the highest any shard read.';
-
-type StressFields = Pick<ProtocolResult, 'healthy' | 'slow' | 'recovery' | 'serverStress' | 'faults' | 'serverTimeline'>;
 
 function hasStress(r: ProtocolResult): boolean {
   return !!(r.healthy || r.slow || r.recovery || r.serverStress || r.serverTimeline || r.faults?.length);

@@ -14,7 +14,7 @@ export interface StressOutcome {
   secondHdrs?: boolean;
 }
 
-type StressFields = Pick<ProtocolResult, 'healthy' | 'slow' | 'recovery' | 'serverStress' | 'faults' | 'serverTimeline'>;
+export type StressFields = Pick<ProtocolResult, 'healthy' | 'slow' | 'recovery' | 'serverStress' | 'faults' | 'serverTimeline'>;
 
 /** Healthy vs slow clients, recovery, the server's counters and the per-second timeline. */
 export function assembleStress(stress: StressOutcome, workers: WorkerResult[], baseline: ServerMetrics | null, lost: number): StressFields {
