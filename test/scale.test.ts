@@ -75,16 +75,17 @@ test('cluster /metrics sums connections, buffers and memory over processes plus 
   const part = (pid: number, ws: number, rss: number): ServerMetrics & { pid: number } => ({
     pid, uptimeMs: 1, connections: { websocket: ws, sse: 1, other: 1 }, buffered: { websocket: 10 },
     memory: { rss, heapUsed: 10, heapTotal: 20, external: 1, arrayBuffers: 1 }, eventLoopDelayMs: { p50: 1, p99: pid, max: 9 },
-    events: { lastId: 7, retained: 7, publishedVia: { http: 2, websocket: 1 } }, gc: true,
+    events: { lastId: 7, retained: 7, publishedVia: { http: 2, websocket: 1 } }, gc: true, cpuMicros: { user: pid * 100, system: pid },
   });
   const primary = { rss: 1000, heapUsed: 5, heapTotal: 6, external: 0, arrayBuffers: 0 } as NodeJS.MemoryUsage;
-  const m = sumServerMetrics([part(2, 10, 100), part(3, 20, 200)], primary, 5, true);
+  const m = sumServerMetrics([part(2, 10, 100), part(3, 20, 200)], { memory: primary, cpu: { user: 50, system: 5 } }, 5, true);
   assert.equal(m.connections.websocket, 30);
   assert.equal(m.connections.sse, 2);
   assert.equal(m.buffered.websocket, 20);
   assert.equal(m.memory.rss, 1300);
   assert.equal(m.memory.heapUsed, 25);
   assert.equal(m.eventLoopDelayMs.p99, 3, 'the worst process');
+  assert.deepEqual(m.cpuMicros, { user: 550, system: 10 }, 'CPU time of the primary and every process');
   assert.equal(m.events.lastId, 7);
   assert.deepEqual(m.events.publishedVia, { http: 4, websocket: 2 }, 'each publish entered through one process');
   assert.equal(m.processes, 2);

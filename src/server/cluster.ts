@@ -65,7 +65,7 @@ export async function startServerCluster(options: Partial<ServerOptions>, proces
     const id = nextId++;
     return collect(id, (w) => w.send({ type: 'metrics:collect', id, gc } satisfies ClusterMessage), (got) => {
       if (gc) collectGarbage();
-      return sumServerMetrics(got, process.memoryUsage(), Date.now() - started, gc);
+      return sumServerMetrics(got, { memory: process.memoryUsage(), cpu: process.cpuUsage() }, Date.now() - started, gc);
     });
   };
 

@@ -5,16 +5,17 @@ import type { ServerMetrics } from './routes/metrics.js';
  * processes, plus the primary's memory (it belongs to the server too); event-loop delay is the
  * worst process's; event ids agree across processes, so the highest is taken.
  */
-export function sumServerMetrics(parts: Array<ServerMetrics & { pid: number }>, primary: NodeJS.MemoryUsage, uptimeMs: number, gc: boolean): ServerMetrics {
+export function sumServerMetrics(parts: Array<ServerMetrics & { pid: number }>, primary: { memory: NodeJS.MemoryUsage; cpu: NodeJS.CpuUsage }, uptimeMs: number, gc: boolean): ServerMetrics {
   const add = (into: Record<string, number>, from: Record<string, number>) => {
     for (const [k, v] of Object.entries(from)) into[k] = (into[k] ?? 0) + v;
   };
   const connections: Record<string, number> = {};
   const buffered: Record<string, number> = {};
-  const memory = { rss: primary.rss, heapUsed: primary.heapUsed, heapTotal: primary.heapTotal, external: primary.external, arrayBuffers: primary.arrayBuffers };
+  const { rss, heapUsed, heapTotal, external, arrayBuffers } = primary.memory;
+  const memory = { rss, heapUsed, heapTotal, external, arrayBuffers };
   const loop = { p50: 0, p99: 0, max: 0 };
   // The primary accepts and hands on connections: its CPU is the server's too.
-  const cpu = process.cpuUsage();
+  const cpu = { ...primary.cpu };
   const events = { lastId: 0, retained: 0, publishedVia: { http: 0, websocket: 0 } };
   for (const p of parts) {
     add(connections, p.connections);
