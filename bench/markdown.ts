@@ -1,5 +1,5 @@
 import type { ProtocolResult, RunResults } from '../src/results/schema.js';
-import { formatBytes, formatMs } from '../src/scenario/units.js';
+import { formatBytes, formatMs, formatPerConnection } from '../src/scenario/units.js';
 import type { WsMemoryComparison, WsMemoryTool } from './ws-memory.js';
 
 export interface ScaleStep {
@@ -94,7 +94,8 @@ export function renderBenchMarkdown(r: BenchReport): string {
   return out.join('\n');
 }
 
-const mem = (n: number | null | undefined) => (n === null || n === undefined ? 'n/a' : formatBytes(n));
+/** Memory per connection: the one formatter the terminal table and the HTML report use too. */
+const mem = formatPerConnection;
 
 /** The goals, each met or missed by how much. */
 function goals(r: BenchReport): string[] {

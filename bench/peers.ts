@@ -13,20 +13,32 @@ export interface Peers {
   notes: string[];
 }
 
-/** Installs autocannon and artillery with npm (install scripts off: artillery would fetch a browser), and wrk with apt-get when possible. */
-export function installPeers(dir: string, log: (s: string) => void): Peers {
-  const notes: string[] = [];
+/**
+ * Installs those of `pkgs` whose binary is missing in `dir` with npm (install scripts off:
+ * artillery would fetch a browser); `bin` gives each installed binary, or null.
+ */
+function installNpmPeers(dir: string, pkgs: string[], log: (s: string) => void): { bin(pkg: string): string | null; failure: string | null } {
   mkdirSync(dir, { recursive: true });
-  const bin = (name: string) => join(dir, 'node_modules', '.bin', name);
-  if (!existsSync(bin('autocannon')) || !existsSync(bin('artillery'))) {
-    log(`installing autocannon and artillery into ${dir} …`);
-    const r = spawnSync('npm', ['install', '--prefix', dir, '--no-audit', '--no-fund', '--ignore-scripts', '--loglevel=error', 'autocannon', 'artillery'], {
+  const path = (name: string) => join(dir, 'node_modules', '.bin', name);
+  const missing = pkgs.filter((p) => !existsSync(path(p)));
+  let failure: string | null = null;
+  if (missing.length) {
+    log(`installing ${missing.join(' and ')} into ${dir} …`);
+    const r = spawnSync('npm', ['install', '--prefix', dir, '--no-audit', '--no-fund', '--ignore-scripts', '--loglevel=error', ...missing], {
       stdio: ['ignore', 'inherit', 'inherit'],
       env: { ...process.env, PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD: '1' },
       timeout: 300_000,
     });
-    if (r.status !== 0) notes.push(`npm install of autocannon/artillery failed (exit ${r.status}).`);
+    if (r.status !== 0) failure = `npm install of ${missing.join('/')} failed (exit ${r.status}).`;
   }
+  return { bin: (pkg) => (existsSync(path(pkg)) ? path(pkg) : null), failure };
+}
+
+/** Installs autocannon and artillery with npm, and wrk with apt-get when possible. */
+export function installPeers(dir: string, log: (s: string) => void): Peers {
+  const notes: string[] = [];
+  const npm = installNpmPeers(dir, ['autocannon', 'artillery'], log);
+  if (npm.failure) notes.push(npm.failure);
   let wrk = which('wrk');
   if (!wrk && process.getuid?.() === 0 && which('apt-get')) {
     log('installing wrk with apt-get …');
@@ -43,18 +55,12 @@ export function installPeers(dir: string, log: (s: string) => void): Peers {
   };
   for (const pkg of ['autocannon', 'artillery']) if (version(pkg)) notes.push(`${pkg} ${version(pkg)} from npm.`);
   if (wrk) notes.push(`wrk: ${wrkVersion(wrk)}.`);
-  return { autocannon: existsSync(bin('autocannon')) ? bin('autocannon') : null, artillery: existsSync(bin('artillery')) ? bin('artillery') : null, wrk, notes };
+  return { autocannon: npm.bin('autocannon'), artillery: npm.bin('artillery'), wrk, notes };
 }
 
 /** Installs only autocannon (if missing) into `dir`; returns its binary, or null when that failed. */
 export function installAutocannon(dir: string, log: (s: string) => void): string | null {
-  mkdirSync(dir, { recursive: true });
-  const bin = join(dir, 'node_modules', '.bin', 'autocannon');
-  if (!existsSync(bin)) {
-    log(`installing autocannon into ${dir} …`);
-    spawnSync('npm', ['install', '--prefix', dir, '--no-audit', '--no-fund', '--ignore-scripts', '--loglevel=error', 'autocannon'], { stdio: ['ignore', 'inherit', 'inherit'], timeout: 300_000 });
-  }
-  return existsSync(bin) ? bin : null;
+  return installNpmPeers(dir, ['autocannon'], log).bin('autocannon');
 }
 
 function which(cmd: string): string | null {

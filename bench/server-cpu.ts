@@ -1,14 +1,8 @@
-import { request } from 'undici';
-import type { ServerMetrics } from '../src/server/routes/metrics.js';
+import { httpProbe, type ServerProbe } from '../src/load/server-probe.js';
 
-async function cpuReading(url: string): Promise<{ cpu: number; at: number } | null> {
-  try {
-    const res = await request(`${url}/metrics`, { headersTimeout: 2000, bodyTimeout: 2000 });
-    const m = (await res.body.json()) as ServerMetrics;
-    return m.cpuMicros ? { cpu: m.cpuMicros.user + m.cpuMicros.system, at: performance.now() * 1000 } : null;
-  } catch {
-    return null;
-  }
+async function cpuReading(probe: ServerProbe): Promise<{ cpu: number; at: number } | null> {
+  const m = await probe.sample(false);
+  return m?.cpuMicros ? { cpu: m.cpuMicros.user + m.cpuMicros.system, at: performance.now() * 1000 } : null;
 }
 
 /**
@@ -20,8 +14,9 @@ export function sampleServerCpu(url: string): { stop(): Promise<number | null> }
   let last: { cpu: number; at: number } | null = null;
   let busiest: number | null = null;
   let pending: Promise<void> = Promise.resolve();
+  const probe = httpProbe(url, '/metrics', {});
   const tick = () => {
-    pending = cpuReading(url).then((r) => {
+    pending = cpuReading(probe).then((r) => {
       if (r && last && r.at > last.at) busiest = Math.max(busiest ?? 0, (r.cpu - last.cpu) / (r.at - last.at));
       last = r ?? last;
     });
@@ -40,10 +35,12 @@ export function sampleServerCpu(url: string): { stop(): Promise<number | null> }
 /** Runs `f` while sampling the server's CPU. */
 export async function withServerCpu<T>(url: string, f: () => Promise<T>): Promise<{ value: T; serverCpu: number | null }> {
   const sampler = sampleServerCpu(url);
+  let value: T;
+  let serverCpu: number | null;
   try {
-    const value = await f();
-    return { value, serverCpu: await sampler.stop() };
+    value = await f();
   } finally {
-    await sampler.stop();
+    serverCpu = await sampler.stop();
   }
+  return { value, serverCpu };
 }

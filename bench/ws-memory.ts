@@ -9,9 +9,8 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { request } from 'undici';
+import { httpProbe } from '../src/load/server-probe.js';
 import type { RunResults } from '../src/results/schema.js';
-import type { ServerMetrics } from '../src/server/routes/metrics.js';
 import { runArtilleryWs, runSampled } from './peers.js';
 
 const RTBENCH_BIN = fileURLToPath(new URL('../../bin/rtbench', import.meta.url));
@@ -45,25 +44,17 @@ export interface WsMemoryComparison {
   tools: WsMemoryTool[];
 }
 
-async function websocketConnections(url: string): Promise<number> {
-  try {
-    const res = await request(`${url}/metrics`, { headersTimeout: 2000, bodyTimeout: 2000 });
-    return ((await res.body.json()) as ServerMetrics).connections.websocket ?? 0;
-  } catch {
-    return 0;
-  }
-}
-
 /** Samples the server's WebSocket connection count; `peak` is the highest seen. */
 function connectionPeak(url: string) {
+  const probe = httpProbe(url, '/metrics', {});
   let peak = 0;
   let busy = false;
   return {
     sample: () => {
       if (busy) return;
       busy = true;
-      void websocketConnections(url).then((n) => {
-        peak = Math.max(peak, n);
+      void probe.sample(false).then((m) => {
+        peak = Math.max(peak, m?.connections.websocket ?? 0);
         busy = false;
       });
     },
