@@ -74,6 +74,10 @@ test('a port in use is a one-line error for serve', async () => {
   }
 });
 
+test('a port outside 0–65535 is a one-line error for serve, not a stack trace', async () => {
+  assertOneLineError(await rtbench(['serve', '--port', '99999']), /malformed port "99999" — use a whole number from 0 to 65535/);
+});
+
 test('an unknown flag or command exits 2 without a stack trace', async () => {
   const o = await rtbench(['run', '--clinets', '5']);
   assert.equal(o.code, 2);

@@ -32,7 +32,7 @@ export function registerServeCommand(program: Command): void {
       guarded(async () => {
         const options = {
           host: flags.host,
-          port: parseCount(flags.port, 'port', 0),
+          port: parseCount(flags.port, 'port', 0, 65535),
           longPollTimeoutMs: parseDuration(flags.longPollTimeout, 'long-poll timeout'),
           fanoutDelayMs: parseDuration(flags.fanoutDelay, 'fan-out delay'),
           ringSize: parseCount(flags.ringSize, 'ring size'),

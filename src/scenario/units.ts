@@ -38,9 +38,9 @@ export function parseRate(text: string | number, what = 'rate'): number {
 }
 
 /** Parses a positive integer count such as --clients. */
-export function parseCount(text: string | number, what: string, min = 1): number {
+export function parseCount(text: string | number, what: string, min = 1, max = Infinity): number {
   const n = typeof text === 'number' ? text : Number(String(text).trim());
-  if (!Number.isInteger(n) || n < min) throw new UsageError(`malformed ${what} "${text}"`, `use a whole number ≥ ${min}`);
+  if (!Number.isInteger(n) || n < min || n > max) throw new UsageError(`malformed ${what} "${text}"`, max === Infinity ? `use a whole number ≥ ${min}` : `use a whole number from ${min} to ${max}`);
   return n;
 }
 
