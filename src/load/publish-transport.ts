@@ -1,5 +1,5 @@
 import { Pool } from 'undici';
-import { errorKind } from '../protocols/errors.js';
+import { errorKind, statusKind } from '../protocols/errors.js';
 import { withRoom } from '../protocols/rooms.js';
 
 import type { UpstreamChannel } from '../protocols/types.js';
@@ -25,7 +25,7 @@ export class HttpPublishTransport implements PublishTransport {
       });
       await res.body.dump();
       if (res.statusCode >= 200 && res.statusCode < 300) return null;
-      return res.statusCode >= 500 ? 'http-5xx' : `http-${res.statusCode}`;
+      return statusKind(res.statusCode);
     } catch (e) {
       return errorKind(e);
     }

@@ -19,3 +19,8 @@ export function errorKind(e: unknown): string {
   if (err?.name === 'AbortError') return 'aborted';
   return err?.code ? err.code.toLowerCase() : 'network-error';
 }
+
+/** The error kind of an HTTP status a client did not expect: every 5xx is one kind, others keep their code. */
+export function statusKind(status: number): string {
+  return status >= 500 ? 'http-5xx' : `http-${status}`;
+}

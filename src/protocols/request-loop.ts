@@ -4,7 +4,7 @@ import { AnswerHandler, type AnswerSink } from './answer-handler.js';
 import { backoffFrom, sleep, type Backoff } from './backoff.js';
 import { AnswerCheck, NON_JSON_PAYLOAD } from './payload-check.js';
 import { throttleFor, type ReadThrottle, type SlowReading } from './read-throttle.js';
-import { errorKind } from './errors.js';
+import { errorKind, statusKind } from './errors.js';
 import { HttpCursor } from './http-cursor.js';
 import { countingConnector, WireCounter } from './wire.js';
 import { roomOf, withRoom } from './rooms.js';
@@ -169,7 +169,7 @@ class RequestLoopClient implements ProtocolClient, AnswerSink {
       return true;
     }
     if (status !== 200) {
-      this.events.error(status >= 500 ? 'http-5xx' : `http-${status}`);
+      this.events.error(statusKind(status));
       this.events.request(true);
       return status < 500;
     }
