@@ -8,9 +8,9 @@ import type { RunPlan } from '../scenario/plan.js';
 import { startBundledServer, type BundledServer } from './bundled-server.js';
 import { isStressRun, runPhase } from './phase.js';
 import { shardRange } from './shard.js';
-import { driverFor } from '../protocols/registry.js';
+import { driverFor, pathsFrom } from '../protocols/registry.js';
 import { describeFault, describeSlowMode } from '../scenario/stress.js';
-import type { BackpressurePolicy } from '../server/backpressure.js';
+import type { BackpressurePolicy } from '../server-core/backpressure.js';
 import type { ProtocolName } from '../protocols/types.js';
 import { serverProcessesFor, splitClients } from './capacity.js';
 import { readFdLimits } from './fd-limit.js';
@@ -20,8 +20,8 @@ import { startFleet } from './fleet.js';
 
 /** The bundled server's paths; with rooms, each carries ?room={room}. */
 function bundledEndpoints(baseUrl: string, rooms: number): TargetEndpoints {
-  const r = (path: string) => (rooms > 1 ? `${path}?room={room}` : path);
-  return { baseUrl, poll: r('/poll'), longPoll: r('/long-poll'), sse: r('/sse'), ws: r('/ws'), cursor: 'query', cursorParam: 'since', headers: {} };
+  const paths = pathsFrom((d) => (rooms > 1 ? `${d.defaultPath}?room={room}` : d.defaultPath));
+  return { baseUrl, paths, cursor: 'query', cursorParam: 'since', headers: {} };
 }
 
 export interface RunHooks {

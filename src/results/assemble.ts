@@ -2,7 +2,7 @@ import { mergeEncoded, summarize } from '../metrics/histogram.js';
 import { emptyCounters, type TimelinePoint } from '../metrics/recorder.js';
 import type { WorkerResult } from '../load/messages.js';
 import type { ProtocolName } from '../protocols/types.js';
-import type { ServerMetrics } from '../server/routes/metrics.js';
+import type { ServerMetrics } from '../contracts/server-metrics.js';
 import type { ClientMemory, FleetResult, LoadLayout, MemoryReading, ProtocolResult, ServerMemory } from './schema.js';
 import { assembleStress, type StressOutcome } from './stress-results.js';
 import { generatorHealth } from './generator-health.js';

@@ -3,7 +3,7 @@ import type { EventLog } from './event-log.js';
 import type { ConnectionRegistry } from './connections.js';
 import type { BackpressureCounters, BackpressurePolicy } from './backpressure.js';
 import type { EventBus } from './event-bus.js';
-import type { ServerMetrics } from './routes/metrics.js';
+import type { ServerMetrics } from '../contracts/server-metrics.js';
 
 export interface ServerOptions {
   host: string;
