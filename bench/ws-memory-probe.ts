@@ -200,7 +200,7 @@ function heapByKind(): Map<string, number> {
   const sums = new Map<string, number>();
   for (let i = 0; i < snap.nodes.length; i += fields.length) {
     const type = types[snap.nodes[i + typeAt]];
-    const kind = type === 'object' || type === 'closure' || type === 'native' ? `${type}:${snap.strings[snap.nodes[i + nameAt]]}` : type;
+    const kind = type === 'object' || type === 'closure' || type === 'native' || type === 'array' || type === 'hidden' ? `${type}:${snap.strings[snap.nodes[i + nameAt]]}` : type;
     sums.set(kind, (sums.get(kind) ?? 0) + snap.nodes[i + sizeAt]);
   }
   return sums;

@@ -48,6 +48,11 @@ export interface DriverOptions {
   rooms: number;
   /** reconnect delays: exponential with full jitter, first and largest (default 250 ms .. 10 s) */
   backoff?: { initialMs: number; maxMs: number };
+  /** bounds against a hostile target, each past its bound a typed error and a reconnect */
+  limits?: {
+    /** the largest WebSocket message a client reassembles (default 16 MiB); larger: ws-message-too-big */
+    wsMaxMessageBytes?: number;
+  };
 }
 
 /** One simulated client of one protocol. */
