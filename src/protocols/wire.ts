@@ -28,6 +28,12 @@ export class WireCounter {
    */
   resetAll(): void {
     for (const s of this.live) {
+      // A socket already shutting down (ended, e.g. by net after the peer's FIN) cannot be reset:
+      // libuv refuses, the reset's error is only emitted, and the handle would never close.
+      if (s.writableEnded) {
+        s.destroy();
+        continue;
+      }
       try {
         s.resetAndDestroy();
       } catch {

@@ -233,6 +233,8 @@ export class WsConnection implements FrameSink {
   /**
    * Answers or sends a close frame (`code` null: one without a code), then waits for the server
    * to close the TCP connection, so the port's TIME_WAIT is the server's; reports `kind` now.
+   * The frame is written, not ended with: a socket shutting down cannot be reset (libuv refuses,
+   * and the socket would never close), and the session resets every socket still open at its end.
    */
   private closeWith(code: number | null, kind: string | null): void {
     const owner = this.owner;
@@ -240,7 +242,7 @@ export class WsConnection implements FrameSink {
     this.owner = null;
     const payload = Buffer.alloc(code === null ? 0 : 2);
     if (code !== null) payload.writeUInt16BE(code);
-    this.socket.end(maskedControlFrame(OP_CLOSE, payload));
+    this.socket.write(maskedControlFrame(OP_CLOSE, payload));
     // Not kept: if the server closes first, destroying a destroyed socket does nothing.
     setTimeout(destroySocket, CLOSE_WAIT_MS, this.socket).unref();
     owner.wsEnd(kind);
