@@ -8,7 +8,7 @@ import { loadScenarioFile } from '../scenario/scenario-file.js';
 import { resolveScenarioPath } from '../scenario/bundled.js';
 import type { RunResults } from '../results/schema.js';
 import { resultLabel } from '../results/result-label.js';
-import { guarded } from './errors.js';
+import { EXIT, guarded } from './errors.js';
 import { PROTOCOLS } from '../protocols/list.js';
 
 const FLAG_ARGS: Partial<Record<RunOptionName, string>> = {
@@ -87,7 +87,10 @@ async function runAndReport(plan: ReturnType<typeof buildPlan>, htmlPath: string
       writeHtml(results, htmlPath);
       process.stdout.write(`  HTML report written to ${htmlPath}\n`);
     }
-    return results.partial && controller.signal.aborted ? 130 : 0;
+    if (!results.partial) return 0;
+    if (controller.signal.aborted) return EXIT.interrupted;
+    process.stderr.write(`rtbench: the run is partial — ${results.partialReason ?? 'see the notes'}\n`);
+    return EXIT.partial;
   } finally {
     spinner?.stop();
     process.off('SIGINT', onSigint);

@@ -18,12 +18,14 @@ export interface StartMessage {
   slow: { fraction: number; reading: SlowReading } | null;
   /** stress run: keep per-second figures for the server timeline */
   perSecond: boolean;
+  /** the highest seq the publish schedule can reach (a marker beyond it is forged) */
+  maxSeq: number;
 }
 
 export type ParentMessage =
   | StartMessage
   | { type: 'sample-memory' }
-  | { type: 'stop'; lastPublished: number | null; neverPublished: number[] };
+  | { type: 'stop'; lastPublished: number | null; neverPublished: number[]; firstHoldSeq: number };
 
 export interface WorkerProgress {
   type: 'progress';
@@ -43,8 +45,11 @@ export interface WorkerResult {
   /** time from the first client start to the last client connected, ms */
   rampSpanMs: number;
   loopDelayMaxMs: number;
-  /** event-loop delay p99 over the whole phase, ms */
+  /** event-loop delay p99 over the hold (after the ramp), ms */
   loopDelayP99Ms: number;
+  /** event-loop delay p99 and max during the ramp (the connect storm), ms */
+  rampLoopDelayP99Ms?: number;
+  rampLoopDelayMaxMs?: number;
   /** epoch µs of the first and last answered request (0 when none) */
   requestWindow: { first: number; last: number };
 }

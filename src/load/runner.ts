@@ -90,6 +90,10 @@ export async function runBenchmark(plan: RunPlan, hooks: RunHooks = {}): Promise
       if (result.generator?.saturated) {
         notes.add(`${label}: the load generator was saturated (event-loop delay p99: client workers ${result.generator.workerLoopDelayP99Ms} ms, publisher ${result.generator.publisherLoopDelayP99Ms} ms, against a latency p99 of ${(result.latency.p99 / 1000).toFixed(1)} ms); this latency is partly rtbench's own, not the server's.`);
       }
+      if (phase.failedReason) {
+        partialReason ??= `${label}: ${phase.failedReason}`;
+        notes.add(`${label}: ${phase.failedReason}; the phase counts as failed (partial).`);
+      }
       if (phase.abortReason) {
         partialReason ??= phase.abortReason;
         break;
@@ -142,6 +146,7 @@ export async function runBenchmark(plan: RunPlan, hooks: RunHooks = {}): Promise
       'Latency is intended publish time → receive time on one clock (every rtbench process maps the same monotonic clock to epoch time). Publish times come from a fixed schedule, so a stalled publisher or server shows up as latency (coordinated omission corrected).',
       'Polling and long-polling latency includes the wait for the next request. A wasted request is an answer that carried no new event.',
       'Bytes are counted at the client sockets (headers, framing and handshakes included) and divided by events delivered.',
+      'Latency, loss and generator loop delay are for the hold (events intended after the ramp, all clients connected); the ramp\'s own figures are under `ramp` in the results. Lost counts both.',
       'Memory per connection is approximate: a process RSS/heap delta after a forced GC divided by connections; allocator and GC behaviour add noise of a few KB per connection at small client counts.',
       ...notes,
     ],

@@ -82,8 +82,8 @@ export class WorkerPool {
   }
 
   /** Stops all clients and collects every worker's results (workers that died are missing). */
-  async stop(lastPublished: number | null, neverPublished: number[], timeoutMs = 20_000): Promise<WorkerResult[]> {
-    const results = await this.ask<WorkerResult>({ type: 'stop', lastPublished, neverPublished }, (m) => (m.type === 'result' ? m : undefined), timeoutMs);
+  async stop(lastPublished: number | null, neverPublished: number[], firstHoldSeq: number, timeoutMs = 20_000): Promise<WorkerResult[]> {
+    const results = await this.ask<WorkerResult>({ type: 'stop', lastPublished, neverPublished, firstHoldSeq }, (m) => (m.type === 'result' ? m : undefined), timeoutMs);
     for (const c of this.children) if (!this.exited.has(c)) setTimeout(() => c.kill(), 2000).unref();
     return results;
   }

@@ -34,12 +34,20 @@ let loaded: MemoryReading | null = null;
 let rampTimer: NodeJS.Timeout | null = null;
 let progressTimer: NodeJS.Timeout | null = null;
 let firstStart = 0;
+let holdTimer: NodeJS.Timeout | null = null;
+let rampLoop: { p99Ms: number; maxMs: number } | null = null;
 let lastConnect = 0;
 
 function start(m: StartMessage): void {
   baseline = readMemory();
   phaseLoop.reset();
-  recorder = new ProtocolRecorder(m.phaseStartMicros, m.perSecond);
+  const holdStart = m.phaseStartMicros + m.rampMs * 1000;
+  recorder = new ProtocolRecorder(m.phaseStartMicros, m.perSecond, { holdStartMicros: holdStart, maxSeq: m.maxSeq });
+  // The ramp's loop delay (connect storm) is kept apart from the hold's.
+  holdTimer = setTimeout(() => {
+    rampLoop = { p99Ms: phaseLoop.p99Ms(), maxMs: phaseLoop.maxMs() };
+    phaseLoop.reset();
+  }, Math.max(0, (holdStart - nowMicros()) / 1000));
   session = driverFor(m.protocol).openSession(m.driver);
   let next = 0;
   // Client i of `total` starts at phaseStart + ramp × i / total, so all workers share one ramp.
@@ -80,13 +88,14 @@ function start(m: StartMessage): void {
   }, 500);
 }
 
-async function stop(lastPublished: number | null, neverPublished: number[]): Promise<void> {
+async function stop(lastPublished: number | null, neverPublished: number[], firstHoldSeq: number): Promise<void> {
   if (rampTimer) clearTimeout(rampTimer);
+  if (holdTimer) clearTimeout(holdTimer);
   if (progressTimer) clearInterval(progressTimer);
   const loopDelayP99Ms = phaseLoop.p99Ms();
   const loopDelayMaxMs = phaseLoop.maxMs();
   const wire = session?.wireBytes() ?? { in: 0, out: 0 };
-  const snapshot = recorder!.snapshot(lastPublished, new Set(neverPublished));
+  const snapshot = recorder!.snapshot(lastPublished, new Set(neverPublished), firstHoldSeq);
   await Promise.race([session?.close(), new Promise((r) => setTimeout(r, 3000))]);
   send({
     type: 'result',
@@ -96,6 +105,7 @@ async function stop(lastPublished: number | null, neverPublished: number[]): Pro
     rampSpanMs: firstStart && lastConnect ? (lastConnect - firstStart) / 1000 : 0,
     loopDelayMaxMs,
     loopDelayP99Ms,
+    ...(rampLoop ? { rampLoopDelayP99Ms: rampLoop.p99Ms, rampLoopDelayMaxMs: rampLoop.maxMs } : {}),
     requestWindow: { first: firstRequest, last: lastRequest },
   });
   setTimeout(() => process.exit(0), 50);
@@ -106,7 +116,7 @@ process.on('message', (m: ParentMessage) => {
   else if (m.type === 'sample-memory') {
     loaded = readMemory();
     send({ type: 'memory', reading: loaded });
-  } else if (m.type === 'stop') void stop(m.lastPublished, m.neverPublished);
+  } else if (m.type === 'stop') void stop(m.lastPublished, m.neverPublished, m.firstHoldSeq);
 });
 
 send({ type: 'ready' });

@@ -59,7 +59,18 @@ export function assembleProtocolResult(o: PhaseOutcome): ProtocolResult {
     if (w.requestWindow?.first) firstRequest = Math.min(firstRequest, w.requestWindow.first);
     if (w.requestWindow?.last) lastRequest = Math.max(lastRequest, w.requestWindow.last);
   }
-  const latency = summarize(mergeEncoded(o.workers.map((w) => w.snapshot.latencyHdr)));
+  const latencyAll = summarize(mergeEncoded(o.workers.map((w) => w.snapshot.latencyHdr)));
+  const split = o.workers.every((w) => w.snapshot.holdHdr !== undefined);
+  const latency = split ? summarize(mergeEncoded(o.workers.map((w) => w.snapshot.holdHdr!))) : latencyAll;
+  const ramp = split
+    ? {
+        delivered: o.workers.reduce((n, w) => n + (w.snapshot.ramp?.delivered ?? 0), 0),
+        lost: o.workers.reduce((n, w) => n + (w.snapshot.ramp?.lost ?? 0), 0),
+        latency: summarize(mergeEncoded(o.workers.map((w) => w.snapshot.rampHdr!))),
+        workerLoopDelayP99Ms: Math.max(0, ...o.workers.map((w) => w.rampLoopDelayP99Ms ?? 0)),
+        workerLoopDelayMaxMs: Math.max(0, ...o.workers.map((w) => w.rampLoopDelayMaxMs ?? 0)),
+      }
+    : null;
   const requestSpanS = lastRequest > firstRequest ? (lastRequest - firstRequest) / 1e6 : 0;
   const perEvent = (b: number) => (c.delivered ? b / c.delivered : 0);
   return {
@@ -71,6 +82,7 @@ export function assembleProtocolResult(o: PhaseOutcome): ProtocolResult {
     published: o.published,
     publishErrors: o.publishErrors,
     latency,
+    ...(ramp ? { window: 'hold' as const, ramp, latencyAll } : {}),
     connect: summarize(mergeEncoded(o.workers.map((w) => w.snapshot.connectHdr))),
     firstEvent: summarize(mergeEncoded(o.workers.map((w) => w.snapshot.firstEventHdr))),
     delivered: c.delivered,

@@ -154,8 +154,16 @@ export interface ProtocolResult {
   /** events the publisher had acknowledged when the phase ended */
   published: number;
   publishErrors: number;
-  /** intended publish → received, coordinated-omission corrected */
+  /**
+   * intended publish → received, coordinated-omission corrected; events intended during the hold
+   * (after the ramp) when `window` is 'hold', else every event (older results)
+   */
   latency: LatencySummary;
+  window?: 'hold' | 'phase';
+  /** the ramp's own figures: events intended while clients were still connecting */
+  ramp?: { delivered: number; lost: number; latency: LatencySummary; workerLoopDelayP99Ms: number; workerLoopDelayMaxMs: number };
+  /** the whole phase's latency, ramp and hold together */
+  latencyAll?: LatencySummary;
   /** client start → transport up */
   connect: LatencySummary;
   /** client start → first event */
