@@ -79,12 +79,15 @@ export async function runPhase(ctx: PhaseContext, protocol: ProtocolName): Promi
   // This process's share of the clients (all of them unless sharded) is what its workers hold.
   const split = splitClients({ clients: range.count, requested: plan.workers, cores: os.availableParallelism(), fdLimit: fd.soft });
   const workerCount = split.workers;
-  const sourceAddresses = chooseSourceAddresses(new URL(ctx.endpoints.baseUrl).hostname, range.count, plan.sourceAddresses);
+  // Clients spread over the destinations first; a source address is bound only past that.
+  const destinations = Math.max(1, ctx.endpoints.addresses?.length ?? 1);
+  const sourceAddresses = chooseSourceAddresses(new URL(ctx.endpoints.baseUrl).hostname, Math.ceil(range.count / destinations), plan.sourceAddresses);
   const finite = (n: number) => (Number.isFinite(n) ? n : null);
   const layout: LoadLayout = {
     workers: workerCount,
     clientsPerWorker: split.counts,
     sourceAddresses,
+    destinations: ctx.endpoints.addresses?.map((a) => new URL(a).host) ?? [new URL(ctx.endpoints.baseUrl).host],
     serverProcesses: ctx.serverProcesses,
     fdLimit: { soft: finite(fd.soft), hard: finite(fd.hard) },
   };

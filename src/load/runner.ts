@@ -17,6 +17,8 @@ import { readFdLimits } from './fd-limit.js';
 import { probePublish } from './publisher.js';
 import { fleetProbe, httpProbe, type ServerProbe } from './server-probe.js';
 import { startFleet } from './fleet.js';
+import { extraLoopbackDestinations } from './source-addresses.js';
+import { atHost } from '../protocols/instances.js';
 
 /** The bundled server's paths; with rooms, each carries ?room={room}. */
 function bundledEndpoints(baseUrl: string, rooms: number): TargetEndpoints {
@@ -68,6 +70,7 @@ export async function runBenchmark(plan: RunPlan, hooks: RunHooks = {}): Promise
         backpressure: policy,
         highWaterBytes: plan.server.highWaterBytes,
         token: plan.token,
+        extraHosts: plan.fleet > 1 ? [] : extraLoopbackDestinations(plan.clients),
       };
       server = plan.target
         ? null
@@ -77,7 +80,14 @@ export async function runBenchmark(plan: RunPlan, hooks: RunHooks = {}): Promise
       const auth: Record<string, string> = plan.token ? { authorization: `Bearer ${plan.token}` } : {};
       const endpoints: TargetEndpoints = plan.target
         ? plan.target.endpoints
-        : { ...bundledEndpoints(server!.url, plan.rooms), headers: auth, ...(server!.instances ? { instances: server!.instances } : {}) };
+        : {
+            ...bundledEndpoints(server!.url, plan.rooms),
+            headers: auth,
+            ...(server!.instances ? { instances: server!.instances } : {}),
+            ...(serverOptions.extraHosts.length
+              ? { addresses: [server!.url, ...serverOptions.extraHosts.map((h) => atHost(server!.url, h))] }
+              : {}),
+          };
       const publish = plan.target ? plan.target.publish : { method: 'POST', path: plan.rooms > 1 ? '/publish?room={room}' : '/publish' };
       const probe: ServerProbe = server?.instances
         ? fleetProbe(server.instances, '/metrics', endpoints.headers)

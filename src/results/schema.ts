@@ -41,6 +41,8 @@ export interface LoadLayout {
   clientsPerWorker: number[];
   /** client source addresses (empty: chosen by the OS) */
   sourceAddresses: string[];
+  /** the server addresses clients were spread over (host:port; absent in older results) */
+  destinations?: string[];
   /** reference-server processes (null: an external target) */
   serverProcesses: number | null;
   /** open-file limit of each process (Node raises its soft limit to the hard one at start); null: unlimited or unknown */
