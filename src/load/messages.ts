@@ -25,6 +25,7 @@ export interface StartMessage {
 export type ParentMessage =
   | StartMessage
   | { type: 'sample-memory' }
+  | { type: 'floor'; host: string; port: number; count: number }
   | { type: 'stop'; lastPublished: number | null; neverPublished: number[]; firstHoldSeq: number };
 
 export interface WorkerProgress {
@@ -50,6 +51,8 @@ export interface WorkerResult {
   /** event-loop delay p99 and max during the ramp (the connect storm), ms */
   rampLoopDelayP99Ms?: number;
   rampLoopDelayMaxMs?: number;
+  /** CPU time (user + system) this worker used during the hold, µs */
+  holdCpuMicros?: number;
   /** epoch µs of the first and last answered request (0 when none) */
   requestWindow: { first: number; last: number };
 }
@@ -58,4 +61,5 @@ export type WorkerMessage =
   | { type: 'ready' }
   | WorkerProgress
   | { type: 'memory'; reading: MemoryReading }
+  | { type: 'floor'; sockets: number; rssPerSocket: number; heapPerSocket: number }
   | WorkerResult;

@@ -17,6 +17,7 @@ import { readFdLimits } from './fd-limit.js';
 import { probePublish } from './publisher.js';
 import { fleetProbe, httpProbe, type ServerProbe } from './server-probe.js';
 import { startFleet } from './fleet.js';
+import { measureSocketFloor } from './socket-floor.js';
 import { extraLoopbackDestinations } from './source-addresses.js';
 import { atHost } from '../protocols/instances.js';
 
@@ -51,6 +52,8 @@ export async function runBenchmark(plan: RunPlan, hooks: RunHooks = {}): Promise
   splitClients({ clients: plan.clients, requested: plan.workers, cores: os.availableParallelism(), fdLimit });
   const serverProcesses = plan.target ? null : plan.server.processes || serverProcessesFor(plan.clients, fdLimit);
 
+  // The floor client memory is compared with, measured once on this machine for this run.
+  const socketFloor = signal.aborted ? null : await measureSocketFloor(Math.min(2000, Math.max(500, plan.clients)));
   const protocols: ProtocolResult[] = [];
   let partialReason: string | null = null;
   const notes = new Set<string>();
@@ -93,7 +96,7 @@ export async function runBenchmark(plan: RunPlan, hooks: RunHooks = {}): Promise
         ? fleetProbe(server.instances, '/metrics', endpoints.headers)
         : httpProbe(endpoints.baseUrl, plan.target ? plan.target.metricsPath : '/metrics', endpoints.headers);
       const phase = await runPhase({ plan, endpoints, publish, probe, serverProcesses: plan.fleet > 1 ? plan.fleet : serverProcesses, signal, onProgress: hooks.onProgress, protocolIndex, server, variant }, protocol).finally(() => server?.close());
-      const result = assembleProtocolResult({ ...phase, fleetInstances: plan.fleet > 1 ? plan.fleet : 0 });
+      const result = assembleProtocolResult({ ...phase, fleetInstances: plan.fleet > 1 ? plan.fleet : 0, socketFloor });
       protocols.push(result);
       hooks.onPhaseDone?.(result);
       const label = variant ? `${protocol} · ${variant}` : protocol;

@@ -3,7 +3,7 @@ import { emptyCounters, type TimelinePoint } from '../metrics/recorder.js';
 import type { WorkerResult } from '../load/messages.js';
 import type { ProtocolName } from '../protocols/types.js';
 import type { ServerMetrics } from '../contracts/server-metrics.js';
-import type { ClientMemory, FleetResult, LoadLayout, MemoryReading, ProtocolResult, ServerMemory } from './schema.js';
+import type { ClientMemory, FleetResult, GeneratorHealth, LoadLayout, MemoryReading, ProtocolResult, ServerMemory } from './schema.js';
 import { assembleStress, type StressOutcome } from './stress-results.js';
 import { generatorHealth } from './generator-health.js';
 
@@ -28,6 +28,8 @@ export interface PhaseOutcome {
   fleetInstances?: number;
   /** the publisher's event-loop delay over the phase */
   publisherLoopDelay?: { p99Ms: number; maxMs: number };
+  /** what one bare TCP socket costs a client worker, measured once per run */
+  socketFloor?: GeneratorHealth['socketFloor'];
 }
 
 /** Merges every worker's results exactly (histograms bucket by bucket, counters summed). */
@@ -71,6 +73,7 @@ export function assembleProtocolResult(o: PhaseOutcome): ProtocolResult {
         workerLoopDelayMaxMs: Math.max(0, ...o.workers.map((w) => w.rampLoopDelayMaxMs ?? 0)),
       }
     : null;
+  const client = clientMemory(o);
   const requestSpanS = lastRequest > firstRequest ? (lastRequest - firstRequest) / 1e6 : 0;
   const perEvent = (b: number) => (c.delivered ? b / c.delivered : 0);
   return {
@@ -98,16 +101,16 @@ export function assembleProtocolResult(o: PhaseOutcome): ProtocolResult {
     errorsByType,
     bytes: { in: wireIn, out: wireOut, inPerEvent: perEvent(wireIn), outPerEvent: perEvent(wireOut) },
     server: serverMemory(o),
-    client: clientMemory(o),
+    client,
     connectRate: rampSpanMs > 0 ? connectedPeak / (rampSpanMs / 1000) : 0,
     requestRate: requestSpanS > 0 ? c.requests / requestSpanS : 0,
-    generator: generatorHealth({
+    generator: { ...generatorHealth({
       workerLoopDelayP99Ms: o.workers.map((w) => w.loopDelayP99Ms ?? 0),
       workerLoopDelayMaxMs: o.workers.map((w) => w.loopDelayMaxMs),
       publisherLoopDelayP99Ms: o.publisherLoopDelay?.p99Ms ?? 0,
       publisherLoopDelayMaxMs: o.publisherLoopDelay?.maxMs ?? 0,
       latencyP99Micros: latency.p99,
-    }),
+    }), ...generatorCost(o, c.delivered - (ramp?.delivered ?? 0), client) },
     ...(o.layout ? { layout: o.layout } : {}),
     ...(o.fleetInstances && o.fleetInstances > 1 ? { fleet: fleetResult(o, o.fleetInstances) } : {}),
     timeline: [...timeline.values()].sort((a, b) => a.t - b.t),
@@ -168,5 +171,16 @@ function fleetResult(o: PhaseOutcome, instances: number): FleetResult {
     crossInstance: cross,
     redisRoundTrip,
     redisSharePct: redisRoundTrip && all.p50 > 0 ? (redisRoundTrip.p50Ms * 1000 * 100) / all.p50 : null,
+  };
+}
+
+/** The generator's own cost: CPU per event delivered in the hold, and memory against the socket floor. */
+function generatorCost(o: PhaseOutcome, holdDelivered: number, client: ClientMemory | null): Partial<GeneratorHealth> {
+  const cpu = o.workers.every((w) => w.holdCpuMicros !== undefined) ? o.workers.reduce((n, w) => n + (w.holdCpuMicros ?? 0), 0) : null;
+  const floor = o.socketFloor ?? null;
+  return {
+    clientCpuMicrosPerEvent: cpu !== null && holdDelivered > 0 ? cpu / holdDelivered : null,
+    socketFloor: floor,
+    clientRssFloorMultiple: floor && client && floor.rssPerSocket > 0 ? client.rssPerClient / floor.rssPerSocket : null,
   };
 }

@@ -33,6 +33,12 @@ export interface GeneratorHealth {
   /** the generator was too busy to trust the latency it reports */
   saturated: boolean;
   rule: string;
+  /** client workers' CPU time (user + system) during the hold per event delivered in it, µs */
+  clientCpuMicrosPerEvent?: number | null;
+  /** what one bare idle TCP socket costs a client worker, measured in this run */
+  socketFloor?: { sockets: number; rssPerSocket: number; heapPerSocket: number; method: string } | null;
+  /** client RSS per connection ÷ the socket floor's RSS per socket */
+  clientRssFloorMultiple?: number | null;
 }
 
 /** How one protocol's load was spread over processes and addresses. */
