@@ -2,7 +2,7 @@ import os from 'node:os';
 import { readFileSync } from 'node:fs';
 import { TargetError, UsageError } from '../errors.js';
 import type { TargetEndpoints } from '../protocols/types.js';
-import { assembleProtocolResult } from '../results/assemble.js';
+import { assembleProtocolResult, compareWithFloor } from '../results/assemble.js';
 import { SCHEMA_VERSION, type ProtocolResult, type RunResults } from '../results/schema.js';
 import type { RunPlan } from '../scenario/plan.js';
 import { startBundledServer, type BundledServer } from './bundled-server.js';
@@ -52,8 +52,6 @@ export async function runBenchmark(plan: RunPlan, hooks: RunHooks = {}): Promise
   splitClients({ clients: plan.clients, requested: plan.workers, cores: os.availableParallelism(), fdLimit });
   const serverProcesses = plan.target ? null : plan.server.processes || serverProcessesFor(plan.clients, fdLimit);
 
-  // The floor client memory is compared with, measured once on this machine for this run.
-  const socketFloor = signal.aborted ? null : await measureSocketFloor(Math.min(2000, Math.max(500, plan.clients)));
   const protocols: ProtocolResult[] = [];
   let partialReason: string | null = null;
   const notes = new Set<string>();
@@ -96,7 +94,7 @@ export async function runBenchmark(plan: RunPlan, hooks: RunHooks = {}): Promise
         ? fleetProbe(server.instances, '/metrics', endpoints.headers)
         : httpProbe(endpoints.baseUrl, plan.target ? plan.target.metricsPath : '/metrics', endpoints.headers);
       const phase = await runPhase({ plan, endpoints, publish, probe, serverProcesses: plan.fleet > 1 ? plan.fleet : serverProcesses, signal, onProgress: hooks.onProgress, protocolIndex, server, variant }, protocol).finally(() => server?.close());
-      const result = assembleProtocolResult({ ...phase, fleetInstances: plan.fleet > 1 ? plan.fleet : 0, socketFloor });
+      const result = assembleProtocolResult({ ...phase, fleetInstances: plan.fleet > 1 ? plan.fleet : 0 });
       protocols.push(result);
       hooks.onPhaseDone?.(result);
       const label = variant ? `${protocol} · ${variant}` : protocol;
@@ -116,6 +114,11 @@ export async function runBenchmark(plan: RunPlan, hooks: RunHooks = {}): Promise
     await server?.close();
   }
   if (!partialReason && protocols.length < phasesOf(plan).length) partialReason = 'not every protocol ran';
+  // The floor client memory is compared with, measured once per run after the phases (an idle machine).
+  if (!signal.aborted && protocols.length) {
+    const floor = await measureSocketFloor(Math.min(2000, Math.max(500, plan.clients)));
+    for (const p of protocols) if (p.generator) Object.assign(p.generator, compareWithFloor(p.client, floor));
+  }
   if (isStressRun(plan)) notes.add(STRESS_NOTE);
   return {
     schemaVersion: SCHEMA_VERSION,

@@ -28,8 +28,6 @@ export interface PhaseOutcome {
   fleetInstances?: number;
   /** the publisher's event-loop delay over the phase */
   publisherLoopDelay?: { p99Ms: number; maxMs: number };
-  /** what one bare TCP socket costs a client worker, measured once per run */
-  socketFloor?: GeneratorHealth['socketFloor'];
 }
 
 /** Merges every worker's results exactly (histograms bucket by bucket, counters summed). */
@@ -110,7 +108,7 @@ export function assembleProtocolResult(o: PhaseOutcome): ProtocolResult {
       publisherLoopDelayP99Ms: o.publisherLoopDelay?.p99Ms ?? 0,
       publisherLoopDelayMaxMs: o.publisherLoopDelay?.maxMs ?? 0,
       latencyP99Micros: latency.p99,
-    }), ...generatorCost(o, c.delivered - (ramp?.delivered ?? 0), client) },
+    }), clientCpuMicrosPerEvent: cpuPerEvent(o, c.delivered - (ramp?.delivered ?? 0)) },
     ...(o.layout ? { layout: o.layout } : {}),
     ...(o.fleetInstances && o.fleetInstances > 1 ? { fleet: fleetResult(o, o.fleetInstances) } : {}),
     timeline: [...timeline.values()].sort((a, b) => a.t - b.t),
@@ -174,13 +172,16 @@ function fleetResult(o: PhaseOutcome, instances: number): FleetResult {
   };
 }
 
-/** The generator's own cost: CPU per event delivered in the hold, and memory against the socket floor. */
-function generatorCost(o: PhaseOutcome, holdDelivered: number, client: ClientMemory | null): Partial<GeneratorHealth> {
-  const cpu = o.workers.every((w) => w.holdCpuMicros !== undefined) ? o.workers.reduce((n, w) => n + (w.holdCpuMicros ?? 0), 0) : null;
-  const floor = o.socketFloor ?? null;
+/** Client workers' CPU during the hold per event delivered in it, µs (null without both). */
+function cpuPerEvent(o: PhaseOutcome, holdDelivered: number): number | null {
+  if (!o.workers.length || o.workers.some((w) => w.holdCpuMicros === undefined) || holdDelivered <= 0) return null;
+  return o.workers.reduce((n, w) => n + (w.holdCpuMicros ?? 0), 0) / holdDelivered;
+}
+
+/** Client memory against the socket floor measured in the same run. */
+export function compareWithFloor(client: ClientMemory | null, floor: GeneratorHealth['socketFloor']): Partial<GeneratorHealth> {
   return {
-    clientCpuMicrosPerEvent: cpu !== null && holdDelivered > 0 ? cpu / holdDelivered : null,
-    socketFloor: floor,
+    socketFloor: floor ?? null,
     clientRssFloorMultiple: floor && client && floor.rssPerSocket > 0 ? client.rssPerClient / floor.rssPerSocket : null,
   };
 }
