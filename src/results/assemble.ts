@@ -178,10 +178,15 @@ function cpuPerEvent(o: PhaseOutcome, holdDelivered: number): number | null {
   return o.workers.reduce((n, w) => n + (w.holdCpuMicros ?? 0), 0) / holdDelivered;
 }
 
+/** Fewest clients for which client memory is compared with the socket floor. */
+export const FLOOR_MIN_CLIENTS = 1000;
+
 /** Client memory against the socket floor measured in the same run. */
 export function compareWithFloor(client: ClientMemory | null, floor: GeneratorHealth['socketFloor']): Partial<GeneratorHealth> {
   return {
     socketFloor: floor ?? null,
-    clientRssFloorMultiple: floor && client && floor.rssPerSocket > 0 ? client.rssPerClient / floor.rssPerSocket : null,
+    // Below ~1,000 clients a per-client RSS delta is mostly allocator noise: no multiple is given.
+    clientRssFloorMultiple:
+      floor && client && client.clients >= FLOOR_MIN_CLIENTS && floor.rssPerSocket > 0 ? client.rssPerClient / floor.rssPerSocket : null,
   };
 }
