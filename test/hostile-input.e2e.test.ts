@@ -215,7 +215,8 @@ for (const token of [null, 's3cret']) {
         await res.body.dump();
         assert.equal(res.statusCode, token ? 401 : 200, cookie);
       }
-      const res = await request(`${s.url}/metrics`);
+      const auth = token ? { authorization: `Bearer ${token}` } : {};
+      const res = await request(`${s.url}/metrics`, { headers: auth });
       assert.equal(res.statusCode, 200, 'the server is still up');
       await res.body.dump();
     }));
