@@ -10,6 +10,8 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { connectionsPerProcess } from '../src/load/capacity.js';
+import { readFdLimits } from '../src/load/fd-limit.js';
 import { httpProbe } from '../src/load/server-probe.js';
 import type { RunResults } from '../src/results/schema.js';
 import { runArtilleryWs, runSampled } from './peers.js';
@@ -61,6 +63,8 @@ export interface ClientMemoryComparison {
   serverProcesses: number;
   /** server addresses the connections were spread over */
   destinations: number;
+  /** processes the floor's sockets were held in (the same at every size) */
+  floorProcesses: number;
   tools: MemoryTool[];
 }
 
@@ -92,6 +96,7 @@ interface Setup {
   rate: string;
   pollInterval: string;
   scratch: string;
+  floorProcesses: number;
 }
 
 const timeoutMs = (o: Setup) => (o.rampS + o.holdS + 120) * 1000;
@@ -99,7 +104,7 @@ const failed = (r: { code: number | null; stdout: string; stderr: string }) =>
   r.code === 0 ? {} : { tail: (r.stdout + r.stderr).slice(-1500) };
 
 async function floorRun(o: Setup, size: number): Promise<MemoryRun> {
-  const args = [HOLD_SOCKETS, o.urls.join(','), String(size), String(o.rampS), String(o.holdS)];
+  const args = [HOLD_SOCKETS, o.urls.join(','), ...[size, o.rampS, o.holdS, o.floorProcesses].map(String)];
   const r = await runSampled(process.execPath, args, { timeoutMs: timeoutMs(o) });
   let held = 0;
   let errors: Record<string, number> = {};
@@ -169,7 +174,10 @@ export async function compareClientMemory(o: {
   log: (s: string) => void;
 }): Promise<ClientMemoryComparison> {
   const scratch = mkdtempSync(join(tmpdir(), 'rtbench-client-memory-'));
-  const setup: Setup = { ...o, scratch };
+  // As many processes as the largest size needs under the open-file limit, at every size: the
+  // processes' fixed cost then cancels out of the slope.
+  const floorProcesses = Math.ceil(Math.max(...o.sizes) / connectionsPerProcess(readFdLimits().soft));
+  const setup: Setup = { ...o, scratch, floorProcesses };
   const tools: MemoryTool[] = [];
   const measure = async (tool: MemoryToolId, one: (size: number) => Promise<MemoryRun>) => {
     const runs: MemoryRun[] = [];
@@ -191,5 +199,6 @@ export async function compareClientMemory(o: {
     t.floorMultiple = floor && floor > 0 && t.rssPerConnection !== null ? t.rssPerConnection / floor : null;
   }
   const { sizes, rampS, holdS, rate, pollInterval, serverProcesses } = o;
-  return { sizes, rampS, holdS, rate, pollInterval, serverProcesses, destinations: o.urls.length, tools };
+  const destinations = o.urls.length;
+  return { sizes, rampS, holdS, rate, pollInterval, serverProcesses, destinations, floorProcesses, tools };
 }

@@ -30,7 +30,14 @@ export interface BenchReport {
   polling: {
     connections: number;
     seconds: number;
-    rtbench: { requestsPerSec: number; requests: number; errors: number; workers: number };
+    rtbench: {
+      requestsPerSec: number;
+      requests: number;
+      errors: number;
+      workers: number;
+      /** its client worker's event-loop delay p99, ms */
+      workerLoopDelayP99Ms?: number | null;
+    };
     autocannon:
       | { requestsPerSec: number; total: number; errors: number; p99Ms: number; peakRss: number }
       | Failed
@@ -98,11 +105,18 @@ export function renderBenchMarkdown(r: BenchReport): string {
       'an upper bound of what a connection needs.',
     '- rtbench ran its polling throughput clients in one worker process, like autocannon; its other runs use its ' +
       'automatic worker split. autocannon, wrk and Artillery ran with their defaults otherwise.',
+    '- Two floors: the scale table\'s is rtbench\'s own, measured in each run (a worker\'s RSS after a GC with and ' +
+      'without up to 2,000 bare sockets to a listener of its own, ÷ sockets), so it compares with that table\'s ' +
+      'client readings; the client-memory table\'s is a process holding bare sockets to the reference server, read ' +
+      'like every tool there (peak process-tree RSS, slope between two sizes). Each multiple is against its own floor.',
     '- Client load and the server share the cores; anything else running on the machine lowers every figure.',
     '',
   );
   return out.join('\n');
 }
+
+/** The ramp's p99, or a dash when no event was intended during the ramp (a ramp shorter than the event interval). */
+const rampP99 = (p: ProtocolResult) => (p.ramp?.latency.count ? formatMs(p.ramp.latency.p99) : '–');
 
 function layoutOf(p: ProtocolResult): string {
   const l = p.layout;
@@ -135,7 +149,7 @@ function scaleSection(r: BenchReport): string[] {
       num(p.connectedPeak),
       num(p.lost),
       `${formatMs(p.latency.p50)} / ${formatMs(p.latency.p99)}`,
-      p.ramp ? formatMs(p.ramp.latency.p99) : '–',
+      rampP99(p),
       `${mem(p.client?.rssPerClient)} (${times(g?.clientRssFloorMultiple)})`,
       mem(p.server?.rssPerConnection),
       `${num(p.connectRate)}/s (${num(s.rampPerSecond)}/s)`,
@@ -191,7 +205,7 @@ function fanoutSection(f: NonNullable<BenchReport['fanout']>): string[] {
     `${num(f.deliveredPerSec)} events delivered per second during the ${f.holdS} s hold ` +
       `(expected ${num(f.clients * f.rate)}); ${num(p.connectedPeak)} of ${num(f.clients)} connected; ` +
       `hold latency p50 ${formatMs(p.latency.p50)}, p99 ${formatMs(p.latency.p99)}, max ${formatMs(p.latency.max)}` +
-      (p.ramp ? ` (ramp p99 ${formatMs(p.ramp.latency.p99)})` : '') +
+      ` (ramp p99 ${rampP99(p)})` +
       `; ${num(p.delivered)} delivered, ${num(p.lost)} lost; client CPU ` +
       `${cpu === null || cpu === undefined ? '?' : `${cpu.toFixed(1)} µs`} per delivered event; generator loop p99 ` +
       `${g?.workerLoopDelayP99Ms ?? '?'} ms (workers) / ${g?.publisherLoopDelayP99Ms ?? '?'} ms (publisher), ` +
@@ -238,7 +252,9 @@ function memorySection(w: ClientMemoryComparison): string[] {
       `and holding them ${w.holdS} s, against one reference server (${w.destinations} address` +
       `${w.destinations > 1 ? 'es' : ''}); rtbench published ${w.rate} events and polled every ${w.pollInterval}. ` +
       'The peak RSS of its whole process tree was sampled every 250 ms; "held" is the peak of open connections of ' +
-      'that protocol the server counted (the floor: sockets still open at the end of the hold, by its own count). ' +
+      'that protocol the server counted (the floor: sockets still open at the end of the hold, by its own count; ' +
+      `its sockets were held in ${w.floorProcesses} process${w.floorProcesses > 1 ? 'es forked by one' : ''} at ` +
+      'every size, for the open-file limit). ' +
       'Memory per connection is the slope between the two runs, so each tool\'s fixed cost cancels out; the last ' +
       'column divides it by the floor\'s.',
     '',
@@ -275,7 +291,7 @@ function goals(r: BenchReport): string[] {
   const lines: string[] = [];
   for (const protocol of PUSH) lines.push(scaleGoal(r, protocol));
   lines.push(...memoryGoals(r.clientMemory));
-  lines.push(fanoutGoal(r.fanout));
+  lines.push(fanoutGoal(r.fanout, r.machine.cpus));
   lines.push(pollingGoal(r.polling));
   for (const protocol of PUSH) lines.push(connectGoal(r, protocol));
   return lines;
@@ -293,8 +309,7 @@ function scaleGoal(r: BenchReport, protocol: string): string {
   const p = step.result;
   const g = p.generator;
   const loop = g ? `worker loop p99 ${g.workerLoopDelayP99Ms} ms, publisher ${g.publisherLoopDelayP99Ms} ms` : '';
-  const figures = `${num(p.connectedPeak)} connected, ${num(p.lost)} lost, hold p99 ${formatMs(p.latency.p99)}` +
-    (loop ? `, ${loop}` : '');
+  const figures = `${num(p.connectedPeak)} connected, ${num(p.lost)} lost${loop ? `, ${loop}` : ''}`;
   const misses: string[] = [];
   if (!step.held) misses.push(`not held: ${step.why}`);
   if (r.holdS < GOAL.holdS) misses.push(`held only ${r.holdS} s`);
@@ -302,7 +317,7 @@ function scaleGoal(r: BenchReport, protocol: string): string {
     misses.push(`hold p99 ${formatMs(p.latency.p99)} ≥ ${formatMs(GOAL.p99Micros)}` +
       (g?.saturated ? ' with the generator saturated (its loop delay is part of it)' : ', generator not saturated'));
   } else if (g?.saturated) misses.push('generator saturated');
-  if (!misses.length) return `✅ ${what}: ${figures}; generator not saturated.`;
+  if (!misses.length) return `✅ ${what}: ${figures}, hold p99 ${formatMs(p.latency.p99)}; generator not saturated.`;
   return `❌ ${what}: ${misses.join('; ')} (${figures}).`;
 }
 
@@ -348,7 +363,7 @@ function heapShare(t: MemoryTool): string {
     `${mem(r.floorHeapPerSocket)} per bare socket.`;
 }
 
-function fanoutGoal(f: BenchReport['fanout']): string {
+function fanoutGoal(f: BenchReport['fanout'], cores: number): string {
   const expected = GOAL.fanoutClients * GOAL.fanoutRate;
   const what = `fan-out ≥ ${num(expected)} deliveries/s (${num(GOAL.fanoutClients)} × ${GOAL.fanoutRate}/s), 0 lost`;
   if (!f) return `❌ ${what}: not measured.`;
@@ -361,10 +376,10 @@ function fanoutGoal(f: BenchReport['fanout']): string {
   const g = p.generator;
   const cpu = g?.clientCpuMicrosPerEvent;
   const reasons: string[] = [];
-  if (g?.saturated) reasons.push(`generator saturated (worker loop p99 ${g.workerLoopDelayP99Ms} ms)`);
+  if (g) reasons.push(`generator ${g.saturated ? '' : 'not '}saturated (worker loop p99 ${g.workerLoopDelayP99Ms} ms)`);
   if (cpu) {
     reasons.push(`client workers used ${cpu.toFixed(1)} µs CPU per delivered event, so ${num(expected)}/s needs ` +
-      `${((cpu * expected) / 1e6).toFixed(1)} cores for the clients alone`);
+      `${((cpu * expected) / 1e6).toFixed(1)} cores for the clients alone, on ${cores} cores shared with the server`);
   }
   return `❌ ${what}: ${figure}${reasons.length ? `; ${reasons.join('; ')}` : ''}.`;
 }
@@ -381,9 +396,17 @@ function pollingGoal(p: BenchReport['polling']): string {
     : '';
   const rt = num(p.rtbench.requestsPerSec);
   const ac = num(p.autocannon.requestsPerSec);
-  return ratio >= 1
-    ? `✅ ${what}: ${rt} requests/s, ${(ratio * 100 - 100).toFixed(0)}% above autocannon's ${ac}.${bound}`
-    : `❌ ${what}: ${rt} requests/s, ${(100 - ratio * 100).toFixed(0)}% below autocannon's ${ac}.${bound}`;
+  const above = `${(ratio * 100 - 100).toFixed(0)}% above`;
+  if (ratio >= 1) return `✅ ${what}: ${rt} requests/s, ${above} autocannon's ${ac}.${bound}`;
+  const pct = (v: number | null | undefined) => (v === null || v === undefined ? '?' : `${Math.round(v * 100)}%`);
+  const measured = busy
+    ? bound
+    : ` The server was not the limit: its busiest second used ${pct(p.serverCpu?.rtbench)} of a core with rtbench ` +
+      `and ${pct(p.serverCpu?.autocannon)} with autocannon` +
+      (p.rtbench.workerLoopDelayP99Ms !== null && p.rtbench.workerLoopDelayP99Ms !== undefined
+        ? `; rtbench's client worker event-loop delay p99 was ${p.rtbench.workerLoopDelayP99Ms} ms.`
+        : '.');
+  return `❌ ${what}: ${rt} requests/s, ${(100 - ratio * 100).toFixed(0)}% below autocannon's ${ac}.${measured}`;
 }
 
 function connectGoal(r: BenchReport, protocol: string): string {
