@@ -50,7 +50,8 @@ function read(chunks: Buffer[], maxMessageBytes?: number, maxFragments?: number)
 
 const hex = (s: string | Buffer) => Buffer.from(s).toString('hex');
 const bytes = (n: number, seed = 7) => Buffer.from(Array.from({ length: n }, (_, i) => (i * 31 + seed) & 0xff));
-const closePayload = (code: number, reason: string) => Buffer.concat([Buffer.from([code >> 8, code & 0xff]), Buffer.from(reason)]);
+const closePayload = (code: number, reason: string) =>
+  Buffer.concat([Buffer.from([code >> 8, code & 0xff]), Buffer.from(reason)]);
 
 /** Small and medium frames of every kind: 7-bit and 16-bit lengths, fragments around a ping, a close. */
 const STREAM = Buffer.concat([
@@ -95,9 +96,12 @@ test('reads 16-bit and 64-bit lengths (65,535, 65,536 and 1 MiB) split anywhere 
     const framed = Buffer.concat([frame(2, payload), frame(1, 'after')]);
     const expected: Seen[] = [['message', true, payload.toString('hex')], ['message', false, hex('after')]];
     const cuts = [...Array.from({ length: 16 }, (_, i) => i), framed.length - 12, framed.length - 7, framed.length - 1];
-    for (const at of cuts) assert.deepEqual(read([framed.subarray(0, at), framed.subarray(at)]), expected, `${size} B split at ${at}`);
+    for (const at of cuts) {
+      assert.deepEqual(read([framed.subarray(0, at), framed.subarray(at)]), expected, `${size} B split at ${at}`);
+    }
     // As a socket delivers it: 64 KiB reads.
-    const reads = Array.from({ length: Math.ceil(framed.length / 65536) }, (_, i) => framed.subarray(i * 65536, (i + 1) * 65536));
+    const reads = Array.from({ length: Math.ceil(framed.length / 65536) }, (_, i) =>
+      framed.subarray(i * 65536, (i + 1) * 65536));
     assert.deepEqual(read(reads), expected, `${size} B in 64 KiB reads`);
   }
 });
@@ -147,7 +151,7 @@ test('a fragmented message that never finishes is bounded by a fragment count', 
   assert.deepEqual(read(finished, undefined, 20), [['message', false, hex('start!')]], '20 frames are allowed');
 });
 
-test('protocol errors end the stream with close 1002: reserved bits, unknown opcodes, masking, misplaced frames', () => {
+test('protocol errors end the stream with close 1002: reserved bits, unknown opcodes, masks, misplaced frames', () => {
   const cases: Array<[string, Buffer]> = [
     ['RSV1 without a negotiated extension', Buffer.concat([header(0xc1, 1), Buffer.from('a')])],
     ['RSV3', Buffer.concat([header(0x91, 1), Buffer.from('a')])],

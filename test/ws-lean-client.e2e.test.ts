@@ -10,6 +10,7 @@ import type { DriverOptions } from '../src/protocols/types.js';
 import { startReferenceServer } from '../src/server/server.js';
 import { driverOptions, endpointsFor, newRecorder, waitFor } from './helpers.js';
 import {
+  answerWith,
   frameHeader,
   parseClientFrames,
   serverFrame,
@@ -25,7 +26,8 @@ const FAST_RETRY = { backoff: { initialMs: 50, maxMs: 200 }, requestTimeoutMs: 2
 /** Runs two WebSocket driver clients against `server` until `kind` was counted twice; returns the errors seen. */
 async function expectError(server: RawWsServer, kind: string, overrides: Partial<DriverOptions> = {}) {
   const recorder = newRecorder();
-  const session = driverFor('websocket').openSession(driverOptions(server.url, 'lean', { ...FAST_RETRY, ...overrides }));
+  const options = driverOptions(server.url, 'lean', { ...FAST_RETRY, ...overrides });
+  const session = driverFor('websocket').openSession(options);
   try {
     const clients = [0, 1].map((i) => session.createClient(i, recorder.clientEvents()));
     await Promise.all(clients.map((c) => c.start()));
@@ -51,7 +53,10 @@ function framesFrom(socket: Socket): ClientFrame[] {
   return frames;
 }
 
-async function withRawServer(behave: (s: Socket, r: UpgradeRequest) => void, body: (s: RawWsServer) => Promise<unknown>) {
+async function withRawServer(
+  behave: (s: Socket, r: UpgradeRequest) => void,
+  body: (s: RawWsServer) => Promise<unknown>,
+): Promise<void> {
   const server = await startRawWsServer(behave);
   try {
     await body(server);
@@ -60,12 +65,13 @@ async function withRawServer(behave: (s: Socket, r: UpgradeRequest) => void, bod
   }
 }
 
-test('the handshake is a GET with Upgrade, Connection, version 13, a random 16-byte key, the target headers, no compression', () =>
+test('the handshake: GET, Upgrade, version 13, a random 16-byte key, the target headers, no compression', () =>
   withRawServer(
     (socket, req) => socket.write(switchingProtocols(req)),
     async (server) => {
       const recorder = newRecorder();
-      const target = endpointsFor(server.url, { headers: { authorization: 'Bearer t0ken', 'x-evil': 'a\r\nx-forged: 1' } });
+      const headers = { authorization: 'Bearer t0ken', 'x-evil': 'a\r\nx-forged: 1' };
+      const target = endpointsFor(server.url, { headers });
       const session = driverFor('websocket').openSession(driverOptions(server.url, 'hs', { target }));
       try {
         await Promise.all([0, 1].map((i) => session.createClient(i, recorder.clientEvents()).start()));
@@ -110,7 +116,7 @@ test('an answer head that never ends is cut at 16 KiB: http-head-too-big', () =>
 
 test('frames that come in the same packet as the 101 answer are read', () =>
   withRawServer(
-    (socket, req) => socket.write(Buffer.concat([Buffer.from(switchingProtocols(req)), serverFrame(0x81, encodeEvent('same', 1, nowMicros(), 64))])),
+    (socket, req) => socket.write(answerWith(req, serverFrame(0x81, encodeEvent('same', 1, nowMicros(), 64)))),
     async (server) => {
       const recorder = newRecorder();
       const session = driverFor('websocket').openSession(driverOptions(server.url, 'same'));
@@ -123,7 +129,7 @@ test('frames that come in the same packet as the 101 answer are read', () =>
     },
   ));
 
-test('a frame header announcing 100 MB ends the connection with ws-message-too-big, and the client keeps none of it', () => {
+test('a frame header announcing 100 MB is ws-message-too-big, and the client keeps none of it', () => {
   const payload = Buffer.alloc(1024 * 1024, 0x61);
   const MAX_SENT = 64 * 1024 * 1024;
   return withRawServer(
@@ -155,46 +161,48 @@ test('a frame header announcing 100 MB ends the connection with ws-message-too-b
   );
 });
 
-test('a fragmented message that never finishes is bounded: by fragment count, and by size (limits.wsMaxMessageBytes)', async () => {
+test('a fragmented message that never ends is bounded by a fragment count and limits.wsMaxMessageBytes', async () => {
   // Empty continuation frames forever: the size never grows, the count does.
   const empty = Buffer.concat(Array.from({ length: 2000 }, () => frameHeader(0x00, 0)));
   await withRawServer(
-    (socket, req) => socket.write(Buffer.concat([Buffer.from(switchingProtocols(req)), serverFrame(0x01, 'start'), empty])),
+    (socket, req) => socket.write(answerWith(req, serverFrame(0x01, 'start'), empty)),
     (server) => expectError(server, 'ws-too-many-fragments'),
   );
   // 16 KiB fragments against a 64 KiB limit: the fifth one is refused, the message never completes.
   const fragment = serverFrame(0x00, Buffer.alloc(16 * 1024, 0x62));
   await withRawServer(
-    (socket, req) => socket.write(Buffer.concat([Buffer.from(switchingProtocols(req)), serverFrame(0x01, 'start'), ...Array(8).fill(fragment)])),
+    (socket, req) => socket.write(answerWith(req, serverFrame(0x01, 'start'), ...Array<Buffer>(8).fill(fragment))),
     (server) => expectError(server, 'ws-message-too-big', { limits: { wsMaxMessageBytes: 64 * 1024 } }),
   );
 });
 
-test('a protocol error (a masked server frame, reserved bits) is ws-protocol-error, answered with a masked close 1002', async () => {
+test('a protocol error (masked server frame, reserved bits) is ws-protocol-error, answered by close 1002', async () => {
   for (const bad of [Buffer.from([0x81, 0x81, 1, 2, 3, 4, 0x60]), Buffer.from([0xc1, 0x01, 0x61])]) {
     const sent: ClientFrame[][] = [];
     await withRawServer(
       (socket, req) => {
         sent.push(framesFrom(socket));
-        socket.write(Buffer.concat([Buffer.from(switchingProtocols(req)), bad]));
+        socket.write(answerWith(req, bad));
       },
       async (server) => {
         await expectError(server, 'ws-protocol-error');
         await waitFor(() => sent.some((f) => f.length > 0), 'a close frame from the client');
         const close = sent.find((f) => f.length > 0)![0];
-        assert.deepEqual({ masked: close.masked, opcode: close.opcode, code: close.payload.readUInt16BE(0) }, { masked: true, opcode: 8, code: 1002 });
+        const seen = { masked: close.masked, opcode: close.opcode, code: close.payload.readUInt16BE(0) };
+        assert.deepEqual(seen, { masked: true, opcode: 8, code: 1002 });
       },
     );
   }
 });
 
-test('a ping is answered with a masked pong carrying the same payload; a close is answered and its code reported', () => {
+test('a ping is answered by a masked pong with the same payload; a close is answered and its code reported', () => {
   const sent: ClientFrame[][] = [];
   return withRawServer(
     (socket, req) => {
       sent.push(framesFrom(socket));
-      socket.write(Buffer.concat([Buffer.from(switchingProtocols(req)), serverFrame(0x89, 'heartbeat 42')]));
-      setTimeout(() => socket.write(serverFrame(0x88, Buffer.concat([Buffer.from([0x0f, 0xa0]), Buffer.from('bye')]))), 50);
+      socket.write(answerWith(req, serverFrame(0x89, 'heartbeat 42')));
+      const close4000 = serverFrame(0x88, Buffer.concat([Buffer.from([0x0f, 0xa0]), Buffer.from('bye')]));
+      setTimeout(() => socket.write(close4000), 50);
     },
     async (server) => {
       await expectError(server, 'ws-close-4000');
@@ -210,7 +218,7 @@ test('a ping is answered with a masked pong carrying the same payload; a close i
 
 test('a close with 1000, 1001 or no code is an ordinary end: no error, the client reconnects', () =>
   withRawServer(
-    (socket, req) => socket.write(Buffer.concat([Buffer.from(switchingProtocols(req)), serverFrame(0x88, Buffer.from([0x03, 0xe9]))])),
+    (socket, req) => socket.write(answerWith(req, serverFrame(0x88, Buffer.from([0x03, 0xe9])))),
     async (server) => {
       const recorder = newRecorder();
       const session = driverFor('websocket').openSession(driverOptions(server.url, 'ok', FAST_RETRY));
@@ -224,10 +232,13 @@ test('a close with 1000, 1001 or no code is an ordinary end: no error, the clien
     },
   ));
 
-test('a token as an Authorization header or as a bearer subprotocol gets events from a server that requires it', async () => {
+test('a token as an Authorization header or a bearer subprotocol gets events from a server requiring it', async () => {
   const server = await startReferenceServer({ port: 0, token: 's3cret' });
   try {
-    const offers: Array<Record<string, string>> = [{ authorization: 'Bearer s3cret' }, { 'Sec-WebSocket-Protocol': 'bearer.s3cret' }];
+    const offers: Array<Record<string, string>> = [
+      { authorization: 'Bearer s3cret' },
+      { 'Sec-WebSocket-Protocol': 'bearer.s3cret' },
+    ];
     for (const headers of offers) {
       const recorder = newRecorder();
       const target = endpointsFor(server.url, { headers });
@@ -236,7 +247,8 @@ test('a token as an Authorization header or as a bearer subprotocol gets events 
         await session.createClient(0, recorder.clientEvents()).start();
         await waitFor(() => recorder.connectedNow === 1, `open with ${JSON.stringify(headers)}`);
         const body = encodeEvent('tok', 1, nowMicros(), 128);
-        const res = await request(`${server.url}/publish`, { method: 'POST', body, headers: { authorization: 'Bearer s3cret' } });
+        const auth = { authorization: 'Bearer s3cret' };
+        const res = await request(`${server.url}/publish`, { method: 'POST', body, headers: auth });
         await res.body.dump();
         await waitFor(() => recorder.latency.totalCount === 1, `the event, with ${JSON.stringify(headers)}`);
         assert.deepEqual(recorder.errorsByType, {});

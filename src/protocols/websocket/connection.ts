@@ -147,7 +147,8 @@ export class WsConnection implements FrameSink {
       socket = new ConnectionSocket(own).connect(where);
     }
     const handshake = new Handshake(target, o.headers);
-    const connection = new WsConnection(socket, owner, handshake, o.timeoutMs, o.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES);
+    const maxMessageBytes = o.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
+    const connection = new WsConnection(socket, owner, handshake, o.timeoutMs, maxMessageBytes);
     (socket as OwnedSocket)[CONNECTION] = connection;
     if (target.secure) socket.on('data', onData);
     socket.on('error', onError);
@@ -167,7 +168,7 @@ export class WsConnection implements FrameSink {
     this.socket.resume();
   }
 
-  /** The client lets go: drops the socket at once and reports nothing (a connection that is closing finishes on its own). */
+  /** The client lets go: the socket is dropped at once, nothing reported (a closing one finishes on its own). */
   release(): void {
     if (this.owner === null) return;
     this.owner = null;

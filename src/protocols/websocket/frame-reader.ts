@@ -43,7 +43,8 @@ const FIN = 0x80;
 
 /** Close codes a peer may send (as `ws` accepts them): 1004–1006 and 1015 are reserved for local use. */
 export function isValidCloseCode(code: number): boolean {
-  return (code >= 1000 && code <= 1014 && code !== 1004 && code !== 1005 && code !== 1006) || (code >= 3000 && code <= 4999);
+  if (code >= 3000) return code <= 4999;
+  return code >= 1000 && code <= 1014 && code !== 1004 && code !== 1005 && code !== 1006;
 }
 
 export class FrameReader {

@@ -39,13 +39,26 @@ export function parseWsUrl(url: string): WsTarget | 'bad-url' {
   const secure = u.protocol === 'wss:' || u.protocol === 'https:';
   if (!secure && u.protocol !== 'ws:' && u.protocol !== 'http:') return 'bad-url';
   const host = u.hostname.startsWith('[') ? u.hostname.slice(1, -1) : u.hostname;
-  return { secure, host, port: u.port ? Number(u.port) : secure ? 443 : 80, hostHeader: u.host, path: (u.pathname || '/') + u.search };
+  const port = u.port ? Number(u.port) : secure ? 443 : 80;
+  return { secure, host, port, hostHeader: u.host, path: (u.pathname || '/') + u.search };
 }
 
 /** A name or value that could end its line (CR, LF, NUL) would let a header forge others. */
 const UNSAFE = /[\r\n\0]/;
 /** Headers the handshake itself writes: a target's own would break the upgrade or offer an extension. */
-const OWN_HEADERS = new Set(['host', 'upgrade', 'connection', 'sec-websocket-key', 'sec-websocket-version', 'sec-websocket-extensions']);
+const OWN_HEADERS = new Set([
+  'host',
+  'upgrade',
+  'connection',
+  'sec-websocket-key',
+  'sec-websocket-version',
+  'sec-websocket-extensions',
+]);
+
+/** A 1xx answer other than 101: it comes before the real one. */
+function isInterim(status: number): boolean {
+  return status >= 100 && status < 200 && status !== 101;
+}
 
 /** Why a handshake failed: an HTTP status kind (http-5xx, http-401, …), a head error, or these. */
 export type HandshakeError = string;
@@ -94,7 +107,7 @@ export class Handshake {
   feed(chunk: Buffer): HandshakeResult {
     let result = this.head.feed(Buffer.from(chunk));
     // Informational answers (103 Early Hints) may come first; 101 is the one that matters.
-    while (result !== null && 'head' in result && result.head.status >= 100 && result.head.status < 200 && result.head.status !== 101) {
+    while (result !== null && 'head' in result && isInterim(result.head.status)) {
       this.head = new ResponseHeadReader();
       result = result.rest.length ? this.head.feed(result.rest) : null;
     }
@@ -108,7 +121,8 @@ export class Handshake {
   private refusal(head: ResponseHead): HandshakeError | null {
     if (head.status !== 101) return statusKind(head.status);
     const h = head.headers;
-    if ((h.upgrade ?? '').toLowerCase() !== 'websocket' || h['sec-websocket-accept'] !== this.accept) return 'ws-bad-handshake';
+    if ((h.upgrade ?? '').toLowerCase() !== 'websocket') return 'ws-bad-handshake';
+    if (h['sec-websocket-accept'] !== this.accept) return 'ws-bad-handshake';
     // None was offered: an extension would change the framing under us (RSV bits, compression).
     if (h['sec-websocket-extensions'] !== undefined) return 'ws-bad-handshake';
     const chosen = h['sec-websocket-protocol'];
