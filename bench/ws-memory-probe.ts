@@ -5,7 +5,10 @@
  * divides the difference by N. The bare socket (TCP plus the handshake, nothing kept but a `data`
  * listener) is the floor every variant is compared with.
  *
- *   node --expose-gc dist/bench/ws-memory-probe.js [--n 5000] [--variants floor,ws-today,…]
+ *   node --expose-gc dist/bench/ws-memory-probe.js [--n 5000] [--repeat 3] [--variants floor,lean,…]
+ *
+ * --breakdown adds the heap per connection by object kind (from heap snapshots before and after);
+ * its RSS figures then include the snapshots' own memory and are not comparable.
  *
  * Each variant runs in a fresh process, so no variant inherits another's freed memory (glibc
  * keeps freed native memory for reuse, which would hide a variant's cost).
@@ -29,6 +32,7 @@ import { errorKind, statusKind } from '../src/protocols/errors.js';
 import { leadingInteger, scanEventsInBuffer } from '../src/events/marker.js';
 import { isUnusablePayload, NON_JSON_PAYLOAD } from '../src/protocols/payload-check.js';
 import { websocketDriver } from '../src/protocols/websocket/client.js';
+import { closeKind } from '../src/protocols/websocket/connection.js';
 import type { ClientEvents, DriverOptions, DriverSession } from '../src/protocols/types.js';
 
 const SELF = fileURLToPath(import.meta.url);
@@ -44,7 +48,9 @@ type Variant = (url: string, n: number) => Promise<Held>;
 
 /** Opens in batches so the server's accept backlog never overflows (a dropped SYN costs a 1 s retry). */
 async function inBatches(n: number, open: (i: number) => Promise<void>): Promise<void> {
-  for (let i = 0; i < n; i += 250) await Promise.all(Array.from({ length: Math.min(250, n - i) }, (_, k) => open(i + k)));
+  for (let i = 0; i < n; i += 250) {
+    await Promise.all(Array.from({ length: Math.min(250, n - i) }, (_, k) => open(i + k)));
+  }
 }
 
 const ignore = (): void => {};
@@ -52,7 +58,9 @@ const ignore = (): void => {};
 /** The floor: a TCP socket that sent an upgrade request and reads (and drops) what comes. */
 const floor: Variant = async (url, n) => {
   const { hostname, port } = new URL(url);
-  const request = `GET /ws HTTP/1.1\r\nHost: ${hostname}:${port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` + 'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n';
+  const request =
+    `GET /ws HTTP/1.1\r\nHost: ${hostname}:${port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
+    'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n';
   const sockets: Socket[] = [];
   await inBatches(n, () => new Promise<void>((resolve, reject) => {
     const s = net.connect(Number(port), hostname);
@@ -96,7 +104,9 @@ class WsPackageClient extends ReconnectingClient {
     const { options, shared } = this.spec;
     const url = this.baseUrl().replace(/^http/, 'ws') + this.roomPath(options.target.paths.websocket);
     const tuning = this.tuned ? { skipUTF8Validation: true, maxPayload: 16 * 1024 * 1024, autoPong: true } : {};
-    const ws = new WebSocket(url, { perMessageDeflate: false, headers: options.target.headers, handshakeTimeout: options.requestTimeoutMs, ...tuning });
+    const { headers } = options.target;
+    const handshakeTimeout = options.requestTimeoutMs;
+    const ws = new WebSocket(url, { perMessageDeflate: false, headers, handshakeTimeout, ...tuning });
     this.ws = ws;
     ws.on('upgrade', (res) => shared.wire.track(res.socket as Socket));
     ws.on('unexpected-response', (_req, res) => {
@@ -112,7 +122,7 @@ class WsPackageClient extends ReconnectingClient {
     });
     ws.on('error', (e: NodeJS.ErrnoException) => this.spec.events.error(e.code ? errorKind(e) : 'ws-error'));
     ws.on('close', (code: number) => {
-      if (this.ws === ws) this.down(code !== 1000 && code !== 1001 && code !== 1005 && code !== 1006 ? `ws-close-${code}` : null);
+      if (this.ws === ws) this.down(closeKind(code));
     });
   }
 
@@ -146,7 +156,13 @@ function countingEvents(): { events: ClientEvents; connected(): number } {
 function sessionOf(openSession: (options: DriverOptions) => DriverSession, recorder = false): Variant {
   return async (url, n) => {
     const options: DriverOptions = {
-      target: { baseUrl: url, paths: pathsFrom((d) => d.defaultPath), cursor: 'query', cursorParam: 'since', headers: {} },
+      target: {
+        baseUrl: url,
+        paths: pathsFrom((d) => d.defaultPath),
+        cursor: 'query',
+        cursorParam: 'since',
+        headers: {},
+      },
       tag: 'probe',
       pollIntervalMs: 1000,
       requestTimeoutMs: 10_000,
@@ -200,7 +216,8 @@ function heapByKind(): Map<string, number> {
   const sums = new Map<string, number>();
   for (let i = 0; i < snap.nodes.length; i += fields.length) {
     const type = types[snap.nodes[i + typeAt]];
-    const kind = type === 'object' || type === 'closure' || type === 'native' || type === 'array' || type === 'hidden' ? `${type}:${snap.strings[snap.nodes[i + nameAt]]}` : type;
+    const named = type === 'object' || type === 'closure' || type === 'native' || type === 'array' || type === 'hidden';
+    const kind = named ? `${type}:${snap.strings[snap.nodes[i + nameAt]]}` : type;
     sums.set(kind, (sums.get(kind) ?? 0) + snap.nodes[i + sizeAt]);
   }
   return sums;
@@ -218,7 +235,12 @@ async function measure(variant: string, url: string, n: number, breakdown: boole
   await new Promise((r) => setTimeout(r, 1000));
   readMemory();
   const after = readMemory();
-  const m: Measured = { variant, n, rssPerConnection: (after.rss - before.rss) / n, heapPerConnection: (after.heapUsed - before.heapUsed) / n };
+  const m: Measured = {
+    variant,
+    n,
+    rssPerConnection: (after.rss - before.rss) / n,
+    heapPerConnection: (after.heapUsed - before.heapUsed) / n,
+  };
   if (kindsBefore) {
     // Taken after the readings: a snapshot allocates a lot itself.
     const diff = [...heapByKind()].map(([k, v]): [string, number] => [k, (v - (kindsBefore.get(k) ?? 0)) / n]);
@@ -230,8 +252,12 @@ async function measure(variant: string, url: string, n: number, breakdown: boole
 
 function runChild(variant: string, url: string, n: number, execArgv: string[], breakdown: boolean): Promise<Measured> {
   return new Promise((resolve, reject) => {
-    const child = fork(SELF, ['--child', variant, url, String(n), breakdown ? 'breakdown' : ''], { execArgv: ['--expose-gc', ...execArgv] });
-    child.once('message', (m: Measured | { error: string }) => ('error' in m ? reject(new Error(m.error)) : resolve(m)));
+    const args = ['--child', variant, url, String(n), breakdown ? 'breakdown' : ''];
+    const child = fork(SELF, args, { execArgv: ['--expose-gc', ...execArgv] });
+    child.once('message', (m: Measured | { error: string }) => {
+      if ('error' in m) reject(new Error(m.error));
+      else resolve(m);
+    });
     child.once('exit', (code) => code !== 0 && reject(new Error(`${variant}: probe exited with ${code}`)));
   });
 }
@@ -244,14 +270,16 @@ async function main(): Promise<void> {
     return i === -1 ? fallback : process.argv[i + 1];
   };
   const n = Number(arg('--n', '5000'));
-  const variants = arg('--variants', 'floor,ws-bare,ws-bare-tuned,ws-today,ws-today-tuned,lean,lean+recorder').split(',');
+  const variants = arg('--variants', Object.keys(VARIANTS).join(',')).split(',');
   const repeat = Number(arg('--repeat', '1'));
   const execArgv = arg('--node-flags', '').split(' ').filter(Boolean);
   const server = await startBundledServer({ port: 0, maxConnections: 4 * n + 1000 });
   try {
     const rows: Measured[] = [];
     const breakdown = process.argv.includes('--breakdown');
-    for (let r = 0; r < repeat; r++) for (const v of variants) rows.push(await runChild(v, server.url, n, execArgv, breakdown));
+    for (let r = 0; r < repeat; r++) {
+      for (const v of variants) rows.push(await runChild(v, server.url, n, execArgv, breakdown));
+    }
     const mean = (v: string, f: (m: Measured) => number) => {
       const of = rows.filter((m) => m.variant === v);
       return of.length ? of.reduce((s, m) => s + f(m), 0) / of.length : NaN;
@@ -264,14 +292,15 @@ async function main(): Promise<void> {
     const heap = (m: Measured) => m.heapPerConnection;
     const floorRss = mean('floor', rss);
     const floorHeap = mean('floor', heap);
-    console.log(`N = ${n} idle connections, one process per variant, ${repeat} run(s) each (mean, range); per connection:`);
+    console.log(`N = ${n} idle connections, one process per variant, ${repeat} run(s) each (mean, range):`);
     console.log('| variant | RSS | heap | RSS ÷ floor | heap ÷ floor |');
     console.log('|---|---:|---:|---:|---:|');
     for (const v of variants) {
       const ratio = (x: number, f: number) => (Number.isNaN(f) ? '–' : (x / f).toFixed(2));
       const r = mean(v, rss);
       const h = mean(v, heap);
-      console.log(`| ${v} | ${kb(r)}${span(v, rss)} | ${kb(h)}${span(v, heap)} | ${ratio(r, floorRss)} | ${ratio(h, floorHeap)} |`);
+      const cells = [v, kb(r) + span(v, rss), kb(h) + span(v, heap), ratio(r, floorRss), ratio(h, floorHeap)];
+      console.log(`| ${cells.join(' | ')} |`);
     }
     for (const m of rows.filter((r) => r.breakdown)) {
       console.log(`\n${m.variant}: heap per connection by object kind`);
