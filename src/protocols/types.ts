@@ -51,6 +51,11 @@ export interface DriverOptions {
   rooms: number;
   /** reconnect delays: exponential with full jitter, first and largest (default 250 ms .. 10 s) */
   backoff?: { initialMs: number; maxMs: number };
+  /** bounds against a hostile target, each past its bound a typed error and a reconnect */
+  limits?: {
+    /** the largest SSE line or event a client buffers (default 1 MiB; counted in decoded characters) */
+    sseMaxEventBytes?: number;
+  };
 }
 
 /** One simulated client of one protocol. */
