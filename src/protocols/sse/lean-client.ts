@@ -145,6 +145,11 @@ export class LeanSseClient extends ReconnectingClient implements BodySink, SseSi
     socket?.destroy();
   }
 
+  /** The id a reconnect sends as Last-Event-ID ('' for none). */
+  get lastEventId(): string {
+    return this.reader.lastEventId;
+  }
+
   /** @internal for the shared socket handlers: is `socket` this client's current one? */
   owns(socket: Socket): boolean {
     return this.socket === socket;
