@@ -23,7 +23,7 @@ import { encodeEvent } from '../src/events/marker.js';
 import { startBundledServer } from '../src/load/bundled-server.js';
 import { readMemory } from '../src/metrics/memory.js';
 import { ClientSession } from '../src/protocols/client-base.js';
-import { openEventSourceSession, sseDriver } from '../src/protocols/sse.js';
+import { openEventSourceSession, sseDriver } from '../src/protocols/sse/client.js';
 import type { ClientEvents, DriverOptions, ProtocolClient } from '../src/protocols/types.js';
 
 const SELF = fileURLToPath(import.meta.url);
@@ -82,7 +82,7 @@ async function publish(url: string, seq: number): Promise<void> {
 async function child(kind: Kind, url: string, n: number): Promise<ChildResult> {
   const port = Number(new URL(url).port);
   const options: DriverOptions = {
-    target: { baseUrl: url, poll: '/poll', longPoll: '/long-poll', sse: '/sse', ws: '/ws', cursor: 'query', cursorParam: 'since', headers: {} },
+    target: { baseUrl: url, paths: { sse: '/sse' }, cursor: 'query', cursorParam: 'since', headers: {} },
     tag: TAG,
     pollIntervalMs: 1000,
     requestTimeoutMs: 30_000,

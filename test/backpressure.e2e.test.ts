@@ -5,7 +5,7 @@ import { nowMicros } from '../src/clock.js';
 import { encodeEvent } from '../src/events/marker.js';
 import { startReferenceServer, type ReferenceServer } from '../src/server/server.js';
 import { driverFor } from '../src/protocols/registry.js';
-import type { BackpressurePolicy } from '../src/server/backpressure.js';
+import type { BackpressurePolicy } from '../src/server-core/backpressure.js';
 import type { ProtocolName } from '../src/protocols/types.js';
 import { driverOptions, newRecorder, waitFor } from './helpers.js';
 

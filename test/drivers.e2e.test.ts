@@ -2,7 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startReferenceServer } from '../src/server/server.js';
 import { driverFor } from '../src/protocols/registry.js';
-import { PROTOCOL_NAMES, type ProtocolName } from '../src/protocols/types.js';
+import { PROTOCOL_NAMES } from '../src/protocols/registry.js';
+import type { ProtocolName } from '../src/protocols/types.js';
 import { driverOptions, endpointsFor, newRecorder, publish, waitFor } from './helpers.js';
 
 /** Starts `n` clients of `protocol`, waits until all are connected, returns what is needed to drive them. */

@@ -2,10 +2,11 @@ import { request } from 'undici';
 import { nowMicros } from '../src/clock.js';
 import { encodeEvent } from '../src/events/marker.js';
 import { ProtocolRecorder } from '../src/metrics/recorder.js';
+import { pathsFrom } from '../src/protocols/registry.js';
 import type { DriverOptions, TargetEndpoints } from '../src/protocols/types.js';
 
 export function endpointsFor(baseUrl: string, overrides: Partial<TargetEndpoints> = {}): TargetEndpoints {
-  return { baseUrl, poll: '/poll', longPoll: '/long-poll', sse: '/sse', ws: '/ws', cursor: 'query', cursorParam: 'since', headers: {}, ...overrides };
+  return { baseUrl, paths: pathsFrom((d) => d.defaultPath), cursor: 'query', cursorParam: 'since', headers: {}, ...overrides };
 }
 
 export function driverOptions(baseUrl: string, tag: string, overrides: Partial<DriverOptions> = {}): DriverOptions {

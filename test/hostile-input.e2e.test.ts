@@ -4,7 +4,7 @@ import net from 'node:net';
 import { request } from 'undici';
 import WebSocket from 'ws';
 import { startReferenceServer, type ReferenceServer } from '../src/server/server.js';
-import type { ServerOptions } from '../src/server/context.js';
+import type { ServerOptions } from '../src/server-core/context.js';
 import { publish, waitFor } from './helpers.js';
 
 async function withServer(options: Partial<ServerOptions>, body: (s: ReferenceServer) => Promise<void>): Promise<void> {

@@ -7,11 +7,11 @@ import { WebSocketServer } from 'ws';
 import { startReferenceServer } from '../src/server/server.js';
 import { startBundledServer } from '../src/load/bundled-server.js';
 import { driverFor } from '../src/protocols/registry.js';
-import { PROTOCOL_NAMES } from '../src/protocols/types.js';
+import { PROTOCOL_NAMES } from '../src/protocols/registry.js';
 import { runBenchmark } from '../src/load/runner.js';
 import { buildPlan } from '../src/scenario/options.js';
-import { frameText, sendPreframed } from '../src/server/ws-preframe.js';
-import type { ServerMetrics } from '../src/server/routes/metrics.js';
+import { frameText, sendPreframed } from '../src/protocols/websocket/preframe.js';
+import type { ServerMetrics } from '../src/contracts/server-metrics.js';
 import { driverOptions, newRecorder, publish, waitFor } from './helpers.js';
 
 /** A TCP relay in front of `port` that records the remote address of every connection it accepts. */

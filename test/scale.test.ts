@@ -12,7 +12,7 @@ import { assembleProtocolResult } from '../src/results/assemble.js';
 import { newHistogram, encodeHistogram } from '../src/metrics/histogram.js';
 import { emptyCounters } from '../src/metrics/recorder.js';
 import type { WorkerResult } from '../src/load/messages.js';
-import type { ServerMetrics } from '../src/server/routes/metrics.js';
+import type { ServerMetrics } from '../src/contracts/server-metrics.js';
 
 test('each process is filled to at most 75% of its open-file limit after a fixed reserve', () => {
   assert.equal(connectionsPerProcess(20_000), Math.floor((20_000 - FD_RESERVE) * 0.75));

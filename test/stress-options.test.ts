@@ -6,7 +6,7 @@ import { parseBackoffRange, parseBackpressure, parseFaults, parseSlowMode } from
 import { isSlowClient } from '../src/load/slow-clients.js';
 import { phasesOf } from '../src/load/runner.js';
 import { ReadThrottle } from '../src/protocols/read-throttle.js';
-import { Outbox, type PushSink } from '../src/server/backpressure.js';
+import { Outbox, type PushSink } from '../src/server-core/backpressure.js';
 import { nowMicros } from '../src/clock.js';
 
 const usage = (fn: () => unknown, message: RegExp) =>

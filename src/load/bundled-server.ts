@@ -1,7 +1,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { UsageError } from '../errors.js';
-import type { ServerOptions } from '../server/context.js';
+import type { ServerOptions } from '../server-core/context.js';
 
 const SERVER_SCRIPT = fileURLToPath(new URL('../server/server-process.js', import.meta.url));
 

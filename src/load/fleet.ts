@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { ServerOptions } from '../server/context.js';
+import type { ServerOptions } from '../server-core/context.js';
 import { startBundledServer, type BundledServer } from './bundled-server.js';
 
 /**

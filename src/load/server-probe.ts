@@ -1,5 +1,5 @@
 import { request } from 'undici';
-import type { ServerMetrics } from '../server/routes/metrics.js';
+import type { ServerMetrics } from '../contracts/server-metrics.js';
 import type { ReferenceServer } from '../server/server.js';
 
 /** Where the runner reads server-side figures: the in-process server, a target's /metrics, or nowhere. */

@@ -1,5 +1,5 @@
 import { nowMicros } from '../clock.js';
-import type { ServerMetrics } from '../server/routes/metrics.js';
+import type { ServerMetrics } from '../contracts/server-metrics.js';
 import type { ServerProbe } from './server-probe.js';
 
 /** One reading of the server's /metrics, at `t` seconds since the phase started. */

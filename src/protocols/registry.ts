@@ -1,33 +1,50 @@
 import { UsageError } from '../errors.js';
-import { pollingDriver } from './polling.js';
-import { longPollingDriver } from './long-polling.js';
-import { sseDriver } from './sse.js';
-import { websocketDriver } from './websocket.js';
-import { PROTOCOL_NAMES, type ProtocolDriver, type ProtocolName } from './types.js';
+import type { ProtocolDescriptor } from './descriptor.js';
+import { PROTOCOLS } from './list.js';
+import type { ProtocolDriver, ProtocolName } from './types.js';
 
-const DRIVERS: Record<ProtocolName, ProtocolDriver> = {
-  polling: pollingDriver,
-  'long-polling': longPollingDriver,
-  sse: sseDriver,
-  websocket: websocketDriver,
-};
+/** Every protocol's name, in canonical order. */
+export const PROTOCOL_NAMES: readonly ProtocolName[] = PROTOCOLS.map((d) => d.name);
 
-const ALIASES: Record<string, ProtocolName> = { poll: 'polling', longpoll: 'long-polling', 'long-poll': 'long-polling', ws: 'websocket', 'server-sent-events': 'sse' };
+const BY_NAME = new Map<string, ProtocolDescriptor>();
+for (const d of PROTOCOLS) for (const n of [d.name, ...d.aliases]) BY_NAME.set(n, d);
+
+/** The descriptor of a protocol (by name or alias), or undefined. */
+export function findProtocol(name: string): ProtocolDescriptor | undefined {
+  return BY_NAME.get(name);
+}
+
+export function descriptorFor(name: ProtocolName): ProtocolDescriptor {
+  const d = BY_NAME.get(name);
+  if (!d) throw new Error(`no protocol named ${name}`);
+  return d;
+}
 
 export function driverFor(name: ProtocolName): ProtocolDriver {
-  return DRIVERS[name];
+  return descriptorFor(name).driver;
+}
+
+/** How a protocol is named for people (an unknown name shows as it is). */
+export function protocolLabel(name: string): string {
+  return BY_NAME.get(name)?.label ?? name;
 }
 
 /** Parses "sse,ws" or "all" into protocol names, in the canonical order. */
 export function parseProtocols(text: string | string[]): ProtocolName[] {
-  const items = (Array.isArray(text) ? text : String(text).split(',')).map((s) => s.trim().toLowerCase()).filter(Boolean);
+  const items = (Array.isArray(text) ? text : String(text).split(',')).map((s) => String(s).trim().toLowerCase()).filter(Boolean);
+  const choices = `choose from ${PROTOCOL_NAMES.join(', ')} (or all)`;
   if (items.length === 1 && items[0] === 'all') return [...PROTOCOL_NAMES];
   const chosen = new Set<ProtocolName>();
   for (const item of items) {
-    const name = (PROTOCOL_NAMES as readonly string[]).includes(item) ? (item as ProtocolName) : ALIASES[item];
-    if (!name) throw new UsageError(`unknown protocol "${item}"`, `choose from ${PROTOCOL_NAMES.join(', ')} (or all)`);
-    chosen.add(name);
+    const d = BY_NAME.get(item);
+    if (!d) throw new UsageError(`unknown protocol "${item}"`, choices);
+    chosen.add(d.name);
   }
-  if (!chosen.size) throw new UsageError('no protocol given', `choose from ${PROTOCOL_NAMES.join(', ')} (or all)`);
+  if (!chosen.size) throw new UsageError('no protocol given', choices);
   return PROTOCOL_NAMES.filter((p) => chosen.has(p));
+}
+
+/** Each protocol's path, from per-protocol values keyed by the descriptors' path options. */
+export function pathsFrom(pathOf: (d: ProtocolDescriptor) => string): Record<ProtocolName, string> {
+  return Object.fromEntries(PROTOCOLS.map((d) => [d.name, pathOf(d)]));
 }

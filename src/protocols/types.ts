@@ -1,8 +1,7 @@
 import type { SlowReading } from './read-throttle.js';
 
-/** The four ways a server pushes news, as rtbench names them on the command line. */
-export const PROTOCOL_NAMES = ['polling', 'long-polling', 'sse', 'websocket'] as const;
-export type ProtocolName = (typeof PROTOCOL_NAMES)[number];
+/** A protocol's command-line name (the descriptors in src/protocols/list.ts name them all). */
+export type ProtocolName = string;
 
 /** What every simulated client reports, whatever its protocol. */
 export interface ClientEvents {
@@ -24,10 +23,8 @@ export interface ClientEvents {
 /** Where a client connects and how it keeps its place in the stream. */
 export interface TargetEndpoints {
   baseUrl: string; // http://host:port
-  poll: string; // path, e.g. /poll
-  longPoll: string;
-  sse: string;
-  ws: string;
+  /** each protocol's subscription path, by protocol name (e.g. sse: /sse) */
+  paths: Record<ProtocolName, string>;
   /** how polling clients ask for "what is new": ?since=<cursor>, or HTTP caching headers */
   cursor: 'query' | 'http-cache';
   /** name of the query parameter carrying the cursor */
@@ -36,6 +33,11 @@ export interface TargetEndpoints {
   headers: Record<string, string>;
   /** a fleet: every instance's base URL (instance 0 = baseUrl, where events are published) */
   instances?: string[];
+  /**
+   * the same server at several addresses (base URLs): client i connects to address i mod N, so
+   * each destination has its own ephemeral port range and no source address needs binding
+   */
+  addresses?: string[];
 }
 
 export interface DriverOptions {

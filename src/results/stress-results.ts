@@ -1,7 +1,7 @@
 import { encodeHistogram, mergeEncoded, summarize } from '../metrics/histogram.js';
 import type { WorkerResult } from '../load/messages.js';
 import type { ServerSample } from '../load/server-sampler.js';
-import type { ServerMetrics } from '../server/routes/metrics.js';
+import type { ServerMetrics } from '../contracts/server-metrics.js';
 import { describeSlowMode, type SlowMode } from '../scenario/stress.js';
 import type { ClientGroupResult, FaultRecord, ProtocolResult, RecoveryResult, ServerStressResult, ServerTimelinePoint } from './schema.js';
 

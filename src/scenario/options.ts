@@ -1,5 +1,8 @@
+import { isIP } from 'node:net';
 import { UsageError } from '../errors.js';
-import { driverFor, parseProtocols } from '../protocols/registry.js';
+import { atHost } from '../protocols/instances.js';
+import { parseProtocols, pathsFrom } from '../protocols/registry.js';
+import { PROTOCOLS } from '../protocols/list.js';
 import { parseCount, parseDuration, parseFraction, parseRate, parseSize } from './units.js';
 import { parseBackoffRange, parseBackpressure, parseFaults, parseSlowMode } from './stress.js';
 import type { RunPlan, TargetPlan } from './plan.js';
@@ -29,11 +32,8 @@ export const RUN_OPTIONS = {
   redis: 'Redis URL for --fleet, e.g. redis://127.0.0.1:6379',
   serverProcesses: 'bundled server processes (0 = automatic: enough for the clients under the open-file limit)',
   target: 'URL of a server to test instead of the bundled one',
+  targetAddresses: "more addresses of the same target (comma list): client i connects to address i mod N, so past ~28,000 connections no source address needs binding",
   publish: "publish endpoint of the target, e.g. 'POST /publish'",
-  poll: 'polling path on the target',
-  longPoll: 'long-polling path on the target',
-  sse: 'SSE path on the target',
-  ws: 'WebSocket path on the target',
   cursor: 'how pollers keep their place: query (?since=) or http-cache (ETag/Last-Modified)',
   cursorParam: 'query parameter carrying the cursor',
   headers: 'extra request headers, e.g. {"authorization":"Bearer x"}',
@@ -51,9 +51,12 @@ export const RUN_OPTIONS = {
   startAt: 'wall-clock start shared by all shards (epoch seconds or ISO time)',
   runId: 'run name shared by all shards (default: from --start-at)',
   quiet: 'no spinner, only the table',
-} as const;
+  // each protocol's path on a target, named by its descriptor (--poll, --long-poll, --sse, --ws)
+  ...Object.fromEntries(PROTOCOLS.map((d) => [d.pathOption, `${d.label} path on the target`])),
+} as Record<string, string>;
 
-export type RunOptionName = keyof typeof RUN_OPTIONS;
+/** A run option's scenario key (camelCase; the flag is its kebab-case). */
+export type RunOptionName = string;
 export type RawRunOptions = Partial<Record<RunOptionName, unknown>>;
 
 export const DEFAULTS = {
@@ -71,10 +74,6 @@ export const DEFAULTS = {
   fanoutDelay: '0ms',
   serverProcesses: 0,
   publish: 'POST /publish',
-  poll: '/poll',
-  longPoll: '/long-poll',
-  sse: '/sse',
-  ws: '/ws',
   cursor: 'query',
   cursorParam: 'since',
   metrics: '/metrics',
@@ -82,6 +81,7 @@ export const DEFAULTS = {
   slowMode: 'stall:10s',
   highWater: '1MB',
   reconnectBackoff: '250ms..10s',
+  ...Object.fromEntries(PROTOCOLS.map((d) => [d.pathOption, d.defaultPath])),
 };
 
 /** Later sources win: defaults < scenario file < command-line flags. */
@@ -102,7 +102,7 @@ export function buildPlan(...sources: RawRunOptions[]): RunPlan {
     pollIntervalMs: parseDuration(o.pollInterval as string, 'poll interval'),
     longPollTimeoutMs: parseDuration(o.longPollTimeout as string, 'long-poll timeout'),
     workers: parseCount(o.workers as string, 'workers', 0),
-    sourceAddresses: listOf(o.sourceAddresses),
+    sourceAddresses: ipList(o.sourceAddresses, 'source address', '--source-addresses 127.0.0.1,127.0.0.2'),
     target: o.target ? targetPlan(o) : null,
     fleet: o.fleet === undefined ? 1 : parseCount(o.fleet as string, 'fleet', 1),
     redis: o.redis ? parseRedisUrl(String(o.redis)) : null,
@@ -127,7 +127,7 @@ export function buildPlan(...sources: RawRunOptions[]): RunPlan {
   };
   if (plan.target && plan.rooms > 1) {
     const t = plan.target;
-    const paths: Array<[string, string]> = [['publish', t.publish.path], ...plan.protocols.map((p) => [p, driverFor(p).path(t.endpoints)] as [string, string])];
+    const paths: Array<[string, string]> = [['publish', t.publish.path], ...plan.protocols.map((p) => [p, t.endpoints.paths[p]] as [string, string])];
     for (const [what, path] of paths) {
       if (!path.includes('{room}')) throw new UsageError(`rooms need a {room} placeholder in the ${what} path "${path}"`, 'put {room} where the room name goes, e.g. /sub/{room} or /pub?channel={room}');
     }
@@ -196,13 +196,11 @@ function targetPlan(o: RawRunOptions): TargetPlan {
     publish: { method: (pub[1] ?? 'POST').toUpperCase(), path: pub[2] },
     endpoints: {
       baseUrl: base,
-      poll: path('poll'),
-      longPoll: path('longPoll'),
-      sse: path('sse'),
-      ws: path('ws'),
+      paths: pathsFrom((d) => path(d.pathOption)),
       cursor,
       cursorParam: String(o.cursorParam),
       headers: parseHeaders(o.headers),
+      ...targetAddresses(base, listOf(o.targetAddresses)),
     },
     metricsPath: o.metrics === 'none' ? null : path('metrics'),
   };
@@ -223,4 +221,21 @@ export function parseHeaders(v: unknown): Record<string, string> {
 
 export function kebab(name: string): string {
   return name.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase());
+}
+
+/** `--target-addresses`: the target's base URL at each address (the first is the target itself). */
+function targetAddresses(base: string, hosts: string[]): { addresses?: string[] } {
+  if (!hosts.length) return {};
+  const urls = hosts.map((h) => {
+    if (!isIP(h) && !/^[a-z0-9.-]+$/i.test(h)) throw new UsageError(`target address "${h}" is not an IP address or host name`, 'e.g. --target-addresses 127.0.0.1,127.0.0.2');
+    return atHost(base, h);
+  });
+  return { addresses: [...new Set([base, ...urls])] };
+}
+
+/** A comma list of IP addresses (one bad entry is a usage error naming it). */
+function ipList(v: unknown, what: string, example: string): string[] {
+  const items = listOf(v);
+  for (const a of items) if (!isIP(a)) throw new UsageError(`${what} "${a}" is not an IP address`, `e.g. ${example}`);
+  return items;
 }

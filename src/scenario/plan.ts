@@ -1,5 +1,5 @@
 import type { ProtocolName, TargetEndpoints } from '../protocols/types.js';
-import type { BackpressurePolicy } from '../server/backpressure.js';
+import type { BackpressurePolicy } from '../server-core/backpressure.js';
 import type { Fault, SlowMode } from './stress.js';
 
 /** Everything one `rtbench run` needs, after defaults, scenario file and flags were combined. */

@@ -1,5 +1,5 @@
 import { UsageError } from '../errors.js';
-import { BACKPRESSURE_POLICIES, type BackpressurePolicy } from '../server/backpressure.js';
+import { BACKPRESSURE_POLICIES, type BackpressurePolicy } from '../server-core/backpressure.js';
 import { parseDuration, parseFraction, parseSize } from './units.js';
 
 /** How a slow client reads: stops reading for a while, or reads at most so many bytes per second. */

@@ -4,9 +4,9 @@
  */
 import cluster from 'node:cluster';
 import type { ClusterMessage } from './cluster.js';
-import type { ServerOptions } from './context.js';
+import type { ServerOptions } from '../server-core/context.js';
 import { IpcEventBus } from './ipc-event-bus.js';
-import type { ServerMetrics } from './routes/metrics.js';
+import type { ServerMetrics } from '../contracts/server-metrics.js';
 import { startReferenceServer } from './server.js';
 
 process.on('SIGINT', () => {});

@@ -2,11 +2,11 @@ import cluster, { type Worker } from 'node:cluster';
 import { fileURLToPath } from 'node:url';
 import { UsageError } from '../errors.js';
 import { collectGarbage } from '../metrics/gc.js';
-import type { ServerOptions } from './context.js';
+import type { ServerOptions } from '../server-core/context.js';
 import { relayPublish } from './ipc-event-bus.js';
 import { sumServerMetrics } from './metrics-sum.js';
-import type { ServerMetrics } from './routes/metrics.js';
-import type { ServerProtocol } from './connections.js';
+import type { ServerMetrics } from '../contracts/server-metrics.js';
+import type { ServerProtocol } from '../server-core/connections.js';
 
 const WORKER_SCRIPT = fileURLToPath(new URL('./cluster-worker.js', import.meta.url));
 

@@ -1,6 +1,6 @@
 import type { Worker } from 'node:cluster';
-import type { EventLog, LogEntry } from './event-log.js';
-import type { EventBus } from './event-bus.js';
+import type { EventLog, LogEntry } from '../server-core/event-log.js';
+import type { EventBus } from '../server-core/event-bus.js';
 
 /** IPC message types of the event bus (a worker's publish, the primary's relay). */
 export const BUS_PUBLISH = 'bus:publish';

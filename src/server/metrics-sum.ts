@@ -1,4 +1,4 @@
-import type { ServerMetrics } from './routes/metrics.js';
+import type { ServerMetrics } from '../contracts/server-metrics.js';
 
 /**
  * /metrics of a cluster: connections, buffered bytes and memory are summed over the worker

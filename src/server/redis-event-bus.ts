@@ -1,5 +1,5 @@
-import type { EventBus } from './event-bus.js';
-import type { EventLog, LogEntry } from './event-log.js';
+import type { EventBus } from '../server-core/event-bus.js';
+import type { EventLog, LogEntry } from '../server-core/event-log.js';
 import type { RedisBus } from './redis-bus.js';
 
 /**

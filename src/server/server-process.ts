@@ -7,8 +7,8 @@ import { startReferenceServer } from './server.js';
 import { startServerCluster } from './cluster.js';
 import { RedisBus } from './redis-bus.js';
 import { RedisEventBus } from './redis-event-bus.js';
-import type { EventLog } from './event-log.js';
-import type { ServerOptions } from './context.js';
+import type { EventLog } from '../server-core/event-log.js';
+import type { ServerOptions } from '../server-core/context.js';
 
 process.on('SIGINT', () => {});
 

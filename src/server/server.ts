@@ -1,18 +1,17 @@
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import net, { type AddressInfo, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { UsageError } from '../errors.js';
-import { EventLog } from './event-log.js';
-import { LocalEventBus, type EventBus } from './event-bus.js';
-import { ConnectionRegistry, type ServerProtocol } from './connections.js';
-import { countRejected, DEFAULT_SERVER_OPTIONS, newServerCounters, sendError, type RouteHandler, type ServerContext, type ServerOptions } from './context.js';
-import { checkToken, offeredToken } from './auth.js';
-import { handlePoll } from './routes/poll.js';
-import { LongPollRoute } from './routes/long-poll.js';
-import { SseRoute } from './routes/sse.js';
-import { WebSocketRoute } from './routes/websocket.js';
-import { handlePublish } from './routes/publish.js';
-import { MetricsRoute, type ServerMetrics } from './routes/metrics.js';
+import { EventLog } from '../server-core/event-log.js';
+import { LocalEventBus, type EventBus } from '../server-core/event-bus.js';
+import { ConnectionRegistry, type ServerProtocol } from '../server-core/connections.js';
+import { countRejected, DEFAULT_SERVER_OPTIONS, newServerCounters, sendError, type RouteHandler, type ServerContext, type ServerOptions } from '../server-core/context.js';
+import { checkToken, offeredToken } from '../server-core/auth.js';
+import { PROTOCOLS } from '../protocols/list.js';
+import type { ProtocolRoute } from '../server-core/route.js';
+import { handlePublish } from '../server-core/publish.js';
+import { MetricsRoute } from './metrics-route.js';
+import type { ServerMetrics } from '../contracts/server-metrics.js';
 
 export interface ReferenceServer {
   url: string;
@@ -53,24 +52,27 @@ export async function startReferenceServer(partial: Partial<ServerOptions> = {},
     log,
     bus: runtime.busFor ? runtime.busFor(log) : new LocalEventBus(log),
     clusterMetrics: runtime.clusterMetrics,
-    connections: new ConnectionRegistry(),
-    queuedBytes: () => ({ websocket: ws.queued(), sse: sse.queued() }),
+    connections: new ConnectionRegistry(PROTOCOLS.map((d) => d.name)),
+    queuedBytes: () => Object.fromEntries(mounted.map((m) => [m.kind, m.route.queued?.() ?? 0])),
     counters: newServerCounters(),
     closing: false,
     publishedVia: { http: 0, websocket: 0 },
   };
-  const longPoll = new LongPollRoute(ctx);
-  const sse = new SseRoute(ctx);
-  const ws = new WebSocketRoute(ctx);
+  // Every protocol's route, mounted on its descriptor's path.
+  const mounted: Array<{ kind: ServerProtocol; path: string; route: ProtocolRoute }> = [];
+  for (const d of PROTOCOLS) mounted.push({ kind: d.name, path: d.defaultPath, route: (await d.route())(ctx) });
   const metrics = new MetricsRoute(ctx);
-
   const routes: Record<string, { kind: ServerProtocol; handler: RouteHandler }> = {
-    '/poll': { kind: 'polling', handler: handlePoll },
-    '/long-poll': { kind: 'long-polling', handler: longPoll.handle },
-    '/sse': { kind: 'sse', handler: sse.handle },
     '/publish': { kind: 'other', handler: handlePublish },
     '/metrics': { kind: 'other', handler: metrics.handle },
   };
+  const upgrades: Record<string, ProtocolRoute> = {};
+  for (const m of mounted) {
+    const { handle, upgrade } = m.route;
+    if (handle) routes[m.path] = { kind: m.kind, handler: (req, res, url) => handle.call(m.route, req, res, url) };
+    if (upgrade) upgrades[m.path] = m.route;
+  }
+  const knownPaths = [...mounted.map((m) => m.path), '/publish', '/metrics'];
 
   const counters = ctx.counters;
   // Everything a client controls is bounded: header size and time, idle time, connections.
@@ -93,7 +95,7 @@ export async function startReferenceServer(partial: Partial<ServerOptions> = {},
       const route = routes[url.pathname];
       if (!route) {
         ctx.connections.tag(req.socket, 'other');
-        return sendError(res, 404, `no route ${url.pathname}; try /poll, /long-poll, /sse, /ws, /publish or /metrics`);
+        return sendError(res, 404, `no route ${url.pathname}; try ${knownPaths.join(', ')}`);
       }
       ctx.connections.tag(req.socket, route.kind);
       if (checkToken(offeredToken(req), options.token) !== 'ok') {
@@ -121,19 +123,21 @@ export async function startReferenceServer(partial: Partial<ServerOptions> = {},
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     socket.on('error', () => socket.destroy());
     const url = parseUrl(req.url);
-    if (!url || url.pathname !== '/ws') {
+    const target = url ? upgrades[url.pathname] : undefined;
+    const kind = url ? mounted.find((m) => m.path === url.pathname)?.kind : undefined;
+    if (!url || !target?.upgrade || !kind) {
       countRejected(counters, url ? 'not-found' : 'bad-request');
       socket.end(`HTTP/1.1 ${url ? '404 Not Found' : '400 Bad Request'}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
       return;
     }
-    ctx.connections.tag(socket as Socket, 'websocket');
+    ctx.connections.tag(socket as Socket, kind);
     const verdict = checkToken(offeredToken(req), options.token);
     if (verdict === 'wrong') {
       counters.authRejected++;
       socket.end('HTTP/1.1 401 Unauthorized\r\nwww-authenticate: Bearer\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
       return;
     }
-    ws.handleUpgrade(req, socket, head, url, verdict === 'ok');
+    target.upgrade(req, socket, head, url, verdict === 'ok');
   });
   server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => {
     const reason = CLIENT_ERRORS[err.code ?? ''] ?? { status: '400 Bad Request', kind: 'bad-request' };
@@ -151,6 +155,8 @@ export async function startReferenceServer(partial: Partial<ServerOptions> = {},
     server.listen(options.port, options.host, () => resolve());
   });
   const port = (server.address() as AddressInfo).port;
+  // Connections to the extra addresses are handed to the same HTTP server (and its upgrades).
+  const extraListeners = await Promise.all(options.extraHosts.map((h) => listenAlso(h, port, (s) => server.emit('connection', s))));
   const host = options.host.includes(':') ? `[${options.host}]` : options.host;
 
   return {
@@ -165,13 +171,23 @@ export async function startReferenceServer(partial: Partial<ServerOptions> = {},
     },
     async close() {
       ctx.closing = true;
-      longPoll.closeAll();
-      sse.closeAll();
-      ws.closeAll();
+      for (const m of mounted) m.route.closeAll?.();
       metrics.stop();
       ctx.bus.close();
       for (const s of ctx.connections.all()) s.destroy();
+      for (const l of extraListeners) l.close();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
+}
+
+/** Listens on one more address with the same port and passes every connection on. */
+function listenAlso(host: string, port: number, onConnection: (s: Socket) => void): Promise<net.Server> {
+  const extra = net.createServer(onConnection);
+  return new Promise((resolve, reject) => {
+    extra.once('error', (e: NodeJS.ErrnoException) =>
+      reject(e.code === 'EADDRINUSE' || e.code === 'EADDRNOTAVAIL' ? new UsageError(`cannot listen on ${host}:${port} (${e.code})`, 'use fewer clients per run, or free that address') : e),
+    );
+    extra.listen(port, host, () => resolve(extra));
+  });
 }

@@ -91,7 +91,7 @@ export class LeanSseClient extends ReconnectingClient implements BodySink, SseSi
 
   protected open(): void {
     const { options, localAddress, shared } = this.spec;
-    const target = parseHttpUrl(this.baseUrl() + this.roomPath(options.target.sse));
+    const target = parseHttpUrl(this.baseUrl() + this.roomPath(options.target.paths.sse));
     if (target === 'tls-not-supported') {
       if (this.tlsReported) return; // reported once; staying down beats a retry loop that cannot work
       this.tlsReported = true;

@@ -1,6 +1,6 @@
 import WebSocket from 'ws';
-import { withRoom } from './rooms.js';
-import type { DriverOptions, UpstreamChannel } from './types.js';
+import { withRoom } from '../rooms.js';
+import type { DriverOptions, UpstreamChannel } from '../types.js';
 
 /**
  * Publishing over WebSocket, as a chat client sends: one connection per room (opened on first
@@ -16,7 +16,7 @@ export class WebSocketUpstream implements UpstreamChannel {
     let ws = this.sockets.get(room);
     if (!ws) {
       const { target } = this.options;
-      const url = target.baseUrl.replace(/^http/, 'ws') + withRoom(target.ws, room);
+      const url = target.baseUrl.replace(/^http/, 'ws') + withRoom(target.paths.websocket, room);
       ws = new Promise<WebSocket>((resolve, reject) => {
         const socket = new WebSocket(url, { perMessageDeflate: false, headers: target.headers, handshakeTimeout: 10_000 });
         socket.once('open', () => resolve(socket));

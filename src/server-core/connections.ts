@@ -1,15 +1,21 @@
 import type { Socket } from 'node:net';
-import type { ProtocolName } from '../protocols/types.js';
-
-export type ServerProtocol = ProtocolName | 'other';
-const KINDS: ServerProtocol[] = ['polling', 'long-polling', 'sse', 'websocket', 'other'];
+/** The protocol a connection serves (a protocol's name), or 'other' (publish, metrics). */
+export type ServerProtocol = string;
 
 /**
  * Open sockets per protocol. A keep-alive socket is counted under the protocol of the first
  * request it carried, so a polling client holding one connection counts once.
  */
 export class ConnectionRegistry {
-  private readonly sockets = new Map<ServerProtocol, Set<Socket>>(KINDS.map((k) => [k, new Set()]));
+  private readonly sockets: Map<ServerProtocol, Set<Socket>>;
+  private readonly kindList: ServerProtocol[];
+
+  /** `protocols`: every protocol the server mounts (each is counted, even at zero) */
+  constructor(protocols: readonly ServerProtocol[]) {
+    this.kindList = [...protocols, 'other'];
+    this.sockets = new Map(this.kindList.map((k) => [k, new Set()]));
+  }
+
   private readonly kinds = new WeakMap<Socket, ServerProtocol>();
 
   tag(socket: Socket, kind: ServerProtocol): void {
@@ -26,13 +32,13 @@ export class ConnectionRegistry {
   }
 
   counts(): Record<ServerProtocol, number> {
-    return Object.fromEntries(KINDS.map((k) => [k, this.sockets.get(k)!.size])) as Record<ServerProtocol, number>;
+    return Object.fromEntries(this.kindList.map((k) => [k, this.sockets.get(k)!.size])) as Record<ServerProtocol, number>;
   }
 
   /** Bytes written by the server but not yet taken by the kernel, per protocol. */
   buffered(extra: Partial<Record<ServerProtocol, number>> = {}): Record<ServerProtocol, number> {
     const out = {} as Record<ServerProtocol, number>;
-    for (const k of KINDS) {
+    for (const k of this.kindList) {
       let sum = extra[k] ?? 0;
       for (const s of this.sockets.get(k)!) sum += s.writableLength;
       out[k] = sum;
@@ -41,12 +47,12 @@ export class ConnectionRegistry {
   }
 
   all(): Socket[] {
-    return KINDS.flatMap((k) => [...this.sockets.get(k)!]);
+    return this.kindList.flatMap((k) => [...this.sockets.get(k)!]);
   }
 
   total(): number {
     let n = 0;
-    for (const k of KINDS) n += this.sockets.get(k)!.size;
+    for (const k of this.kindList) n += this.sockets.get(k)!.size;
     return n;
   }
 }

@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { sendError, sendJson, type ServerContext } from '../context.js';
-import { parseRoom } from '../event-log.js';
+import { sendError, sendJson, type ServerContext } from './context.js';
+import { parseRoom } from './event-log.js';
 
 const MAX_BODY = 1024 * 1024;
 

@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { parseRoom, type LogEntry } from '../event-log.js';
-import { sendError, type ServerContext } from '../context.js';
-import { answer, requestCursor } from './poll.js';
+import { parseRoom, type LogEntry } from '../../server-core/event-log.js';
+import { sendError, type ServerContext } from '../../server-core/context.js';
+import { answer, requestCursor } from '../../server-core/poll-answer.js';
 
 interface Waiter {
   req: IncomingMessage;

@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { inRoom, parseCursor, parseRoom, type LogEntry } from '../event-log.js';
-import { sendError, type ServerContext } from '../context.js';
-import { Outbox, type PushSink } from '../backpressure.js';
+import { inRoom, parseCursor, parseRoom, type LogEntry } from '../../server-core/event-log.js';
+import { sendError, type ServerContext } from '../../server-core/context.js';
+import { Outbox, type PushSink } from '../../server-core/backpressure.js';
 
 /** An SSE response as a push sink: its buffer is what the response and its socket still hold. */
 function sseSink(res: ServerResponse): PushSink {

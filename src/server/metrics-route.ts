@@ -1,34 +1,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { sendJson, type ServerContext } from '../context.js';
-import { collectGarbage } from '../../metrics/gc.js';
+import { sendJson, type ServerContext } from '../server-core/context.js';
+import { collectGarbage } from '../metrics/gc.js';
+import type { ServerMetrics } from '../contracts/server-metrics.js';
 
-export interface ServerMetrics {
-  uptimeMs: number;
-  connections: Record<string, number>;
-  memory: { rss: number; heapUsed: number; heapTotal: number; external: number; arrayBuffers: number };
-  buffered: Record<string, number>;
-  eventLoopDelayMs: { p50: number; p99: number; max: number };
-  /** CPU time the server's process(es) used since start, µs (read twice to get a share of a core) */
-  cpuMicros?: { user: number; system: number };
-  events: { lastId: number; retained: number; publishedVia: { http: number; websocket: number } };
-  /** the event bus's own figures (a fleet instance: Redis round trips of its publishes) */
-  bus?: Record<string, number>;
-  /** how the server held up: its backpressure policy and what it dropped, cut off or refused */
-  stress?: {
-    backpressure: string;
-    accepted: number;
-    droppedEvents: number;
-    disconnectedByPolicy: number;
-    authRejected: number;
-    rejected: Record<string, number>;
-  };
-  gc: boolean;
-  /** server processes summed into this reading (absent: one) */
-  processes?: number;
-  /** open client connections of each server process, when there are several */
-  perProcess?: Array<{ pid: number; connections: number }>;
-}
 
 /** GET /metrics: a JSON snapshot; ?gc=1 collects garbage first (if possible) for a steadier memory reading. */
 export class MetricsRoute {

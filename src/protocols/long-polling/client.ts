@@ -1,15 +1,15 @@
-import { RequestLoopSession } from './request-loop.js';
-import type { ProtocolDriver } from './types.js';
+import { RequestLoopSession } from '../request-loop.js';
+import type { ProtocolDriver } from '../types.js';
 
 /** Long-polling: the server holds each request until there is news; the client asks again at once. */
 export const longPollingDriver: ProtocolDriver = {
   name: 'long-polling',
   requestResponse: true,
-  path: (target) => target.longPoll,
+  path: (target) => target.paths['long-polling'],
   settleMs: () => 1000,
   openSession(options) {
     return new RequestLoopSession(options, {
-      path: options.target.longPoll,
+      path: options.target.paths['long-polling'],
       pauseAfter: () => 0,
       initialDelay: () => 0,
       // The server may hold a request for its whole long-poll timeout; allow that plus slack.

@@ -1,12 +1,12 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { inRoom, parseCursor, parseRoom, type LogEntry } from '../event-log.js';
-import { countRejected, type ServerContext } from '../context.js';
-import { acceptEvent } from './publish.js';
-import { Outbox, type PushSink } from '../backpressure.js';
-import { checkToken, TOKEN_SUBPROTOCOL_PREFIX } from '../auth.js';
-import { frameText, sendPreframed } from '../ws-preframe.js';
+import { inRoom, parseCursor, parseRoom, type LogEntry } from '../../server-core/event-log.js';
+import { countRejected, type ServerContext } from '../../server-core/context.js';
+import { acceptEvent } from '../../server-core/publish.js';
+import { Outbox, type PushSink } from '../../server-core/backpressure.js';
+import { checkToken, TOKEN_SUBPROTOCOL_PREFIX } from '../../server-core/auth.js';
+import { frameText, sendPreframed } from './preframe.js';
 
 /** How long a client that sent no token in the handshake has to send it as its first message. */
 const FIRST_MESSAGE_TOKEN_MS = 5000;
@@ -55,7 +55,7 @@ export class WebSocketRoute {
   }
 
   /** `authenticated` false: the handshake carried no token, so the first message must. */
-  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, url: URL, authenticated: boolean): void {
+  upgrade(req: IncomingMessage, socket: Duplex, head: Buffer, url: URL, authenticated: boolean): void {
     const cursor = parseCursor(url.searchParams.get('since'), this.ctx.log);
     const room = parseRoom(url);
     if (cursor === 'invalid' || room === null) {

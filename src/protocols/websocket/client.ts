@@ -1,11 +1,11 @@
 import WebSocket from 'ws';
 import type { Socket } from 'node:net';
-import { leadingInteger, scanEventsInBuffer } from '../events/marker.js';
-import { ClientSession, ReconnectingClient, type ClientSpec } from './client-base.js';
-import { WebSocketUpstream } from './websocket-upstream.js';
-import { errorKind, statusKind } from './errors.js';
-import { isUnusablePayload, NON_JSON_PAYLOAD } from './payload-check.js';
-import type { ProtocolDriver } from './types.js';
+import { leadingInteger, scanEventsInBuffer } from '../../events/marker.js';
+import { ClientSession, ReconnectingClient, type ClientSpec } from '../client-base.js';
+import { WebSocketUpstream } from './upstream.js';
+import { errorKind, statusKind } from '../errors.js';
+import { isUnusablePayload, NON_JSON_PAYLOAD } from '../payload-check.js';
+import type { ProtocolDriver } from '../types.js';
 
 const ID_PREFIX = Buffer.from('{"id":');
 
@@ -23,7 +23,7 @@ class WebSocketClient extends ReconnectingClient {
 
   private url(): string {
     const { target } = this.spec.options;
-    const base = this.baseUrl().replace(/^http/, 'ws') + this.roomPath(target.ws);
+    const base = this.baseUrl().replace(/^http/, 'ws') + this.roomPath(target.paths.websocket);
     if (!this.cursor) return base;
     return `${base}${base.includes('?') ? '&' : '?'}${encodeURIComponent(target.cursorParam)}=${this.cursor}`;
   }
@@ -82,7 +82,7 @@ class WebSocketClient extends ReconnectingClient {
 export const websocketDriver: ProtocolDriver = {
   name: 'websocket',
   requestResponse: false,
-  path: (target) => target.ws,
+  path: (target) => target.paths.websocket,
   settleMs: () => 1000,
   openSession: (options) => new ClientSession(options, (spec) => new WebSocketClient(spec)),
   openUpstream: (options) => new WebSocketUpstream(options),

@@ -3,7 +3,7 @@ import type { EventLog } from './event-log.js';
 import type { ConnectionRegistry } from './connections.js';
 import type { BackpressureCounters, BackpressurePolicy } from './backpressure.js';
 import type { EventBus } from './event-bus.js';
-import type { ServerMetrics } from './routes/metrics.js';
+import type { ServerMetrics } from '../contracts/server-metrics.js';
 
 export interface ServerOptions {
   host: string;
@@ -35,6 +35,11 @@ export interface ServerOptions {
   /** a fleet instance: fan out through this Redis (redis://host:port), under `busPrefix` keys */
   redis: string | null;
   busPrefix: string;
+  /**
+   * more addresses to listen on with the same port (e.g. 127.0.0.2): clients spread over several
+   * destinations get a full ephemeral port range each without binding a source address
+   */
+  extraHosts: string[];
 }
 
 export const DEFAULT_SERVER_OPTIONS: ServerOptions = {
@@ -54,6 +59,7 @@ export const DEFAULT_SERVER_OPTIONS: ServerOptions = {
   token: null,
   redis: null,
   busPrefix: 'rtbench',
+  extraHosts: [],
 };
 
 /** What the server refused or cut off, for /metrics: it must never crash or grow without bound. */

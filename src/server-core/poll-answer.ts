@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { parseCursor, parseRoom, type LogEntry } from '../event-log.js';
-import { sendError, sendJson, type ServerContext } from '../context.js';
+import { parseCursor, type LogEntry } from './event-log.js';
+import { sendJson, type ServerContext } from './context.js';
 
 /**
  * Polling and long-polling share one answer format: {"cursor":N,"events":[...]}, plus ETag and
@@ -34,14 +34,4 @@ export function answer(req: IncomingMessage, res: ServerResponse, cursor: number
     return;
   }
   sendJson(res, 200, batchBody(newCursor, events), cacheHeaders(newCursor, ctx));
-}
-
-/** GET /poll: answers at once with what is new (possibly nothing). */
-export function handlePoll(req: IncomingMessage, res: ServerResponse, url: URL, ctx: ServerContext): void {
-  const cursor = requestCursor(req, url, ctx);
-  if (cursor === 'invalid') return sendError(res, 400, 'since must be a non-negative integer');
-  const room = parseRoom(url);
-  if (room === null) return sendError(res, 400, 'room must be 1-64 letters, digits, . : - or _');
-  const from = cursor ?? ctx.log.lastId;
-  answer(req, res, from, ctx.log.after(from, ctx.options.maxBatch, room), ctx);
 }

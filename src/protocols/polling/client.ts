@@ -1,16 +1,16 @@
-import { RequestLoopSession } from './request-loop.js';
-import type { ProtocolDriver } from './types.js';
+import { RequestLoopSession } from '../request-loop.js';
+import type { ProtocolDriver } from '../types.js';
 
 /** Polling: ask every --poll-interval whether anything is new; most answers are empty. */
 export const pollingDriver: ProtocolDriver = {
   name: 'polling',
   requestResponse: true,
-  path: (target) => target.poll,
+  path: (target) => target.paths.polling,
   settleMs: (options) => options.pollIntervalMs + 1000,
   openSession(options) {
     const interval = options.pollIntervalMs;
     return new RequestLoopSession(options, {
-      path: options.target.poll,
+      path: options.target.paths.polling,
       // Fixed-rate polling: the next request is due one interval after the last was sent.
       pauseAfter: (elapsed) => Math.max(0, interval - elapsed),
       initialDelay: () => Math.random() * interval,

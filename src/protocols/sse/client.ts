@@ -1,13 +1,13 @@
 import { EventSource } from 'eventsource';
 import { Agent, fetch as undiciFetch } from 'undici';
-import { scanEvents } from '../events/marker.js';
-import { ClientSession, ReconnectingClient, type ClientSpec } from './client-base.js';
-import { errorKind, statusKind } from './errors.js';
-import { isUnusablePayload, NON_JSON_PAYLOAD } from './payload-check.js';
+import { scanEvents } from '../../events/marker.js';
+import { ClientSession, ReconnectingClient, type ClientSpec } from '../client-base.js';
+import { errorKind, statusKind } from '../errors.js';
+import { isUnusablePayload, NON_JSON_PAYLOAD } from '../payload-check.js';
 import { tapSseBody } from './sse-tap.js';
-import { LeanSseClient } from './sse/lean-client.js';
-import { countingConnector } from './wire.js';
-import type { DriverOptions, ProtocolDriver } from './types.js';
+import { LeanSseClient } from './lean-client.js';
+import { countingConnector } from '../wire.js';
+import type { DriverOptions, ProtocolDriver } from '../types.js';
 
 /**
  * One SSE client on the `eventsource` package for parsing. Reconnection is the base's: on any
@@ -42,7 +42,7 @@ class SseClient extends ReconnectingClient {
   };
 
   protected open(): void {
-    const es = new EventSource(this.baseUrl() + this.roomPath(this.spec.options.target.sse), { fetch: this.fetch });
+    const es = new EventSource(this.baseUrl() + this.roomPath(this.spec.options.target.paths.sse), { fetch: this.fetch });
     this.es = es;
     es.onopen = () => this.up();
     es.onmessage = (ev: MessageEvent) => {
@@ -97,7 +97,7 @@ export function openEventSourceSession(options: DriverOptions): ClientSession {
 export const sseDriver: ProtocolDriver = {
   name: 'sse',
   requestResponse: false,
-  path: (target) => target.sse,
+  path: (target) => target.paths.sse,
   settleMs: () => 1000,
   openSession: (options) => new ClientSession(options, (spec) => new LeanSseClient(spec)),
 };

@@ -1,0 +1,24 @@
+import type { RouteFactory } from '../server-core/route.js';
+import type { ProtocolDriver } from './types.js';
+
+/**
+ * Everything rtbench knows about one protocol, declared once in the protocol's folder: the
+ * registry, command-line flags, target endpoints, connection kinds, labels and the reference
+ * server's routes all derive from the list of descriptors (src/protocols/list.ts).
+ */
+export interface ProtocolDescriptor {
+  /** the command-line name, e.g. `long-polling` */
+  name: string;
+  /** other names accepted by --protocols */
+  aliases: string[];
+  /** how people read it, e.g. `Long-polling` */
+  label: string;
+  /** the option naming this protocol's path on a target: scenario key (camelCase) and --flag (kebab-case) */
+  pathOption: string;
+  /** the path on the bundled server, and the default on a target */
+  defaultPath: string;
+  /** the client half */
+  driver: ProtocolDriver;
+  /** the reference server's half, loaded only by server processes (client workers never import it) */
+  route: () => Promise<RouteFactory>;
+}
