@@ -7,7 +7,7 @@
  * GC; the difference over N is the cost of one connection. The clients are idle when read: that
  * is what thousands of held SSE streams are, most of the time.
  *
- *   node dist/bench/sse-memory-probe.js [N=5000] [kinds=floor,lean,eventsource]
+ *   node dist/bench/sse-memory-probe.js [N=5000] [kinds=floor,lean,eventsource] [rounds=3]
  *
  * Also measures the per-stream objects the lean client chose between (a TextDecoder or a
  * StringDecoder for UTF-8, an eventsource-parser, a timer), 50,000 of each, the same way.
@@ -96,7 +96,8 @@ async function child(kind: Kind, url: string, n: number): Promise<ChildResult> {
       await until(() => counts.connected === count, `${count} bare streams`, 60_000);
       return { counts, close: async () => sockets.forEach((s) => s.destroy()) };
     }
-    const session: ClientSession = kind === 'lean' ? (sseDriver.openSession(options) as ClientSession) : openEventSourceSession(options);
+    const session: ClientSession =
+      kind === 'lean' ? (sseDriver.openSession(options) as ClientSession) : openEventSourceSession(options);
     const clients: ProtocolClient[] = [];
     // In batches: thousands of connects at once overflow the server's accept backlog.
     for (let i = 0; i < count; i += 500) {
@@ -168,7 +169,10 @@ function objectCosts(): Array<{ object: string; rss: number; heap: number }> {
 
 function runChild(kind: Kind, url: string, n: number): Promise<ChildResult> {
   return new Promise((resolve, reject) => {
-    const p = fork(SELF, ['--child', kind, url, String(n)], { execArgv: ['--expose-gc'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    const p = fork(SELF, ['--child', kind, url, String(n)], {
+      execArgv: ['--expose-gc'],
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
     p.once('message', (m) => resolve(m as ChildResult));
     p.once('exit', (code) => code !== 0 && reject(new Error(`${kind} probe exited with ${code}`)));
   });
@@ -176,28 +180,50 @@ function runChild(kind: Kind, url: string, n: number): Promise<ChildResult> {
 
 const kb = (b: number) => `${(b / 1024).toFixed(1)} KB`;
 
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
 async function main(): Promise<void> {
   const n = Number(process.argv[2] ?? 5000);
   const kinds = (process.argv[3] ?? KINDS.join(',')).split(',') as Kind[];
+  // RSS after a GC moves by a few KB per connection from run to run (heap pages kept or given
+  // back): each kind runs several times, in turn with the others, and the median is reported.
+  const rounds = Number(process.argv[4] ?? 3);
   const server = await startBundledServer({ port: 0, host: '127.0.0.1', ringSize: 100 });
+  const runs = new Map<Kind, ChildResult[]>(kinds.map((k) => [k, []]));
   try {
-    const results: ChildResult[] = [];
-    for (const kind of kinds) {
-      const r = await runChild(kind, server.url, n);
-      results.push(r);
-      console.log(`${kind.padEnd(12)} N=${r.n} connected=${r.connected} delivered=${r.delivered}  RSS ${kb(r.rssPerConnection)}  heap ${kb(r.heapPerConnection)} per connection`);
-    }
-    const floor = results.find((r) => r.kind === 'floor');
-    if (floor) {
-      for (const r of results.filter((x) => x !== floor)) {
-        console.log(`${r.kind} ÷ floor: RSS ×${(r.rssPerConnection / floor.rssPerConnection).toFixed(2)}, heap ×${(r.heapPerConnection / floor.heapPerConnection).toFixed(2)}`);
+    for (let round = 0; round < rounds; round++) {
+      for (const kind of kinds) {
+        const r = await runChild(kind, server.url, n);
+        runs.get(kind)!.push(r);
+        const held = `N=${r.n} connected=${r.connected} delivered=${r.delivered}`;
+        console.log(`  ${kind.padEnd(12)} ${held}  RSS ${kb(r.rssPerConnection)}  heap ${kb(r.heapPerConnection)}`);
       }
     }
   } finally {
     await server.close();
   }
+  console.log(`\nper connection, median of ${rounds} runs of N=${n} (range):`);
+  const summary = new Map<Kind, { rss: number; heap: number }>();
+  for (const [kind, rs] of runs) {
+    const rss = rs.map((r) => r.rssPerConnection);
+    const heap = rs.map((r) => r.heapPerConnection);
+    summary.set(kind, { rss: median(rss), heap: median(heap) });
+    const range = (xs: number[]) => `${kb(Math.min(...xs))}–${kb(Math.max(...xs))}`;
+    const rssText = `RSS ${kb(median(rss))} (${range(rss)})`;
+    console.log(`  ${kind.padEnd(12)} ${rssText}  heap ${kb(median(heap))} (${range(heap)})`);
+  }
+  const floor = summary.get('floor');
+  if (floor) {
+    for (const [kind, m] of summary) {
+      if (kind === 'floor') continue;
+      const ratio = (a: number, b: number) => `×${(a / b).toFixed(2)}`;
+      console.log(`  ${kind} ÷ floor: RSS ${ratio(m.rss, floor.rss)}, heap ${ratio(m.heap, floor.heap)}`);
+    }
+  }
   console.log('\nper object, 50,000 held:');
-  for (const c of objectCosts()) console.log(`  ${c.object.padEnd(40)} RSS ${c.rss.toFixed(0)} B  heap ${c.heap.toFixed(0)} B`);
+  for (const c of objectCosts()) {
+    console.log(`  ${c.object.padEnd(40)} RSS ${c.rss.toFixed(0)} B  heap ${c.heap.toFixed(0)} B`);
+  }
 }
 
 if (process.argv[2] === '--child') {

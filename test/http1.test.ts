@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { BodyDecoder, framingOf, type BodySink, type BodyStatus, type Framing } from '../src/protocols/http1/body-decoder.js';
+import { BodyDecoder, framingOf } from '../src/protocols/http1/body-decoder.js';
+import type { BodySink, BodyStatus, Framing } from '../src/protocols/http1/body-decoder.js';
 import { getRequestHead, parseHttpUrl, withHeaders } from '../src/protocols/http1/request.js';
 import { ResponseHeadReader, type ResponseHead } from '../src/protocols/http1/response-head.js';
 
@@ -51,10 +52,11 @@ test('chunked body: extensions skipped, trailers ignored, the same body whatever
   for (let i = 0; i <= wire.length; i++) assert.deepEqual(decode('chunked', wire, [i]), whole, `cut at ${i}`);
   const bytewise = Array.from({ length: wire.length }, (_, i) => i);
   assert.deepEqual(decode('chunked', wire, bytewise), whole, 'one byte at a time');
-  assert.deepEqual(decode('chunked', 'A\nabcdefghij\n0\n\n'), { body: 'abcdefghij', status: 'end' }, 'bare LF line ends and hex digits');
+  const bareLf = decode('chunked', 'A\nabcdefghij\n0\n\n');
+  assert.deepEqual(bareLf, { body: 'abcdefghij', status: 'end' }, 'bare LF line ends and hex digits');
 });
 
-test('chunked body: a size that is not hex, too many digits, an endless size line or trailer is http-malformed-chunk', () => {
+test('chunked body: a size not hex or too long, an endless size line or trailer is http-malformed-chunk', () => {
   assert.equal(decode('chunked', 'zz\r\n').status, 'http-malformed-chunk');
   assert.equal(decode('chunked', '\r\n').status, 'http-malformed-chunk');
   assert.equal(decode('chunked', '1234567890abc\r\n').status, 'http-malformed-chunk');
@@ -79,7 +81,7 @@ test('a sink that gives up stops the decoder at once', () => {
   assert.equal(calls, 1);
 });
 
-test('response head: the first blank line ends it, the bytes after it are the body, a kept partial head is a copy', () => {
+test('response head: the first blank line ends it, the bytes after it are body, a kept partial head is a copy', () => {
   const r = new ResponseHeadReader();
   const shared = Buffer.from('HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\n');
   assert.equal(r.feed(shared), null);
@@ -93,13 +95,14 @@ test('response head: the first blank line ends it, the bytes after it are the bo
   assert.equal(lf.rest.toString(), 'body\r\n\r\n', 'a bare-LF head ends at its own blank line, not a later CRLF one');
 });
 
-test('request head: GET with host first, target headers override ours by name in any case, no line breaks smuggled in', () => {
+test('request head: GET, host first, target headers override ours in any case, no line breaks smuggled in', () => {
   const target = parseHttpUrl('http://[::1]:8080/sse?room=a');
   assert.ok(typeof target === 'object');
   assert.deepEqual(target, { host: '::1', port: 8080, hostHeader: '[::1]:8080', path: '/sse?room=a' });
   assert.equal(parseHttpUrl('https://example.test/sse'), 'tls-not-supported');
   assert.equal(parseHttpUrl('ftp://x/'), 'bad-url');
-  const headers = withHeaders({ accept: 'text/event-stream' }, { Accept: 'text/plain', Authorization: 'Bearer t', 'x-bad': 'a\r\nx-evil: 1' });
+  const theirs = { Accept: 'text/plain', Authorization: 'Bearer t', 'x-bad': 'a\r\nx-evil: 1' };
+  const headers = withHeaders({ accept: 'text/event-stream' }, theirs);
   assert.equal(
     getRequestHead(target, headers),
     'GET /sse?room=a HTTP/1.1\r\nhost: [::1]:8080\r\naccept: text/plain\r\nauthorization: Bearer t\r\n\r\n',

@@ -13,13 +13,16 @@ const SSE_HEAD = 'HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\n';
 /** One SSE client of the driver against `url`; quick back-off so errors repeat within a test. */
 async function sseClient(url: string, overrides: Partial<DriverOptions> = {}) {
   const recorder = newRecorder();
-  const session = driverFor('sse').openSession(driverOptions(url, 'lean', { backoff: { initialMs: 20, maxMs: 100 }, ...overrides }));
+  const options = driverOptions(url, 'lean', { backoff: { initialMs: 20, maxMs: 100 }, ...overrides });
+  const session = driverFor('sse').openSession(options);
   const client = session.createClient(0, recorder.clientEvents());
   await client.start();
   return { recorder, session, errors: () => recorder.errorsByType };
 }
 
-async function withServer(answer: (socket: Socket, index: number, request: string) => void, body: (s: RawHttpServer) => Promise<void>) {
+type Answer = (socket: Socket, index: number, request: string) => void;
+
+async function withServer(answer: Answer, body: (s: RawHttpServer) => Promise<void>): Promise<void> {
   const server = await startRawHttpServer(answer);
   try {
     await body(server);
@@ -28,7 +31,7 @@ async function withServer(answer: (socket: Socket, index: number, request: strin
   }
 }
 
-test('sse client delivers every event of a stream framed by connection close (no length, not chunked), as nginx with nchan sends it', () =>
+test('sse client delivers every event of a stream framed by connection close (nginx with nchan sends it so)', () =>
   withServer(
     (socket, index) => {
       socket.write(`${SSE_HEAD}connection: close\r\n\r\n`);
@@ -54,14 +57,16 @@ test('sse client delivers every event of a stream framed by connection close (no
     },
   ));
 
-test('sse client sends Accept, Cache-Control and the target\'s headers, Last-Event-ID on reconnect, and never Accept-Encoding', () =>
+test('sse client sends Accept, Cache-Control, target headers, Last-Event-ID on reconnect, no Accept-Encoding', () =>
   withServer(
     (socket, index) => {
-      if (index === 0) socket.end(`${SSE_HEAD}transfer-encoding: chunked\r\n\r\n11\r\nid: 41\ndata: {}\n\n\r\n0\r\n\r\n`);
+      const event = 'id: 41\ndata: {}\n\n';
+      if (index === 0) socket.end(`${SSE_HEAD}transfer-encoding: chunked\r\n\r\n11\r\n${event}\r\n0\r\n\r\n`);
       else socket.write(`${SSE_HEAD}\r\n`);
     },
     async (server) => {
-      const target = endpointsFor(server.url, { headers: { Authorization: 'Bearer s3cret', 'Accept-Encoding': 'gzip' } });
+      const headers = { Authorization: 'Bearer s3cret', 'Accept-Encoding': 'gzip' };
+      const target = endpointsFor(server.url, { headers });
       const { session } = await sseClient(server.url, { target });
       try {
         await waitFor(() => server.requests.length === 2, 'a reconnect');
@@ -114,7 +119,7 @@ test('sse client turns a never-ending line into sse-line-too-long, reconnects, a
   );
 });
 
-test('sse client bounds a whole event too: many short data lines past limits.sseMaxEventBytes are sse-line-too-long', () =>
+test('sse client bounds a whole event: short data lines past limits.sseMaxEventBytes are sse-line-too-long', () =>
   withServer(
     (socket) => {
       socket.write(`${SSE_HEAD}\r\n`);
@@ -207,7 +212,8 @@ test('sse client skips 1xx answers (103 Early Hints) before the stream', () =>
   ));
 
 test('sse client reports an https target once as tls-not-supported and stays down', async () => {
-  const { session, errors, recorder } = await sseClient('https://127.0.0.1:9', { backoff: { initialMs: 10, maxMs: 20 } });
+  const backoff = { initialMs: 10, maxMs: 20 };
+  const { session, errors, recorder } = await sseClient('https://127.0.0.1:9', { backoff });
   try {
     await new Promise((r) => setTimeout(r, 300));
     assert.deepEqual(errors(), { 'tls-not-supported': 1 });

@@ -196,9 +196,9 @@ export class LeanSseClient extends ReconnectingClient implements BodySink, SseSi
     const type = head.headers['content-type'] ?? '';
     // As EventSource checks it: parameters such as ;charset=utf-8 may follow.
     if (!type.trim().toLowerCase().startsWith('text/event-stream')) return 'sse-wrong-content-type';
-    const encoding = head.headers['content-encoding'];
+    const encoding = (head.headers['content-encoding'] ?? '').trim().toLowerCase();
     // We never offered an encoding, so a compressed body is the target ignoring the request.
-    if (encoding !== undefined && encoding.trim().toLowerCase() !== 'identity' && encoding.trim() !== '') return 'sse-compressed-body';
+    if (encoding !== '' && encoding !== 'identity') return 'sse-compressed-body';
     return null;
   }
 
