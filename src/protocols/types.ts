@@ -55,6 +55,8 @@ export interface DriverOptions {
   backoff?: { initialMs: number; maxMs: number };
   /** bounds against a hostile target, each past its bound a typed error and a reconnect */
   limits?: {
+    /** the largest SSE line or event a client buffers (default 1 MiB; counted in decoded characters) */
+    sseMaxEventBytes?: number;
     /** the largest WebSocket message a client reassembles (default 16 MiB); larger: ws-message-too-big */
     wsMaxMessageBytes?: number;
   };

@@ -6,6 +6,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { statusKind } from '../errors.js';
+import { getRequestHead, withHeaders } from '../http1/request.js';
 import { ResponseHeadReader, type ResponseHead } from '../http1/response-head.js';
 
 const GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11';
@@ -15,7 +16,7 @@ export function acceptFor(key: string): string {
   return createHash('sha1').update(key + GUID).digest('base64');
 }
 
-/** Where one WebSocket connects: what the socket needs and what the request line carries. */
+/** Where one WebSocket connects: an HTTP/1.1 target (socket address, Host, path), maybe over TLS. */
 export interface WsTarget {
   /** wss:// or https://: TLS */
   secure: boolean;
@@ -42,18 +43,6 @@ export function parseWsUrl(url: string): WsTarget | 'bad-url' {
   const port = u.port ? Number(u.port) : secure ? 443 : 80;
   return { secure, host, port, hostHeader: u.host, path: (u.pathname || '/') + u.search };
 }
-
-/** A name or value that could end its line (CR, LF, NUL) would let a header forge others. */
-const UNSAFE = /[\r\n\0]/;
-/** Headers the handshake itself writes: a target's own would break the upgrade or offer an extension. */
-const OWN_HEADERS = new Set([
-  'host',
-  'upgrade',
-  'connection',
-  'sec-websocket-key',
-  'sec-websocket-version',
-  'sec-websocket-extensions',
-]);
 
 /** A 1xx answer other than 101: it comes before the real one. */
 function isInterim(status: number): boolean {
@@ -83,29 +72,18 @@ export class Handshake {
   constructor(target: WsTarget, headers: Record<string, string>) {
     const key = randomBytes(16).toString('base64');
     this.accept = acceptFor(key);
-    let host = target.hostHeader;
-    let rest = '';
-    let protocols: string | null = null;
-    for (const name of Object.keys(headers)) {
-      const value = headers[name];
-      const lower = name.toLowerCase();
-      if (name === '' || UNSAFE.test(name) || UNSAFE.test(value)) continue;
-      if (lower === 'host') host = value;
-      else if (OWN_HEADERS.has(lower)) continue;
-      else {
-        if (lower === 'sec-websocket-protocol') protocols = value;
-        rest += `${name}: ${value}\r\n`;
-      }
-    }
-    this.protocols = protocols;
-    this.request =
-      `GET ${target.path} HTTP/1.1\r\nHost: ${host}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
-      `Sec-WebSocket-Key: ${key}\r\nSec-WebSocket-Version: 13\r\n${rest}\r\n`;
+    // The handshake's own headers are laid over the target's: a target's Upgrade or key would
+    // break the upgrade. Compression is never offered, whatever the target's headers say.
+    const own = { upgrade: 'websocket', connection: 'Upgrade', 'sec-websocket-key': key };
+    const all = withHeaders(withHeaders({}, headers), { ...own, 'sec-websocket-version': '13' });
+    delete all['sec-websocket-extensions'];
+    this.protocols = all['sec-websocket-protocol'] ?? null;
+    this.request = getRequestHead(target, all);
   }
 
-  /** Reads answer bytes; `chunk` may be a shared read buffer, so the head reader gets a copy it may keep. */
+  /** Reads answer bytes (`chunk` may be a shared read buffer: the head reader copies what it keeps). */
   feed(chunk: Buffer): HandshakeResult {
-    let result = this.head.feed(Buffer.from(chunk));
+    let result = this.head.feed(chunk);
     // Informational answers (103 Early Hints) may come first; 101 is the one that matters.
     while (result !== null && 'head' in result && isInterim(result.head.status)) {
       this.head = new ResponseHeadReader();

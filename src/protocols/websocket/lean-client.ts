@@ -1,13 +1,14 @@
 /**
- * Why this client exists: on `ws`, an idle WebSocket client cost 2.6× the bare socket's memory,
+ * Why this client exists: on `ws`, an idle WebSocket client cost 2.5× the bare socket's memory,
  * and no `ws` option changed that. Measured with bench/ws-memory-probe.ts (5,000 idle clients in
  * one process, RSS and heap after a forced GC minus before, ÷ 5,000; mean of 3 runs):
  *
- *   bare net.Socket (TCP + handshake)     3.7 KB RSS  1.2 KB heap   1.0×
- *   ws client as rtbench used it          9.6 KB      4.0 KB        2.6× RSS, 3.2× heap
- *   same, ws tuned (no deflate, no UTF-8 check, maxPayload)  9.5 KB  4.0 KB
- *   ws alone, one message listener        9.4 KB      2.7 KB        2.5×
- *   this client                           5.4 KB      1.7 KB        1.4×
+ *   bare net.Socket (TCP + handshake)       3.6 KB RSS   1.2 KB heap   1.0×
+ *   ws client as rtbench used it            9.2 KB       3.7 KB        2.5× RSS, 3.0× heap
+ *   the same with ws tuned (no deflate,     9.3 KB       3.7 KB
+ *     no UTF-8 check, maxPayload)
+ *   ws alone, one message listener          9.9 KB       2.7 KB        2.7× RSS, 2.2× heap
+ *   this client                             5.2 KB       1.5 KB        1.4× RSS, 1.2× heap
  *
  * The heap beyond the socket was ws's Receiver (a Writable stream), Sender, WebSocket object and
  * per-client closures; the RSS beyond the heap mostly Node's HTTP client, which `ws` performs its
