@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as wsModule from 'ws';
+import { collectGarbage } from '../src/metrics/gc.js';
 import { FrameReader, type FrameErrorKind, type FrameSink } from '../src/protocols/websocket/frame-reader.js';
 
 type FrameOptions = { fin: boolean; opcode: number; mask: boolean; readOnly: boolean; rsv1: boolean };
@@ -104,6 +105,22 @@ test('reads 16-bit and 64-bit lengths (65,535, 65,536 and 1 MiB) split anywhere 
       framed.subarray(i * 65536, (i + 1) * 65536));
     assert.deepEqual(read(reads), expected, `${size} B in 64 KiB reads`);
   }
+});
+
+test('a payload trickled in one byte per read costs about its own size, not an object per read', () => {
+  const size = 256 * 1024;
+  const framed = frame(2, bytes(size));
+  const sink = recorder();
+  const reader = new FrameReader(sink);
+  collectGarbage();
+  const before = process.memoryUsage();
+  for (let i = 0; i < framed.length - 1; i++) reader.feed(framed.subarray(i, i + 1));
+  collectGarbage();
+  const after = process.memoryUsage();
+  const held = after.heapUsed + after.arrayBuffers - (before.heapUsed + before.arrayBuffers);
+  assert.ok(held < 4 * size, `holds ${(held / 1024).toFixed(0)} KiB for ${size / 1024} KiB received`);
+  reader.feed(framed.subarray(framed.length - 1));
+  assert.deepEqual(sink.seen, [['message', true, bytes(size).toString('hex')]]);
 });
 
 test('a message whole inside one chunk is handed on as a view of that chunk, not a copy', () => {

@@ -50,10 +50,16 @@ export function isValidCloseCode(code: number): boolean {
 export class FrameReader {
   /** the first bytes of a frame header cut by the end of a chunk (at most 13) */
   private head: Buffer | null = null;
-  /** the payload so far of a frame cut by the end of a chunk, its bytes still missing, its first header byte */
-  private parts: Buffer[] | null = null;
-  private missing = 0;
-  private partsB0 = 0;
+  /**
+   * The payload so far of a frame cut by the end of a chunk: `partial` holds `filled` of its
+   * `partialLength` bytes and grows by doubling, so memory follows the bytes received, not the
+   * length announced, and a payload trickled in tiny reads is not one Buffer object per read.
+   */
+  private partial: Buffer | null = null;
+  private filled = 0;
+  private partialLength = 0;
+  /** that frame's first header byte (FIN and opcode) */
+  private partialB0 = 0;
   /** the frames so far of a fragmented message, their bytes, and whether the message is binary */
   private fragments: Buffer[] | null = null;
   private fragmentBytes = 0;
@@ -74,14 +80,13 @@ export class FrameReader {
     if (this.head !== null) {
       buf = Buffer.concat([this.head, chunk]);
       this.head = null;
-    } else if (this.parts !== null) {
-      at = Math.min(this.missing, buf.length);
-      if (at > 0) this.parts.push(Buffer.from(buf.subarray(0, at)));
-      this.missing -= at;
-      if (this.missing > 0) return true;
-      const payload = Buffer.concat(this.parts);
-      this.parts = null;
-      if (!this.frame(this.partsB0, payload, true)) return false;
+    } else if (this.partial !== null) {
+      at = Math.min(this.partialLength - this.filled, buf.length);
+      this.append(buf.subarray(0, at));
+      if (this.filled < this.partialLength) return true;
+      const payload = this.partial.subarray(0, this.filled);
+      this.partial = null;
+      if (!this.frame(this.partialB0, payload, true)) return false;
     }
     while (at < buf.length) {
       const available = buf.length - at;
@@ -101,9 +106,11 @@ export class FrameReader {
       at += headerBytes;
       if (buf.length - at < length) {
         // Decided from the header alone, before a byte is kept: `length` is within the bounds.
-        this.parts = at < buf.length ? [Buffer.from(buf.subarray(at))] : [];
-        this.missing = length - (buf.length - at);
-        this.partsB0 = b0;
+        this.partial = Buffer.allocUnsafe(Math.min(length, Math.max(buf.length - at, 1024)));
+        this.filled = 0;
+        this.partialLength = length;
+        this.partialB0 = b0;
+        this.append(buf.subarray(at));
         return true;
       }
       const payload = buf.subarray(at, at + length);
@@ -117,7 +124,7 @@ export class FrameReader {
   stop(): void {
     this.stopped = true;
     this.head = null;
-    this.parts = null;
+    this.partial = null;
     this.fragments = null;
   }
 
@@ -176,6 +183,19 @@ export class FrameReader {
         this.fragmentsBinary = opcode === OP_BINARY;
         return true;
     }
+  }
+
+  /** Copies `bytes` into `partial`, doubling it (up to the frame's length) when they do not fit. */
+  private append(bytes: Buffer): void {
+    let partial = this.partial!;
+    const needed = this.filled + bytes.length;
+    if (needed > partial.length) {
+      partial = Buffer.allocUnsafe(Math.min(this.partialLength, Math.max(needed, 2 * partial.length)));
+      this.partial!.copy(partial, 0, 0, this.filled);
+      this.partial = partial;
+    }
+    bytes.copy(partial, this.filled);
+    this.filled = needed;
   }
 
   private keepHead(buf: Buffer, at: number): true {
