@@ -6,6 +6,7 @@ import { nowMicros } from '../src/clock.js';
 import { encodeEvent } from '../src/events/marker.js';
 import { collectGarbage } from '../src/metrics/gc.js';
 import { driverFor } from '../src/protocols/registry.js';
+import { WsConnection } from '../src/protocols/websocket/connection.js';
 import type { DriverOptions } from '../src/protocols/types.js';
 import { startReferenceServer } from '../src/server/server.js';
 import { driverOptions, endpointsFor, newRecorder, waitFor } from './helpers.js';
@@ -212,6 +213,29 @@ test('a ping is answered by a masked pong with the same payload; a close is answ
         first.slice(0, 2).map((f) => [f.masked, f.opcode, f.payload.toString('latin1')]),
         [[true, 0xa, 'heartbeat 42'], [true, 0x8, '\x0f\xa0']],
       );
+    },
+  );
+});
+
+test('a server that floods pings and never reads the pongs does not grow the client send buffer', () => {
+  const pings = Buffer.concat(Array.from({ length: 1_000_000 }, () => frameHeader(0x89, 0)));
+  return withRawServer(
+    (socket, req) => {
+      socket.pause(); // never reads: the pongs pile up in the kernel, then at the client
+      socket.write(answerWith(req, pings));
+    },
+    async (server) => {
+      let connection: WsConnection | 'bad-url' = 'bad-url';
+      const opened = new Promise<void>((resolve) => {
+        const owner = { wsOpen: resolve, wsMessage: () => {}, wsEnd: () => {} };
+        connection = WsConnection.open(`${server.url}/ws`, owner, { headers: {}, timeoutMs: 2000 });
+      });
+      await opened;
+      const socket = (connection as unknown as WsConnection).socket;
+      // Two million bytes of pings take a moment to arrive and be answered.
+      await waitFor(() => socket.bytesRead >= pings.length, 'every ping read', 10_000);
+      assert.ok(socket.writableLength <= 64 * 1024, `${socket.writableLength} bytes of pongs queued`);
+      (connection as unknown as WsConnection).release();
     },
   );
 });

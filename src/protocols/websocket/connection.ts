@@ -42,6 +42,9 @@ const READ_BUFFER = Buffer.allocUnsafe(64 * 1024);
 /** After our close frame, how long the server has to close the TCP connection (it closes first, §7.1.1). */
 const CLOSE_WAIT_MS = 5000;
 
+/** Pongs are skipped while this much is still waiting to be sent: the server is not reading. */
+const PONG_BACKLOG_BYTES = 16 * 1024;
+
 const OP_CLOSE = 0x8;
 const OP_PONG = 0xa;
 
@@ -220,6 +223,9 @@ export class WsConnection implements FrameSink {
   }
 
   onPing(payload: Buffer): void {
+    // A server that pings without reading our pongs would otherwise grow our send buffer without
+    // end; a pong only says we are alive, and the ones already queued say it (RFC 6455 §5.5.3).
+    if (this.socket.writableLength > PONG_BACKLOG_BYTES) return;
     this.socket.write(maskedControlFrame(OP_PONG, payload));
   }
 
