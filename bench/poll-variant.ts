@@ -20,14 +20,26 @@ async function main(): Promise<void> {
   const n = Math.min(10_000, Math.max(1, Number(connections) || 50));
   const ms = Math.min(600, Math.max(1, Number(seconds) || 10)) * 1000;
   const options: DriverOptions = {
-    target: { baseUrl: url, paths: pathsFrom((d) => d.defaultPath), cursor: 'query', cursorParam: 'since', headers: {} },
+    target: {
+      baseUrl: url,
+      paths: pathsFrom((d) => d.defaultPath),
+      cursor: 'query',
+      cursorParam: 'since',
+      headers: {},
+    },
     tag: 'bench',
     pollIntervalMs: 0,
     requestTimeoutMs: 10_000,
     sourceAddresses: [],
     rooms: 1,
   };
-  const pacing: RequestPacing = { path: options.target.paths.polling, pauseAfter: () => 0, initialDelay: () => 0, timeoutMs: 10_000 };
+  // Max-rate polling, as the polling driver paces it with --poll-interval 0.
+  const pacing: RequestPacing = {
+    path: options.target.paths.polling,
+    pauseAfter: () => 0,
+    initialDelay: () => 0,
+    timeoutMs: options.requestTimeoutMs,
+  };
   let session: DriverSession;
   if (variant === 'raw') session = openPollSession(options, pacing);
   else if (variant === 'undici') session = new UndiciPollSession(options, pacing);

@@ -33,18 +33,26 @@ function everyCut(bytes: string, check: (r: ReturnType<typeof readInPieces>) => 
 
 test('a content-length answer is read whole, however the reads cut it', () => {
   const body = '{"cursor":3,"events":[]}';
-  everyCut(`HTTP/1.1 200 OK\r\ncontent-type: application/json\r\nContent-Length: ${body.length}\r\nETag: "3"\r\n\r\n${body}`, (r) => {
-    assert.equal(r.result, DONE);
-    assert.equal(r.body, body);
-    assert.equal(r.reader.status, 200);
-    assert.equal(r.reader.closeAfter, false, 'HTTP/1.1 keeps the connection');
-    assert.equal(r.reader.header('etag'), '"3"');
-    assert.equal(r.reader.header('x-cursor'), undefined);
-  });
+  everyCut(
+    `HTTP/1.1 200 OK\r\ncontent-type: application/json\r\nContent-Length: ${body.length}\r\nETag: "3"\r\n\r\n${body}`,
+    (r) => {
+      assert.equal(r.result, DONE);
+      assert.equal(r.body, body);
+      assert.equal(r.reader.status, 200);
+      assert.equal(r.reader.closeAfter, false, 'HTTP/1.1 keeps the connection');
+      assert.equal(r.reader.header('etag'), '"3"');
+      assert.equal(r.reader.header('x-cursor'), undefined);
+    },
+  );
 });
 
 test('a chunked answer is read whole: extensions skipped, trailers skipped, upper- and lower-case hex', () => {
-  const wire = 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n' + '5;name=value\r\nhello\r\n' + 'A\r\n, 01234567\r\n' + '1\r\n!\r\n' + '0\r\nx-trailer: 1\r\n\r\n';
+  const wire =
+    'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n' +
+    '5;name=value\r\nhello\r\n' +
+    'A\r\n, 01234567\r\n' +
+    '1\r\n!\r\n' +
+    '0\r\nx-trailer: 1\r\n\r\n';
   everyCut(wire, (r) => {
     assert.equal(r.result, DONE);
     assert.equal(r.body, 'hello, 01234567!');
@@ -69,10 +77,19 @@ test('a body without length runs until the connection closes, and the connection
 });
 
 test('connection: close, and HTTP/1.0 without keep-alive, mark the connection as not reusable', () => {
-  assert.equal(readInPieces('HTTP/1.1 200 OK\r\nConnection: Close\r\ncontent-length: 2\r\n\r\n{}', 5).reader.closeAfter, true);
-  assert.equal(readInPieces('HTTP/1.1 200 OK\r\nconnection: keep-alive, close\r\ncontent-length: 0\r\n\r\n', 5).reader.closeAfter, true);
+  assert.equal(
+    readInPieces('HTTP/1.1 200 OK\r\nConnection: Close\r\ncontent-length: 2\r\n\r\n{}', 5).reader.closeAfter,
+    true,
+  );
+  assert.equal(
+    readInPieces('HTTP/1.1 200 OK\r\nconnection: keep-alive, close\r\ncontent-length: 0\r\n\r\n', 5).reader.closeAfter,
+    true,
+  );
   assert.equal(readInPieces('HTTP/1.0 200 OK\r\ncontent-length: 2\r\n\r\n{}', 5).reader.closeAfter, true);
-  assert.equal(readInPieces('HTTP/1.0 200 OK\r\nconnection: keep-alive\r\ncontent-length: 2\r\n\r\n{}', 5).reader.closeAfter, false);
+  assert.equal(
+    readInPieces('HTTP/1.0 200 OK\r\nconnection: keep-alive\r\ncontent-length: 2\r\n\r\n{}', 5).reader.closeAfter,
+    false,
+  );
 });
 
 test('bytes after a complete answer (no request asked for them) mark the connection as not reusable', () => {
@@ -88,11 +105,16 @@ test('204 and 304 answers have no body whatever their headers say; 1xx heads bef
   assert.equal(r304.reader.status, 304);
   assert.equal(r304.body, '');
   assert.equal(r304.reader.closeAfter, false);
-  everyCut('HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 103 Early Hints\r\nlink: </a>\r\n\r\nHTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok', (r) => {
-    assert.equal(r.result, DONE);
-    assert.equal(r.reader.status, 200);
-    assert.equal(r.body, 'ok');
-  });
+  everyCut(
+    'HTTP/1.1 100 Continue\r\n\r\n' +
+      'HTTP/1.1 103 Early Hints\r\nlink: </a>\r\n\r\n' +
+      'HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok',
+    (r) => {
+      assert.equal(r.result, DONE);
+      assert.equal(r.reader.status, 200);
+      assert.equal(r.body, 'ok');
+    },
+  );
 });
 
 test('a head over the bound is http-head-too-big, even when it never ends', () => {
@@ -128,13 +150,26 @@ test('a body over the limit is answer-too-big: announced by content-length, by o
   const limit = 1000;
   const announced = readInPieces('HTTP/1.1 200 OK\r\ncontent-length: 1001\r\n\r\n', 100, limit);
   assert.equal(announced.reader.error, 'answer-too-big', 'refused before any body byte arrived');
-  const oneChunk = readInPieces('HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\nFFFFFFFFFFFFFFFFFFFF\r\n', 100, limit);
+  const oneChunk = readInPieces(
+    'HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\nFFFFFFFFFFFFFFFFFFFF\r\n',
+    100,
+    limit,
+  );
   assert.equal(oneChunk.reader.error, 'answer-too-big');
-  const grows = readInPieces(`HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n${'64\r\n' + 'x'.repeat(100) + '\r\n'}`.repeat(1) + ('64\r\n' + 'x'.repeat(100) + '\r\n').repeat(20), 50, limit);
+  const grows = readInPieces(
+    `HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n${'64\r\n' + 'x'.repeat(100) + '\r\n'}`.repeat(1) +
+      ('64\r\n' + 'x'.repeat(100) + '\r\n').repeat(20),
+    50,
+    limit,
+  );
   assert.equal(grows.reader.error, 'answer-too-big');
   const untilClose = readInPieces(`HTTP/1.1 200 OK\r\n\r\n${'x'.repeat(2000)}`, 300, limit);
   assert.equal(untilClose.reader.error, 'answer-too-big');
-  assert.equal(readInPieces(`HTTP/1.1 200 OK\r\ncontent-length: 1000\r\n\r\n${'x'.repeat(1000)}`, 300, limit).result, DONE, 'the limit itself is fine');
+  assert.equal(
+    readInPieces(`HTTP/1.1 200 OK\r\ncontent-length: 1000\r\n\r\n${'x'.repeat(1000)}`, 300, limit).result,
+    DONE,
+    'the limit itself is fine',
+  );
 });
 
 test('a reader reset after an answer reads the next one from scratch', () => {

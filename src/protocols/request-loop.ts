@@ -74,7 +74,9 @@ function requestBytes(origin: Origin, path: string, headers: Record<string, stri
 /** Refuses, once per session, a target whose paths or header names would break a request. */
 function checkTarget(target: TargetEndpoints, path: string): void {
   if (/[\0-\x20\x7f-\uffff]/.test(path)) throw new Error(`path "${path}" has spaces, control or non-ASCII characters`);
-  for (const name in target.headers) if (!TOKEN.test(name)) throw new Error(`header name "${name}" is not an HTTP token`);
+  for (const name in target.headers) {
+    if (!TOKEN.test(name)) throw new Error(`header name "${name}" is not an HTTP token`);
+  }
 }
 
 /** What the clients of one session share: the read buffer, parsed origins, the timeout sweep. */
@@ -162,7 +164,11 @@ class PollClient implements ProtocolClient {
   private settleFirst: () => void = () => {};
   private readonly firstSettled = new Promise<void>((r) => (this.settleFirst = r));
 
-  constructor(private readonly spec: ClientSpec, private readonly pacing: RequestPacing, private readonly ctx: PollContext) {
+  constructor(
+    private readonly spec: ClientSpec,
+    private readonly pacing: RequestPacing,
+    private readonly ctx: PollContext,
+  ) {
     const { options } = spec;
     this.throttle = throttleFor(spec.slow);
     this.backoff = backoffFrom(options.backoff);
@@ -212,6 +218,8 @@ class PollClient implements ProtocolClient {
   private send(): void {
     this.reader.reset();
     this.inFlight = true;
+    // A connection the server ended (its FIN read, the close not yet seen) cannot take a request.
+    if (this.socket !== null && !this.socket.writable) this.dropSocket();
     if (this.socket === null) this.connect();
     this.socket!.write(this.requestFor());
   }
@@ -231,10 +239,17 @@ class PollClient implements ProtocolClient {
 
   private connect(): void {
     const o = this.origin;
-    const localAddress = this.spec.localAddress;
+    const tcpOptions = {
+      host: o.host,
+      port: o.port,
+      localAddress: this.spec.localAddress,
+      noDelay: true,
+      keepAlive: true,
+      keepAliveInitialDelay: 60_000,
+    };
     let socket: Socket;
     if (o.tls) {
-      const tcp = net.connect({ host: o.host, port: o.port, localAddress, noDelay: true, keepAlive: true, keepAliveInitialDelay: 60_000 });
+      const tcp = net.connect(tcpOptions);
       // The TCP socket is counted: its bytes include TLS records, as on the wire.
       this.spec.shared.wire.track(tcp);
       const servername = net.isIP(o.host) ? undefined : o.host;
@@ -244,14 +259,12 @@ class PollClient implements ProtocolClient {
       });
     } else {
       socket = net.connect({
-        host: o.host,
-        port: o.port,
-        localAddress,
-        noDelay: true,
-        keepAlive: true,
-        keepAliveInitialDelay: 60_000,
+        ...tcpOptions,
         // Returning false pauses the socket (a throttled client).
-        onread: { buffer: this.ctx.readBuffer, callback: (n: number, buf: Uint8Array) => this.read(socket, (buf as Buffer).subarray(0, n)) },
+        onread: {
+          buffer: this.ctx.readBuffer,
+          callback: (n: number, buf: Uint8Array) => this.read(socket, (buf as Buffer).subarray(0, n)),
+        },
       });
       this.spec.shared.wire.track(socket);
     }
@@ -267,7 +280,12 @@ class PollClient implements ProtocolClient {
       this.spec.events.connected();
       this.settleFirst();
     });
-    socket.on('error', (e) => (error = e));
+    // The first error says why; a write to the broken socket after it adds nothing.
+    socket.on('error', (e) => (error ??= e));
+    socket.once('end', () => {
+      // The server ended an idle keep-alive connection: the next request opens a new one.
+      if (socket === this.socket && !this.inFlight) this.dropSocket();
+    });
     socket.once('close', () => {
       if (reported && !this.closed) this.spec.events.disconnected();
       if (socket === this.socket) this.lost(error);

@@ -31,6 +31,7 @@ export const DEFAULT_MAX_ANSWER_BYTES = 16 * 1024 * 1024;
 const CRLFCRLF = Buffer.from('\r\n\r\n');
 const LFLF = Buffer.from('\n\n');
 const EMPTY = Buffer.alloc(0);
+const HTTP_1 = Buffer.from('HTTP/1.');
 
 // Reader states.
 const HEAD = 0;
@@ -71,7 +72,10 @@ export class AnswerReader implements HeaderLookup {
   private lastByte = 0;
   private sawDigit = false;
 
-  constructor(private readonly maxBodyBytes = DEFAULT_MAX_ANSWER_BYTES, private readonly maxHeadBytes = DEFAULT_MAX_HEAD_BYTES) {}
+  constructor(
+    private readonly maxBodyBytes = DEFAULT_MAX_ANSWER_BYTES,
+    private readonly maxHeadBytes = DEFAULT_MAX_HEAD_BYTES,
+  ) {}
 
   /** Starts a new answer (reusing the reader's state). */
   reset(): void {
@@ -204,7 +208,7 @@ export class AnswerReader implements HeaderLookup {
    */
   private parseHead(h: Buffer): boolean {
     // HTTP/1.x NNN
-    if (h.length < 12 || h[0] !== 72 || h[1] !== 84 || h[2] !== 84 || h[3] !== 80 || h[4] !== 47 || h[5] !== 49 || h[6] !== 46) return false;
+    if (h.length < 12 || h.compare(HTTP_1, 0, 7, 0, 7) !== 0) return false;
     const minor = h[7];
     if ((minor !== 48 && minor !== 49) || h[8] !== 32) return false;
     const d0 = h[9] - 48;
