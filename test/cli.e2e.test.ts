@@ -116,3 +116,20 @@ test('a malformed slow mode and an unknown backpressure policy are one-line erro
   assertOneLineError(await rtbench(['run', '--slow-consumers', '10%', '--slow-mode', 'sleepy']), /unknown slow mode "sleepy"/);
   assertOneLineError(await rtbench(['serve', '--backpressure', 'yolo']), /unknown backpressure policy "yolo"/);
 });
+
+test('a run whose clients never connect is partial, says why in one line and exits 3', async () => {
+  const { startBrokenServer } = await import('./fixtures/broken-server.js');
+  const server = await startBrokenServer('5xx');
+  try {
+    const out = join(dir, 'unconnected.json');
+    const args = ['run', '--target', server.url, '--metrics', 'none', '--protocols', 'sse', '--clients', '3'];
+    const o = await rtbench([...args, '--duration', '1s', '--ramp', '100ms', '--workers', '1', '--out', out]);
+    assert.equal(o.code, 3, o.stderr);
+    assert.match(o.stderr, /^rtbench: the run is partial — sse: only 0 of 3 clients were connected/m);
+    const results = JSON.parse(readFileSync(out, 'utf8'));
+    assert.equal(results.partial, true);
+    assert.equal(results.protocols.length, 1, 'the phase still wrote its results');
+  } finally {
+    await server.close();
+  }
+});

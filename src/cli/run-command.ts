@@ -8,13 +8,13 @@ import { loadScenarioFile } from '../scenario/scenario-file.js';
 import { resolveScenarioPath } from '../scenario/bundled.js';
 import type { RunResults } from '../results/schema.js';
 import { resultLabel } from '../results/result-label.js';
-import { guarded } from './errors.js';
+import { EXIT, guarded } from './errors.js';
 import { PROTOCOLS } from '../protocols/list.js';
 
 const FLAG_ARGS: Partial<Record<RunOptionName, string>> = {
   protocols: '<list>', clients: '<n>', rooms: '<n>', fleet: '<n>', redis: '<url>', upstream: '<http|protocol>', duration: '<time>', ramp: '<time>', rate: '<n/s>', payload: '<size>',
   pollInterval: '<time>', longPollTimeout: '<time>', workers: '<n>', sourceAddresses: '<list>', fanoutDelay: '<time>', serverProcesses: '<n>',
-  target: '<url>', publish: "<'METHOD /path'>", ...Object.fromEntries(PROTOCOLS.map((d) => [d.pathOption, '<path>'])),
+  target: '<url>', targetAddresses: '<list>', publish: "<'METHOD /path'>", ...Object.fromEntries(PROTOCOLS.map((d) => [d.pathOption, '<path>'])),
   cursor: '<mode>', cursorParam: '<name>', metrics: '<path|none>', out: '<file.json>', name: '<name>',
   shard: '<I/N>', startAt: '<time>', runId: '<id>',
   timeout: '<time>', token: '<token>', slowConsumers: '<share>', slowMode: '<stall:time|rate:size/s>',
@@ -87,7 +87,10 @@ async function runAndReport(plan: ReturnType<typeof buildPlan>, htmlPath: string
       writeHtml(results, htmlPath);
       process.stdout.write(`  HTML report written to ${htmlPath}\n`);
     }
-    return results.partial && controller.signal.aborted ? 130 : 0;
+    if (!results.partial) return 0;
+    if (controller.signal.aborted) return EXIT.interrupted;
+    process.stderr.write(`rtbench: the run is partial — ${results.partialReason ?? 'see the notes'}\n`);
+    return EXIT.partial;
   } finally {
     spinner?.stop();
     process.off('SIGINT', onSigint);

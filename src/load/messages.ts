@@ -18,12 +18,15 @@ export interface StartMessage {
   slow: { fraction: number; reading: SlowReading } | null;
   /** stress run: keep per-second figures for the server timeline */
   perSecond: boolean;
+  /** the highest seq the publish schedule can reach (a marker beyond it is forged) */
+  maxSeq: number;
 }
 
 export type ParentMessage =
   | StartMessage
   | { type: 'sample-memory' }
-  | { type: 'stop'; lastPublished: number | null; neverPublished: number[] };
+  | { type: 'floor'; host: string; port: number; count: number }
+  | { type: 'stop'; lastPublished: number | null; neverPublished: number[]; firstHoldSeq: number };
 
 export interface WorkerProgress {
   type: 'progress';
@@ -43,8 +46,13 @@ export interface WorkerResult {
   /** time from the first client start to the last client connected, ms */
   rampSpanMs: number;
   loopDelayMaxMs: number;
-  /** event-loop delay p99 over the whole phase, ms */
+  /** event-loop delay p99 over the hold (after the ramp), ms */
   loopDelayP99Ms: number;
+  /** event-loop delay p99 and max during the ramp (the connect storm), ms */
+  rampLoopDelayP99Ms?: number;
+  rampLoopDelayMaxMs?: number;
+  /** CPU time (user + system) this worker used during the hold, µs */
+  holdCpuMicros?: number;
   /** epoch µs of the first and last answered request (0 when none) */
   requestWindow: { first: number; last: number };
 }
@@ -53,4 +61,5 @@ export type WorkerMessage =
   | { type: 'ready' }
   | WorkerProgress
   | { type: 'memory'; reading: MemoryReading }
+  | { type: 'floor'; sockets: number; rssPerSocket: number; heapPerSocket: number }
   | WorkerResult;

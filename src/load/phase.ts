@@ -47,8 +47,10 @@ export function isStressRun(plan: RunPlan): boolean {
 }
 
 export interface PhaseRun extends PhaseOutcome {
-  /** why the phase ended early, if it did */
+  /** why the phase ended early, if it did (the run stops) */
   abortReason: string | null;
+  /** why the phase ran but failed (e.g. clients not connected): partial, the run goes on */
+  failedReason: string | null;
   workerCount: number;
   loopDelayMaxMs: number;
   layout: LoadLayout;
@@ -77,12 +79,15 @@ export async function runPhase(ctx: PhaseContext, protocol: ProtocolName): Promi
   // This process's share of the clients (all of them unless sharded) is what its workers hold.
   const split = splitClients({ clients: range.count, requested: plan.workers, cores: os.availableParallelism(), fdLimit: fd.soft });
   const workerCount = split.workers;
-  const sourceAddresses = chooseSourceAddresses(new URL(ctx.endpoints.baseUrl).hostname, range.count, plan.sourceAddresses);
+  // Clients spread over the destinations first; a source address is bound only past that.
+  const destinations = Math.max(1, ctx.endpoints.addresses?.length ?? 1);
+  const sourceAddresses = chooseSourceAddresses(new URL(ctx.endpoints.baseUrl).hostname, Math.ceil(range.count / destinations), plan.sourceAddresses);
   const finite = (n: number) => (Number.isFinite(n) ? n : null);
   const layout: LoadLayout = {
     workers: workerCount,
     clientsPerWorker: split.counts,
     sourceAddresses,
+    destinations: ctx.endpoints.addresses?.map((a) => new URL(a).host) ?? [new URL(ctx.endpoints.baseUrl).host],
     serverProcesses: ctx.serverProcesses,
     fdLimit: { soft: finite(fd.soft), hard: finite(fd.hard) },
   };
@@ -102,7 +107,8 @@ export async function runPhase(ctx: PhaseContext, protocol: ProtocolName): Promi
   const { slowFraction, slowMode, faults } = plan.stress;
   // Stalls start when the hold starts, so every slow client is connected and reading before it.
   const slow = slowFraction > 0 ? { fraction: slowFraction, reading: { mode: slowMode, stallAtMicros: phaseStart + plan.rampMs * 1000 } } : null;
-  pool.start({ protocol, driver: driverOptions, total: plan.clients, rampMs: plan.rampMs, phaseStartMicros: phaseStart, slow, perSecond: isStressRun(plan) }, range);
+  const seqs = scheduleSeqs(plan);
+  pool.start({ protocol, driver: driverOptions, total: plan.clients, rampMs: plan.rampMs, phaseStartMicros: phaseStart, slow, perSecond: isStressRun(plan), maxSeq: seqs.max }, range);
   const sampler = isStressRun(plan) ? new ServerSampler(ctx.probe, phaseStart) : null;
   sampler?.start();
   const faultSchedule = faults.length && ctx.server ? new FaultSchedule(faults, ctx.server, phaseStart) : null;
@@ -134,9 +140,14 @@ export async function runPhase(ctx: PhaseContext, protocol: ProtocolName): Promi
 
   // Memory is sampled once every client is connected (or the ramp plus 10 s is over).
   const connectDeadline = phaseStart / 1000 + plan.rampMs + 10_000;
-  while (!stop.signal.aborted && pool.totals().connected < range.count && nowMicros() / 1000 < Math.min(connectDeadline, holdEnd)) {
+  let connectedMost = 0;
+  const connectedNow = () => (connectedMost = Math.max(connectedMost, pool.totals().connected));
+  while (!stop.signal.aborted && connectedNow() < range.count && nowMicros() / 1000 < Math.min(connectDeadline, holdEnd)) {
     await sleep(100, stop.signal);
   }
+  // Progress arrives every 500 ms: give a shortfall one more report before believing it.
+  for (let i = 0; i < 8 && !stop.signal.aborted && connectedNow() < range.count; i++) await sleep(100, stop.signal);
+  const shortfall = stop.signal.aborted ? null : connectShortfall(connectedMost, range.count, plan.rampMs);
   let serverLoaded = null;
   let workerMemory: MemoryReading[] = [];
   if (!stop.signal.aborted) {
@@ -153,7 +164,7 @@ export async function runPhase(ctx: PhaseContext, protocol: ProtocolName): Promi
   clearInterval(ticker);
   sampler?.stop();
   const lastPublished = publishes ? publisher.lastAcked : scheduledLastSeq(phaseStart, plan.rate, holdEnd * 1000);
-  const workers = await pool.stop(lastPublished || null, publisher.failedSeqs);
+  const workers = await pool.stop(lastPublished || null, publisher.failedSeqs, seqs.firstHold);
   pool.kill();
   ctx.signal.removeEventListener('abort', onOuterAbort);
   const endedAt = nowMicros();
@@ -178,11 +189,29 @@ export async function runPhase(ctx: PhaseContext, protocol: ProtocolName): Promi
         }
       : null,
     durationMs: (endedAt - phaseStart) / 1000,
-    partial: abortReason !== null || workers.length < workerCount,
+    partial: abortReason !== null || workers.length < workerCount || shortfall !== null,
     abortReason: abortReason ?? (workers.length < workerCount ? `${workerCount - workers.length} client worker(s) died` : null),
+    failedReason: shortfall,
     workerCount,
     loopDelayMaxMs: Math.max(0, ...workers.map((w) => w.loopDelayMaxMs)),
     layout,
     publisherLoopDelay: { p99Ms: publisherLoop.p99Ms(), maxMs: publisherLoop.maxMs() },
   };
+}
+
+/**
+ * The seqs of a phase's publish schedule: the first one intended after the ramp (the hold's
+ * first), and a ceiling no publisher of this phase can pass (ramp + hold + a minute, plus slack).
+ */
+export function scheduleSeqs(plan: Pick<RunPlan, 'rampMs' | 'durationMs' | 'rate'>): { firstHold: number; max: number } {
+  const firstHold = 1 + Math.ceil((plan.rampMs / 1000) * plan.rate - 1e-9);
+  const max = Math.ceil(((plan.rampMs + plan.durationMs + 60_000) / 1000) * plan.rate) + 1000;
+  return { firstHold, max };
+}
+
+/** Why a phase failed to connect its clients by the end of the ramp + 10 s, or null when it did. */
+export function connectShortfall(connected: number, asked: number, rampMs: number): string | null {
+  if (connected >= asked) return null;
+  const by = `the end of the ramp + 10 s (${((rampMs + 10_000) / 1000).toFixed(0)} s)`;
+  return `only ${connected.toLocaleString('en-US')} of ${asked.toLocaleString('en-US')} clients were connected by ${by}`;
 }

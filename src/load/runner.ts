@@ -2,7 +2,7 @@ import os from 'node:os';
 import { readFileSync } from 'node:fs';
 import { TargetError, UsageError } from '../errors.js';
 import type { TargetEndpoints } from '../protocols/types.js';
-import { assembleProtocolResult } from '../results/assemble.js';
+import { assembleProtocolResult, compareWithFloor } from '../results/assemble.js';
 import { SCHEMA_VERSION, type ProtocolResult, type RunResults } from '../results/schema.js';
 import type { RunPlan } from '../scenario/plan.js';
 import { startBundledServer, type BundledServer } from './bundled-server.js';
@@ -17,6 +17,9 @@ import { readFdLimits } from './fd-limit.js';
 import { probePublish } from './publisher.js';
 import { fleetProbe, httpProbe, type ServerProbe } from './server-probe.js';
 import { startFleet } from './fleet.js';
+import { measureSocketFloor } from './socket-floor.js';
+import { extraLoopbackDestinations } from './source-addresses.js';
+import { atHost } from '../protocols/instances.js';
 
 /** The bundled server's paths; with rooms, each carries ?room={room}. */
 function bundledEndpoints(baseUrl: string, rooms: number): TargetEndpoints {
@@ -68,6 +71,7 @@ export async function runBenchmark(plan: RunPlan, hooks: RunHooks = {}): Promise
         backpressure: policy,
         highWaterBytes: plan.server.highWaterBytes,
         token: plan.token,
+        extraHosts: plan.fleet > 1 ? [] : extraLoopbackDestinations(plan.clients),
       };
       server = plan.target
         ? null
@@ -77,7 +81,14 @@ export async function runBenchmark(plan: RunPlan, hooks: RunHooks = {}): Promise
       const auth: Record<string, string> = plan.token ? { authorization: `Bearer ${plan.token}` } : {};
       const endpoints: TargetEndpoints = plan.target
         ? plan.target.endpoints
-        : { ...bundledEndpoints(server!.url, plan.rooms), headers: auth, ...(server!.instances ? { instances: server!.instances } : {}) };
+        : {
+            ...bundledEndpoints(server!.url, plan.rooms),
+            headers: auth,
+            ...(server!.instances ? { instances: server!.instances } : {}),
+            ...(serverOptions.extraHosts.length
+              ? { addresses: [server!.url, ...serverOptions.extraHosts.map((h) => atHost(server!.url, h))] }
+              : {}),
+          };
       const publish = plan.target ? plan.target.publish : { method: 'POST', path: plan.rooms > 1 ? '/publish?room={room}' : '/publish' };
       const probe: ServerProbe = server?.instances
         ? fleetProbe(server.instances, '/metrics', endpoints.headers)
@@ -90,6 +101,10 @@ export async function runBenchmark(plan: RunPlan, hooks: RunHooks = {}): Promise
       if (result.generator?.saturated) {
         notes.add(`${label}: the load generator was saturated (event-loop delay p99: client workers ${result.generator.workerLoopDelayP99Ms} ms, publisher ${result.generator.publisherLoopDelayP99Ms} ms, against a latency p99 of ${(result.latency.p99 / 1000).toFixed(1)} ms); this latency is partly rtbench's own, not the server's.`);
       }
+      if (phase.failedReason) {
+        partialReason ??= `${label}: ${phase.failedReason}`;
+        notes.add(`${label}: ${phase.failedReason}; the phase counts as failed (partial).`);
+      }
       if (phase.abortReason) {
         partialReason ??= phase.abortReason;
         break;
@@ -99,6 +114,11 @@ export async function runBenchmark(plan: RunPlan, hooks: RunHooks = {}): Promise
     await server?.close();
   }
   if (!partialReason && protocols.length < phasesOf(plan).length) partialReason = 'not every protocol ran';
+  // The floor client memory is compared with, measured once per run after the phases (an idle machine).
+  if (!signal.aborted && protocols.length) {
+    const floor = await measureSocketFloor(Math.min(2000, Math.max(500, plan.clients)));
+    for (const p of protocols) if (p.generator) Object.assign(p.generator, compareWithFloor(p.client, floor));
+  }
   if (isStressRun(plan)) notes.add(STRESS_NOTE);
   return {
     schemaVersion: SCHEMA_VERSION,
@@ -142,6 +162,7 @@ export async function runBenchmark(plan: RunPlan, hooks: RunHooks = {}): Promise
       'Latency is intended publish time → receive time on one clock (every rtbench process maps the same monotonic clock to epoch time). Publish times come from a fixed schedule, so a stalled publisher or server shows up as latency (coordinated omission corrected).',
       'Polling and long-polling latency includes the wait for the next request. A wasted request is an answer that carried no new event.',
       'Bytes are counted at the client sockets (headers, framing and handshakes included) and divided by events delivered.',
+      'Latency, loss and generator loop delay are for the hold (events intended after the ramp, all clients connected); the ramp\'s own figures are under `ramp` in the results. Lost counts both.',
       'Memory per connection is approximate: a process RSS/heap delta after a forced GC divided by connections; allocator and GC behaviour add noise of a few KB per connection at small client counts.',
       ...notes,
     ],

@@ -29,3 +29,13 @@ export function chooseSourceAddresses(targetHost: string, connections: number, e
   const n = Math.min(254, Math.ceil(connections / perAddress));
   return Array.from({ length: n }, (_, i) => `127.0.0.${i + 1}`);
 }
+
+/**
+ * Extra loopback addresses the bundled server listens on (beside 127.0.0.1) so that every
+ * CONNECTIONS_PER_SOURCE_ADDRESS clients get a destination of their own: `connect()` then picks
+ * ports without the bind-time search a source address costs (Linux needs only the 4-tuple unique).
+ */
+export function extraLoopbackDestinations(connections: number, perAddress = CONNECTIONS_PER_SOURCE_ADDRESS): string[] {
+  const n = Math.min(254, Math.ceil(connections / perAddress));
+  return Array.from({ length: Math.max(0, n - 1) }, (_, i) => `127.0.0.${i + 2}`);
+}

@@ -81,9 +81,14 @@ export class WorkerPool {
     return this.ask<MemoryReading>({ type: 'sample-memory' }, (m) => (m.type === 'memory' ? m.reading : undefined), timeoutMs);
   }
 
+  /** Each worker holds `count` bare TCP sockets to host:port and reports what one costs it. */
+  async socketFloor(host: string, port: number, count: number, timeoutMs = 20_000): Promise<Array<{ sockets: number; rssPerSocket: number; heapPerSocket: number }>> {
+    return this.ask({ type: 'floor', host, port, count }, (m) => (m.type === 'floor' ? m : undefined), timeoutMs);
+  }
+
   /** Stops all clients and collects every worker's results (workers that died are missing). */
-  async stop(lastPublished: number | null, neverPublished: number[], timeoutMs = 20_000): Promise<WorkerResult[]> {
-    const results = await this.ask<WorkerResult>({ type: 'stop', lastPublished, neverPublished }, (m) => (m.type === 'result' ? m : undefined), timeoutMs);
+  async stop(lastPublished: number | null, neverPublished: number[], firstHoldSeq: number, timeoutMs = 20_000): Promise<WorkerResult[]> {
+    const results = await this.ask<WorkerResult>({ type: 'stop', lastPublished, neverPublished, firstHoldSeq }, (m) => (m.type === 'result' ? m : undefined), timeoutMs);
     for (const c of this.children) if (!this.exited.has(c)) setTimeout(() => c.kill(), 2000).unref();
     return results;
   }

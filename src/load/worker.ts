@@ -3,6 +3,7 @@
  * global schedule, and reports counters and encoded HDR histograms back to the parent.
  * A separate process (not a thread) because the open-file limit is per process.
  */
+import { connect, type Socket } from 'node:net';
 import { nowMicros } from '../clock.js';
 import { ProtocolRecorder } from '../metrics/recorder.js';
 import { readMemory } from '../metrics/memory.js';
@@ -34,12 +35,22 @@ let loaded: MemoryReading | null = null;
 let rampTimer: NodeJS.Timeout | null = null;
 let progressTimer: NodeJS.Timeout | null = null;
 let firstStart = 0;
+let holdTimer: NodeJS.Timeout | null = null;
+let rampLoop: { p99Ms: number; maxMs: number } | null = null;
+let holdCpu: NodeJS.CpuUsage | null = null;
 let lastConnect = 0;
 
 function start(m: StartMessage): void {
   baseline = readMemory();
   phaseLoop.reset();
-  recorder = new ProtocolRecorder(m.phaseStartMicros, m.perSecond);
+  const holdStart = m.phaseStartMicros + m.rampMs * 1000;
+  recorder = new ProtocolRecorder(m.phaseStartMicros, m.perSecond, { holdStartMicros: holdStart, maxSeq: m.maxSeq });
+  // The ramp's loop delay (connect storm) is kept apart from the hold's.
+  holdTimer = setTimeout(() => {
+    rampLoop = { p99Ms: phaseLoop.p99Ms(), maxMs: phaseLoop.maxMs() };
+    phaseLoop.reset();
+    holdCpu = process.cpuUsage();
+  }, Math.max(0, (holdStart - nowMicros()) / 1000));
   session = driverFor(m.protocol).openSession(m.driver);
   let next = 0;
   // Client i of `total` starts at phaseStart + ramp × i / total, so all workers share one ramp.
@@ -80,13 +91,15 @@ function start(m: StartMessage): void {
   }, 500);
 }
 
-async function stop(lastPublished: number | null, neverPublished: number[]): Promise<void> {
+async function stop(lastPublished: number | null, neverPublished: number[], firstHoldSeq: number): Promise<void> {
   if (rampTimer) clearTimeout(rampTimer);
+  if (holdTimer) clearTimeout(holdTimer);
   if (progressTimer) clearInterval(progressTimer);
+  const cpu = holdCpu ? process.cpuUsage(holdCpu) : null;
   const loopDelayP99Ms = phaseLoop.p99Ms();
   const loopDelayMaxMs = phaseLoop.maxMs();
   const wire = session?.wireBytes() ?? { in: 0, out: 0 };
-  const snapshot = recorder!.snapshot(lastPublished, new Set(neverPublished));
+  const snapshot = recorder!.snapshot(lastPublished, new Set(neverPublished), firstHoldSeq);
   await Promise.race([session?.close(), new Promise((r) => setTimeout(r, 3000))]);
   send({
     type: 'result',
@@ -96,6 +109,8 @@ async function stop(lastPublished: number | null, neverPublished: number[]): Pro
     rampSpanMs: firstStart && lastConnect ? (lastConnect - firstStart) / 1000 : 0,
     loopDelayMaxMs,
     loopDelayP99Ms,
+    ...(cpu ? { holdCpuMicros: cpu.user + cpu.system } : {}),
+    ...(rampLoop ? { rampLoopDelayP99Ms: rampLoop.p99Ms, rampLoopDelayMaxMs: rampLoop.maxMs } : {}),
     requestWindow: { first: firstRequest, last: lastRequest },
   });
   setTimeout(() => process.exit(0), 50);
@@ -106,7 +121,27 @@ process.on('message', (m: ParentMessage) => {
   else if (m.type === 'sample-memory') {
     loaded = readMemory();
     send({ type: 'memory', reading: loaded });
-  } else if (m.type === 'stop') void stop(m.lastPublished, m.neverPublished);
+  } else if (m.type === 'floor') void socketFloor(m.host, m.port, m.count).then(send);
+  else if (m.type === 'stop') void stop(m.lastPublished, m.neverPublished, m.firstHoldSeq);
 });
+
+/**
+ * The floor a client is measured against: what one bare, idle TCP socket costs this process, by
+ * the same method as client memory (RSS and heap after a GC, with and without the sockets).
+ */
+async function socketFloor(host: string, port: number, count: number): Promise<WorkerMessage> {
+  const before = readMemory();
+  const sockets = await Promise.all(
+    Array.from({ length: count }, () => new Promise<Socket | null>((resolve) => {
+      const s = connect(port, host, () => resolve(s));
+      s.once('error', () => resolve(null));
+    })),
+  );
+  const open = sockets.filter((s): s is Socket => s !== null);
+  const after = readMemory();
+  for (const s of open) s.destroy();
+  const n = Math.max(1, open.length);
+  return { type: 'floor', sockets: open.length, rssPerSocket: (after.rss - before.rss) / n, heapPerSocket: (after.heapUsed - before.heapUsed) / n };
+}
 
 send({ type: 'ready' });

@@ -60,6 +60,13 @@ export interface RecorderSnapshot {
   /** events delivered on a re-established connection that were due before it was up (resume worked) */
   recovered: number;
   perSecond: SecondSample[];
+  /** latency of events intended during the hold (all clients connected) and during the ramp */
+  holdHdr?: string;
+  rampHdr?: string;
+  /** deliveries and losses of events intended during the ramp (the rest are the hold's) */
+  ramp?: { delivered: number; lost: number };
+  /** markers that cannot be rtbench's (a seq beyond the schedule, a time in the future): ignored */
+  forged?: number;
   /** a fleet: latency on the publishing instance vs the others (empty otherwise) */
   sameInstanceHdr?: string;
   crossInstanceHdr?: string;
@@ -80,6 +87,10 @@ export class ProtocolRecorder {
   readonly sameInstanceLatency: Histogram = newHistogram();
   readonly crossInstanceLatency: Histogram = newHistogram();
   readonly reconnectTime: Histogram = newHistogram();
+  /** split at the hold's start by intended publish time: the ramp's connect storm stays out of the hold */
+  readonly holdLatency: Histogram = newHistogram();
+  readonly rampLatency: Histogram = newHistogram();
+  rampDelivered = 0;
   private readonly slowTrackers = new Set<SequenceTracker>();
   private readonly seconds = new Map<number, { connects: number; reconnects: number; healthy: Histogram }>();
   recovered = 0;
@@ -90,8 +101,16 @@ export class ProtocolRecorder {
   connectedNow = 0;
   connectedPeak = 0;
 
-  /** `perSecond`: keep a healthy-latency histogram per second (stress runs; it costs a little per delivery) */
-  constructor(private readonly phaseStartMicros: number, private readonly perSecond = true) {}
+  /**
+   * `perSecond`: keep a healthy-latency histogram per second (stress runs; it costs a little per
+   * delivery). `bounds`: when the hold starts (epoch µs; events intended before it belong to the
+   * ramp) and the highest seq the schedule can reach (a marker beyond it is forged).
+   */
+  constructor(
+    private readonly phaseStartMicros: number,
+    private readonly perSecond = true,
+    private readonly bounds: { holdStartMicros?: number; maxSeq?: number } = {},
+  ) {}
 
   /**
    * The ClientEvents sink of one client, started now. A client of `room` out of `rooms` expects
@@ -142,6 +161,7 @@ export class ProtocolRecorder {
         rec.counters.disconnects++;
       },
       delivered(seq, intendedAt) {
+        if (rec.isForged(seq, intendedAt)) return false;
         if (rooms > 1 && (seq - 1) % rooms !== room) {
           rec.counters.errors++;
           rec.errorsByType['wrong-room'] = (rec.errorsByType['wrong-room'] ?? 0) + 1;
@@ -151,6 +171,10 @@ export class ProtocolRecorder {
         const now = nowMicros();
         const latency = Math.max(1, Math.round(now - intendedAt));
         rec.latency.recordValue(latency);
+        if (intendedAt < (rec.bounds.holdStartMicros ?? 0)) {
+          rec.rampLatency.recordValue(latency);
+          rec.rampDelivered++;
+        } else rec.holdLatency.recordValue(latency);
         own.recordValue(latency);
         byInstance?.recordValue(latency);
         if (!slow && rec.perSecond) rec.second(now).healthy.recordValue(latency);
@@ -177,6 +201,22 @@ export class ProtocolRecorder {
     };
   }
 
+  /**
+   * A marker no rtbench publisher of this phase can have sent: a seq below 1 or beyond the
+   * schedule, or an intended time more than 5 s ahead of now. Counted as `forged-marker` and
+   * ignored, so a hostile target cannot grow a client's missing-seq set without bound.
+   */
+  isForged(seq: number, intendedAt: number): boolean {
+    const max = this.bounds.maxSeq;
+    if (seq >= 1 && (max === undefined || seq <= max) && intendedAt <= nowMicros() + 5_000_000) return false;
+    this.forged++;
+    this.counters.errors++;
+    this.errorsByType['forged-marker'] = (this.errorsByType['forged-marker'] ?? 0) + 1;
+    return true;
+  }
+
+  forged = 0;
+
   private second(now: number): { connects: number; reconnects: number; healthy: Histogram } {
     const t = Math.floor((now - this.phaseStartMicros) / 1_000_000);
     let s = this.seconds.get(t);
@@ -194,13 +234,15 @@ export class ProtocolRecorder {
   }
 
   /** Closes every client's books against the last published seq and returns the snapshot. */
-  snapshot(lastPublished: number | null, neverPublished: ReadonlySet<number> = new Set()): RecorderSnapshot {
+  snapshot(lastPublished: number | null, neverPublished: ReadonlySet<number> = new Set(), firstHoldSeq = 1): RecorderSnapshot {
     const c = { ...this.counters, delivered: 0, lost: 0, duplicated: 0, reordered: 0 };
+    let rampLost = 0;
     const slow: GroupCounters = { clients: this.slowTrackers.size, delivered: 0, lost: 0 };
     for (const t of this.trackers) {
-      if (lastPublished !== null) t.finish(lastPublished, neverPublished);
+      if (lastPublished !== null) t.finish(lastPublished, neverPublished, firstHoldSeq);
       c.delivered += t.delivered;
       c.lost += t.lost;
+      rampLost += t.lostInRamp;
       c.duplicated += t.duplicated;
       c.reordered += t.reordered;
       if (this.slowTrackers.has(t)) {
@@ -223,6 +265,10 @@ export class ProtocolRecorder {
       slow,
       reconnectHdr: encodeHistogram(this.reconnectTime),
       recovered: this.recovered,
+      holdHdr: encodeHistogram(this.holdLatency),
+      rampHdr: encodeHistogram(this.rampLatency),
+      ramp: { delivered: this.rampDelivered, lost: rampLost },
+      forged: this.forged,
       sameInstanceHdr: encodeHistogram(this.sameInstanceLatency),
       crossInstanceHdr: encodeHistogram(this.crossInstanceLatency),
       perSecond: [...this.seconds.entries()]

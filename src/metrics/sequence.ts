@@ -12,6 +12,8 @@ export class SequenceTracker {
   private highest = 0;
   private missing: Set<number> | null = null;
   lost = 0;
+  /** of `lost`, seqs published before the hold started (during the ramp) */
+  lostInRamp = 0;
   duplicated = 0;
   reordered = 0;
   delivered = 0;
@@ -53,11 +55,18 @@ export class SequenceTracker {
    * the last one seen up to `lastPublished` (events the client should have had by the end).
    * Seqs the target never accepted (`neverPublished`) cannot be delivered and are not lost.
    */
-  finish(lastPublished: number, neverPublished: ReadonlySet<number> = EMPTY): number {
+  finish(lastPublished: number, neverPublished: ReadonlySet<number> = EMPTY, firstHoldSeq = 1): number {
     let lost = 0;
-    if (this.missing) for (const s of this.missing) if (!neverPublished.has(s)) lost++;
-    if (this.started) for (let s = this.highest + this.stride; s <= lastPublished; s += this.stride) if (!neverPublished.has(s)) lost++;
+    let inRamp = 0;
+    const count = (s: number) => {
+      if (neverPublished.has(s)) return;
+      lost++;
+      if (s < firstHoldSeq) inRamp++;
+    };
+    if (this.missing) for (const s of this.missing) count(s);
+    if (this.started) for (let s = this.highest + this.stride; s <= lastPublished; s += this.stride) count(s);
     this.lost = lost;
+    this.lostInRamp = inRamp;
     return lost;
   }
 }

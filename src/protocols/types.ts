@@ -33,6 +33,11 @@ export interface TargetEndpoints {
   headers: Record<string, string>;
   /** a fleet: every instance's base URL (instance 0 = baseUrl, where events are published) */
   instances?: string[];
+  /**
+   * the same server at several addresses (base URLs): client i connects to address i mod N, so
+   * each destination has its own ephemeral port range and no source address needs binding
+   */
+  addresses?: string[];
 }
 
 export interface DriverOptions {

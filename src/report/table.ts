@@ -98,6 +98,12 @@ export function layoutLine(p: ProtocolResult): string | null {
   if (p.connectRate > 0) parts.push(`connected at ${num(p.connectRate)}/s`);
   if (p.requestRate) parts.push(`${num(p.requestRate)} requests/s`);
   const g = p.generator;
+  if (g?.clientCpuMicrosPerEvent) parts.push(`client CPU ${formatMicros(g.clientCpuMicrosPerEvent)} per delivered event`);
+  if (g?.clientRssFloorMultiple && g.socketFloor && p.client) {
+    parts.push(`client memory ${formatBytes(p.client.rssPerClient)} per connection = ${g.clientRssFloorMultiple.toFixed(1)}× a bare TCP socket (${formatBytes(g.socketFloor.rssPerSocket)}, measured)`);
+  }
   if (g) parts.push(`generator loop delay p99 ${g.workerLoopDelayP99Ms.toFixed(1)} ms (workers), ${g.publisherLoopDelayP99Ms.toFixed(1)} ms (publisher)${g.saturated ? ' — SATURATED: latency partly the generator\'s own' : ''}`);
   return parts.join('; ');
 }
+
+const formatMicros = (us: number) => (us >= 1000 ? `${(us / 1000).toFixed(2)} ms` : `${us.toFixed(us < 10 ? 1 : 0)} µs`);

@@ -3,7 +3,7 @@ import { emptyCounters, type TimelinePoint } from '../metrics/recorder.js';
 import type { WorkerResult } from '../load/messages.js';
 import type { ProtocolName } from '../protocols/types.js';
 import type { ServerMetrics } from '../contracts/server-metrics.js';
-import type { ClientMemory, FleetResult, LoadLayout, MemoryReading, ProtocolResult, ServerMemory } from './schema.js';
+import type { ClientMemory, FleetResult, GeneratorHealth, LoadLayout, MemoryReading, ProtocolResult, ServerMemory } from './schema.js';
 import { assembleStress, type StressOutcome } from './stress-results.js';
 import { generatorHealth } from './generator-health.js';
 
@@ -59,7 +59,19 @@ export function assembleProtocolResult(o: PhaseOutcome): ProtocolResult {
     if (w.requestWindow?.first) firstRequest = Math.min(firstRequest, w.requestWindow.first);
     if (w.requestWindow?.last) lastRequest = Math.max(lastRequest, w.requestWindow.last);
   }
-  const latency = summarize(mergeEncoded(o.workers.map((w) => w.snapshot.latencyHdr)));
+  const latencyAll = summarize(mergeEncoded(o.workers.map((w) => w.snapshot.latencyHdr)));
+  const split = o.workers.every((w) => w.snapshot.holdHdr !== undefined);
+  const latency = split ? summarize(mergeEncoded(o.workers.map((w) => w.snapshot.holdHdr!))) : latencyAll;
+  const ramp = split
+    ? {
+        delivered: o.workers.reduce((n, w) => n + (w.snapshot.ramp?.delivered ?? 0), 0),
+        lost: o.workers.reduce((n, w) => n + (w.snapshot.ramp?.lost ?? 0), 0),
+        latency: summarize(mergeEncoded(o.workers.map((w) => w.snapshot.rampHdr!))),
+        workerLoopDelayP99Ms: Math.max(0, ...o.workers.map((w) => w.rampLoopDelayP99Ms ?? 0)),
+        workerLoopDelayMaxMs: Math.max(0, ...o.workers.map((w) => w.rampLoopDelayMaxMs ?? 0)),
+      }
+    : null;
+  const client = clientMemory(o);
   const requestSpanS = lastRequest > firstRequest ? (lastRequest - firstRequest) / 1e6 : 0;
   const perEvent = (b: number) => (c.delivered ? b / c.delivered : 0);
   return {
@@ -71,6 +83,7 @@ export function assembleProtocolResult(o: PhaseOutcome): ProtocolResult {
     published: o.published,
     publishErrors: o.publishErrors,
     latency,
+    ...(ramp ? { window: 'hold' as const, ramp, latencyAll } : {}),
     connect: summarize(mergeEncoded(o.workers.map((w) => w.snapshot.connectHdr))),
     firstEvent: summarize(mergeEncoded(o.workers.map((w) => w.snapshot.firstEventHdr))),
     delivered: c.delivered,
@@ -86,16 +99,16 @@ export function assembleProtocolResult(o: PhaseOutcome): ProtocolResult {
     errorsByType,
     bytes: { in: wireIn, out: wireOut, inPerEvent: perEvent(wireIn), outPerEvent: perEvent(wireOut) },
     server: serverMemory(o),
-    client: clientMemory(o),
+    client,
     connectRate: rampSpanMs > 0 ? connectedPeak / (rampSpanMs / 1000) : 0,
     requestRate: requestSpanS > 0 ? c.requests / requestSpanS : 0,
-    generator: generatorHealth({
+    generator: { ...generatorHealth({
       workerLoopDelayP99Ms: o.workers.map((w) => w.loopDelayP99Ms ?? 0),
       workerLoopDelayMaxMs: o.workers.map((w) => w.loopDelayMaxMs),
       publisherLoopDelayP99Ms: o.publisherLoopDelay?.p99Ms ?? 0,
       publisherLoopDelayMaxMs: o.publisherLoopDelay?.maxMs ?? 0,
       latencyP99Micros: latency.p99,
-    }),
+    }), clientCpuMicrosPerEvent: cpuPerEvent(o, c.delivered - (ramp?.delivered ?? 0)) },
     ...(o.layout ? { layout: o.layout } : {}),
     ...(o.fleetInstances && o.fleetInstances > 1 ? { fleet: fleetResult(o, o.fleetInstances) } : {}),
     timeline: [...timeline.values()].sort((a, b) => a.t - b.t),
@@ -156,5 +169,24 @@ function fleetResult(o: PhaseOutcome, instances: number): FleetResult {
     crossInstance: cross,
     redisRoundTrip,
     redisSharePct: redisRoundTrip && all.p50 > 0 ? (redisRoundTrip.p50Ms * 1000 * 100) / all.p50 : null,
+  };
+}
+
+/** Client workers' CPU during the hold per event delivered in it, µs (null without both). */
+function cpuPerEvent(o: PhaseOutcome, holdDelivered: number): number | null {
+  if (!o.workers.length || o.workers.some((w) => w.holdCpuMicros === undefined) || holdDelivered <= 0) return null;
+  return o.workers.reduce((n, w) => n + (w.holdCpuMicros ?? 0), 0) / holdDelivered;
+}
+
+/** Fewest clients for which client memory is compared with the socket floor. */
+export const FLOOR_MIN_CLIENTS = 1000;
+
+/** Client memory against the socket floor measured in the same run. */
+export function compareWithFloor(client: ClientMemory | null, floor: GeneratorHealth['socketFloor']): Partial<GeneratorHealth> {
+  return {
+    socketFloor: floor ?? null,
+    // Below ~1,000 clients a per-client RSS delta is mostly allocator noise: no multiple is given.
+    clientRssFloorMultiple:
+      floor && client && client.clients >= FLOOR_MIN_CLIENTS && floor.rssPerSocket > 0 ? client.rssPerClient / floor.rssPerSocket : null,
   };
 }

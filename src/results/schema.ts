@@ -33,6 +33,12 @@ export interface GeneratorHealth {
   /** the generator was too busy to trust the latency it reports */
   saturated: boolean;
   rule: string;
+  /** client workers' CPU time (user + system) during the hold per event delivered in it, µs */
+  clientCpuMicrosPerEvent?: number | null;
+  /** what one bare idle TCP socket costs a client worker, measured in this run */
+  socketFloor?: { sockets: number; rssPerSocket: number; heapPerSocket: number; method: string } | null;
+  /** client RSS per connection ÷ the socket floor's RSS per socket */
+  clientRssFloorMultiple?: number | null;
 }
 
 /** How one protocol's load was spread over processes and addresses. */
@@ -41,6 +47,8 @@ export interface LoadLayout {
   clientsPerWorker: number[];
   /** client source addresses (empty: chosen by the OS) */
   sourceAddresses: string[];
+  /** the server addresses clients were spread over (host:port; absent in older results) */
+  destinations?: string[];
   /** reference-server processes (null: an external target) */
   serverProcesses: number | null;
   /** open-file limit of each process (Node raises its soft limit to the hard one at start); null: unlimited or unknown */
@@ -154,8 +162,16 @@ export interface ProtocolResult {
   /** events the publisher had acknowledged when the phase ended */
   published: number;
   publishErrors: number;
-  /** intended publish → received, coordinated-omission corrected */
+  /**
+   * intended publish → received, coordinated-omission corrected; events intended during the hold
+   * (after the ramp) when `window` is 'hold', else every event (older results)
+   */
   latency: LatencySummary;
+  window?: 'hold' | 'phase';
+  /** the ramp's own figures: events intended while clients were still connecting */
+  ramp?: { delivered: number; lost: number; latency: LatencySummary; workerLoopDelayP99Ms: number; workerLoopDelayMaxMs: number };
+  /** the whole phase's latency, ramp and hold together */
+  latencyAll?: LatencySummary;
   /** client start → transport up */
   connect: LatencySummary;
   /** client start → first event */

@@ -1,4 +1,6 @@
+import { isIP } from 'node:net';
 import { UsageError } from '../errors.js';
+import { atHost } from '../protocols/instances.js';
 import { parseProtocols, pathsFrom } from '../protocols/registry.js';
 import { PROTOCOLS } from '../protocols/list.js';
 import { parseCount, parseDuration, parseFraction, parseRate, parseSize } from './units.js';
@@ -30,6 +32,7 @@ export const RUN_OPTIONS = {
   redis: 'Redis URL for --fleet, e.g. redis://127.0.0.1:6379',
   serverProcesses: 'bundled server processes (0 = automatic: enough for the clients under the open-file limit)',
   target: 'URL of a server to test instead of the bundled one',
+  targetAddresses: "more addresses of the same target (comma list): client i connects to address i mod N, so past ~28,000 connections no source address needs binding",
   publish: "publish endpoint of the target, e.g. 'POST /publish'",
   cursor: 'how pollers keep their place: query (?since=) or http-cache (ETag/Last-Modified)',
   cursorParam: 'query parameter carrying the cursor',
@@ -99,7 +102,7 @@ export function buildPlan(...sources: RawRunOptions[]): RunPlan {
     pollIntervalMs: parseDuration(o.pollInterval as string, 'poll interval'),
     longPollTimeoutMs: parseDuration(o.longPollTimeout as string, 'long-poll timeout'),
     workers: parseCount(o.workers as string, 'workers', 0),
-    sourceAddresses: listOf(o.sourceAddresses),
+    sourceAddresses: ipList(o.sourceAddresses, 'source address', '--source-addresses 127.0.0.1,127.0.0.2'),
     target: o.target ? targetPlan(o) : null,
     fleet: o.fleet === undefined ? 1 : parseCount(o.fleet as string, 'fleet', 1),
     redis: o.redis ? parseRedisUrl(String(o.redis)) : null,
@@ -197,6 +200,7 @@ function targetPlan(o: RawRunOptions): TargetPlan {
       cursor,
       cursorParam: String(o.cursorParam),
       headers: parseHeaders(o.headers),
+      ...targetAddresses(base, listOf(o.targetAddresses)),
     },
     metricsPath: o.metrics === 'none' ? null : path('metrics'),
   };
@@ -217,4 +221,21 @@ export function parseHeaders(v: unknown): Record<string, string> {
 
 export function kebab(name: string): string {
   return name.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase());
+}
+
+/** `--target-addresses`: the target's base URL at each address (the first is the target itself). */
+function targetAddresses(base: string, hosts: string[]): { addresses?: string[] } {
+  if (!hosts.length) return {};
+  const urls = hosts.map((h) => {
+    if (!isIP(h) && !/^[a-z0-9.-]+$/i.test(h)) throw new UsageError(`target address "${h}" is not an IP address or host name`, 'e.g. --target-addresses 127.0.0.1,127.0.0.2');
+    return atHost(base, h);
+  });
+  return { addresses: [...new Set([base, ...urls])] };
+}
+
+/** A comma list of IP addresses (one bad entry is a usage error naming it). */
+function ipList(v: unknown, what: string, example: string): string[] {
+  const items = listOf(v);
+  for (const a of items) if (!isIP(a)) throw new UsageError(`${what} "${a}" is not an IP address`, `e.g. ${example}`);
+  return items;
 }

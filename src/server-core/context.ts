@@ -35,6 +35,11 @@ export interface ServerOptions {
   /** a fleet instance: fan out through this Redis (redis://host:port), under `busPrefix` keys */
   redis: string | null;
   busPrefix: string;
+  /**
+   * more addresses to listen on with the same port (e.g. 127.0.0.2): clients spread over several
+   * destinations get a full ephemeral port range each without binding a source address
+   */
+  extraHosts: string[];
 }
 
 export const DEFAULT_SERVER_OPTIONS: ServerOptions = {
@@ -54,6 +59,7 @@ export const DEFAULT_SERVER_OPTIONS: ServerOptions = {
   token: null,
   redis: null,
   busPrefix: 'rtbench',
+  extraHosts: [],
 };
 
 /** What the server refused or cut off, for /metrics: it must never crash or grow without bound. */

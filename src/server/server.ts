@@ -1,5 +1,5 @@
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import net, { type AddressInfo, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { UsageError } from '../errors.js';
 import { EventLog } from '../server-core/event-log.js';
@@ -155,6 +155,8 @@ export async function startReferenceServer(partial: Partial<ServerOptions> = {},
     server.listen(options.port, options.host, () => resolve());
   });
   const port = (server.address() as AddressInfo).port;
+  // Connections to the extra addresses are handed to the same HTTP server (and its upgrades).
+  const extraListeners = await Promise.all(options.extraHosts.map((h) => listenAlso(h, port, (s) => server.emit('connection', s))));
   const host = options.host.includes(':') ? `[${options.host}]` : options.host;
 
   return {
@@ -173,7 +175,19 @@ export async function startReferenceServer(partial: Partial<ServerOptions> = {},
       metrics.stop();
       ctx.bus.close();
       for (const s of ctx.connections.all()) s.destroy();
+      for (const l of extraListeners) l.close();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
+}
+
+/** Listens on one more address with the same port and passes every connection on. */
+function listenAlso(host: string, port: number, onConnection: (s: Socket) => void): Promise<net.Server> {
+  const extra = net.createServer(onConnection);
+  return new Promise((resolve, reject) => {
+    extra.once('error', (e: NodeJS.ErrnoException) =>
+      reject(e.code === 'EADDRINUSE' || e.code === 'EADDRNOTAVAIL' ? new UsageError(`cannot listen on ${host}:${port} (${e.code})`, 'use fewer clients per run, or free that address') : e),
+    );
+    extra.listen(port, host, () => resolve(extra));
+  });
 }
