@@ -7,9 +7,10 @@ import type { HeadError } from './response-head.js';
  * transfer coding, or the end of the connection, and is bounded: a head over `maxHeadBytes` and a
  * body over `maxBodyBytes` are errors, so a hostile target cannot grow a client's memory.
  *
- * Why not ResponseHeadReader: at max-rate polling its string split and header object cost about
- * 2.3 µs per answer (11 % of a core at 50,000 answers/s); this reader scans the head's bytes for
- * the three headers that frame the body and looks any other header up only when asked.
+ * Why not ResponseHeadReader: its string split and header object cost 2.0 µs per head of the
+ * bundled server's poll answer, where this reader takes 0.8 µs for head and body (best of 30 ×
+ * 100,000): it scans the head's bytes for the three headers that frame the body and looks any
+ * other header up only when asked.
  *
  * The chunks fed may be a read buffer that the socket reuses: whatever the reader keeps past a
  * `feed` call that did not finish the answer is copied first. An answer that arrives in one read
