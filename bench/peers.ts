@@ -34,18 +34,31 @@ function installNpmPeers(dir: string, pkgs: string[], log: (s: string) => void):
   return { bin: (pkg) => (existsSync(path(pkg)) ? path(pkg) : null), failure };
 }
 
-/** Installs autocannon and artillery with npm, and wrk with apt-get when possible. */
-export function installPeers(dir: string, log: (s: string) => void): Peers {
+/**
+ * How the bench gets its peers: install (default) fetches missing ones with npm and apt-get;
+ * installed uses only those already in the scratch directory or on PATH (a machine without a
+ * registry); none runs without them (their rows and goals say not measured).
+ */
+export type PeerMode = 'install' | 'installed' | 'none';
+
+/** Installs autocannon and artillery with npm, and wrk with apt-get when possible (per `mode`). */
+export function installPeers(dir: string, mode: PeerMode, log: (s: string) => void): Peers {
+  if (mode === 'none') {
+    return { autocannon: null, artillery: null, wrk: null, notes: ['Peers skipped (RTBENCH_BENCH_PEERS=none).'] };
+  }
   const notes: string[] = [];
-  const npm = installNpmPeers(dir, ['autocannon', 'artillery'], log);
+  const npm = mode === 'install' ? installNpmPeers(dir, ['autocannon', 'artillery'], log) : npmPeersIn(dir);
   if (npm.failure) notes.push(npm.failure);
   let wrk = which('wrk');
-  if (!wrk && process.getuid?.() === 0 && which('apt-get')) {
+  if (!wrk && mode === 'install' && process.getuid?.() === 0 && which('apt-get')) {
     log('installing wrk with apt-get …');
     spawnSync('apt-get', ['install', '-y', '-q', 'wrk'], { stdio: 'ignore', timeout: 180_000 });
     wrk = which('wrk');
   }
-  if (!wrk) notes.push('wrk is not installed and could not be installed here (needs apt-get and root); its column is empty.');
+  if (!wrk) {
+    const why = mode === 'install' ? ' and could not be installed here (needs apt-get and root)' : '';
+    notes.push(`wrk is not installed${why}; its column is empty.`);
+  }
   const version = (pkg: string) => {
     try {
       return JSON.parse(readFileSync(join(dir, 'node_modules', pkg, 'package.json'), 'utf8')).version as string;
@@ -53,9 +66,17 @@ export function installPeers(dir: string, log: (s: string) => void): Peers {
       return null;
     }
   };
-  for (const pkg of ['autocannon', 'artillery']) if (version(pkg)) notes.push(`${pkg} ${version(pkg)} from npm.`);
+  for (const pkg of ['autocannon', 'artillery']) {
+    notes.push(version(pkg) ? `${pkg} ${version(pkg)} from npm.` : `${pkg}: not installed; its rows are empty.`);
+  }
   if (wrk) notes.push(`wrk: ${wrkVersion(wrk)}.`);
   return { autocannon: npm.bin('autocannon'), artillery: npm.bin('artillery'), wrk, notes };
+}
+
+/** The npm peers already in `dir`, installing nothing. */
+function npmPeersIn(dir: string): { bin(pkg: string): string | null; failure: null } {
+  const path = (name: string) => join(dir, 'node_modules', '.bin', name);
+  return { bin: (pkg) => (existsSync(path(pkg)) ? path(pkg) : null), failure: null };
 }
 
 /** Installs only autocannon (if missing) into `dir`; returns its binary, or null when that failed. */

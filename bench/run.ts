@@ -1,63 +1,104 @@
 /**
  * `npm run bench`: rtbench at scale on this machine, and against its peers on the same reference
- * server, in one run. Writes reports/bench.json and reports/bench.md. Not a test: it takes minutes
- * and its figures depend on the machine; the goals it reports are checked here, not in npm test.
+ * server, in one run. Writes bench.json and bench.md into reports/ (RTBENCH_BENCH_OUT). Not a
+ * test: it takes about half an hour and its figures depend on the machine; the goals it reports
+ * are checked here, not in npm test. Smaller runs for checking the bench itself: see ENV below.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runBenchmark, machineInfo } from '../src/load/runner.js';
 import { startBundledServer } from '../src/load/bundled-server.js';
+import { extraLoopbackDestinations } from '../src/load/source-addresses.js';
+import { atHost } from '../src/protocols/instances.js';
 import { buildPlan, type RawRunOptions } from '../src/scenario/options.js';
+import { parseDuration } from '../src/scenario/units.js';
 import type { ProtocolResult } from '../src/results/schema.js';
-import { installPeers, runAutocannon, runWrk } from './peers.js';
-import { compareWebSocketMemory } from './ws-memory.js';
+import { installPeers, runAutocannon, runWrk, type Peers, type PeerMode } from './peers.js';
+import { compareClientMemory } from './client-memory.js';
 import { withServerCpu } from './server-cpu.js';
 import { renderBenchMarkdown, type BenchReport, type ScaleStep } from './markdown.js';
 
-const STEPS = (process.env.RTBENCH_BENCH_STEPS ?? '5000,10000,20000').split(',').map(Number);
-const HOLD = '30s';
+const list = (v: string | undefined, fallback: string) =>
+  (v || fallback).split(',').map((s) => s.trim()).filter(Boolean);
+const ENV = process.env;
+/** Clients per scale step (WebSocket, then SSE); the goal is about 50,000. */
+const STEPS = list(ENV.RTBENCH_BENCH_STEPS, '5000,20000,50000').map(Number);
+/** How long each scale step holds its clients after the ramp. */
+const HOLD = ENV.RTBENCH_BENCH_HOLD || '30s';
 /**
- * Connections opened per second during a scale step's ramp, below what the clients reach on 2
- * cores: WebSocket connects ~4,000/s here; SSE ~450–1,400/s (an eventsource client is a fetch
- * each), and ramping 20,000 SSE clients at 2,000/s or 800/s starved the workers' event loops
- * until the server's 10 s header timeout answered 408 to requests not yet written.
+ * Connections opened per second during a scale step's ramp: one rate for both protocols, so their
+ * connect rates compare, and 50,000 clients ramp in 25 s. SSE used to ramp at 400/s: its client on
+ * the eventsource package (a fetch each) starved the workers' event loops past 800/s, and the
+ * server's 10 s header timeout then answered 408. The leaner clients are meant to take 2,000/s;
+ * a step whose ramp falls behind fails with the loop delay and connected count in its reason.
  */
-const RAMP_PER_SECOND = { websocket: 2000, sse: 400 } as const;
+const RAMP_PER_SECOND = { websocket: 2000, sse: 2000 } as const;
+/** WebSocket clients of the fan-out run, each receiving FANOUT_RATE events per second. */
+const FANOUT_CLIENTS = Number(ENV.RTBENCH_BENCH_FANOUT || 10_000);
+const FANOUT_RATE = 20;
+const FANOUT_HOLD_S = 15;
 const POLL_CONNECTIONS = 50;
 const POLL_SECONDS = 10;
-// rtbench and Artillery hold this many WebSocket connections each; memory per connection is the slope.
-const WS_MEMORY_SIZES = [2_000, 20_000];
-const started = Date.now();
-const log = (s: string) => process.stderr.write(`[bench ${((Date.now() - started) / 1000).toFixed(0).padStart(3)}s] ${s}\n`);
+/** Connections each tool holds in the client-memory comparison; memory per connection is the slope. */
+const MEMORY_SIZES = list(ENV.RTBENCH_BENCH_MEMORY_SIZES, '2000,20000').map(Number);
+const MEMORY_RAMP_S = 10;
+const MEMORY_HOLD_S = 15;
+/**
+ * Events in the client-memory comparison: one every 5 s. A long-polling client sends a request per
+ * event, so 20,000 of them at 1/s would be 20,000 requests/s — all the reference server serves at
+ * full CPU; the comparison wants connections held, not a request flood. Polling asks every 5 s
+ * likewise: both then make 4,000 requests/s at 20,000 clients.
+ */
+const MEMORY_RATE = '12/m';
+const MEMORY_POLL_INTERVAL = '5s';
+/** Sections to run (all by default): scale, fanout, polling, memory. */
+const SECTIONS = new Set(list(ENV.RTBENCH_BENCH_ONLY, 'scale,fanout,polling,memory'));
+/** install (default): npm/apt-get fetch missing peers; installed: use only those already there; none. */
+const PEERS = (ENV.RTBENCH_BENCH_PEERS || 'install') as PeerMode;
+const OUT_DIR = ENV.RTBENCH_BENCH_OUT || 'reports';
 
-async function run(protocol: string, o: RawRunOptions): Promise<ProtocolResult> {
+const started = Date.now();
+const log = (s: string) =>
+  process.stderr.write(`[bench ${((Date.now() - started) / 1000).toFixed(0).padStart(4)}s] ${s}\n`);
+
+type Run = { result: ProtocolResult; partialReason: string | null };
+
+async function run(protocol: string, o: RawRunOptions): Promise<Run> {
   const results = await runBenchmark(buildPlan({ protocols: protocol, quiet: true, ...o }), { onProgress: () => {} });
-  return results.protocols[0];
+  return { result: results.protocols[0], partialReason: results.partialReason };
 }
 
 /** Steps up the clients of one push protocol; stops at the first step that is not held cleanly. */
 async function scale(protocol: 'websocket' | 'sse'): Promise<ScaleStep[]> {
   const steps: ScaleStep[] = [];
   for (const clients of STEPS) {
-    log(`${protocol}: ${clients} clients, held ${HOLD} …`);
-    const r = await run(protocol, { clients, duration: HOLD, ramp: `${Math.max(1, clients / RAMP_PER_SECOND[protocol])}s`, rate: '1/s' });
+    const rampS = Math.max(1, clients / RAMP_PER_SECOND[protocol]);
+    log(`${protocol}: ${clients} clients, ramp ${rampS} s, held ${HOLD} …`);
+    const options = { clients, duration: HOLD, ramp: `${rampS}s`, rate: '1/s' };
+    const { result: r, partialReason } = await run(protocol, options);
     const held = r.connectedPeak === clients && r.lost === 0 && r.disconnects === 0 && !r.partial && r.delivered > 0;
-    const why = held ? null : whyNot(r, clients);
-    steps.push({ protocol, clients, held, why, result: r });
+    const why = held ? null : whyNot(r, clients, partialReason);
+    steps.push({ protocol, clients, rampPerSecond: RAMP_PER_SECOND[protocol], held, why, result: r });
     log(`${protocol}: ${clients} → ${held ? 'held' : `failed: ${why}`}`);
+    // Stop here: a larger step would fail too, and each takes minutes of a shared machine.
     if (!held) break;
   }
   return steps;
 }
 
-function whyNot(r: ProtocolResult, clients: number): string {
-  const kinds = Object.entries(r.errorsByType).sort((a, b) => b[1] - a[1]).slice(0, 3).map(([k, v]) => `${k} ×${v}`).join(', ');
+/** What was measured to go wrong in a step: connections, loss, errors, the run's own reason, the generator. */
+function whyNot(r: ProtocolResult, clients: number, partialReason: string | null): string {
+  const kinds = Object.entries(r.errorsByType).sort((a, b) => b[1] - a[1]).slice(0, 3);
   const parts = [];
   if (r.connectedPeak < clients) parts.push(`${r.connectedPeak} of ${clients} connected`);
-  if (r.lost) parts.push(`${r.lost} events lost`);
+  if (r.lost) parts.push(`${r.lost} events lost (${r.ramp?.lost ?? '?'} of them in the ramp)`);
   if (r.disconnects) parts.push(`${r.disconnects} disconnects`);
-  if (kinds) parts.push(`errors: ${kinds}`);
+  if (kinds.length) parts.push(`errors: ${kinds.map(([k, v]) => `${k} ×${v}`).join(', ')}`);
+  if (partialReason) parts.push(`run: ${partialReason}`);
+  if (r.delivered === 0) parts.push('no event delivered');
+  const g = r.generator;
+  if (g?.saturated) parts.push(`generator saturated (worker loop p99 ${g.workerLoopDelayP99Ms} ms)`);
   return parts.join('; ') || 'partial run';
 }
 
@@ -67,52 +108,127 @@ function deliveredPerSecond(r: ProtocolResult, rampS: number, holdS: number): nu
   return hold.length ? hold.reduce((n, p) => n + p.count, 0) / hold.length : 0;
 }
 
-async function main(): Promise<void> {
-  const report: BenchReport = { startedAt: new Date().toISOString(), finishedAt: '', durationS: 0, machine: machineInfo(), notes: [], scale: [], fanout: null, polling: null, wsMemory: null };
-  const peers = installPeers(join(tmpdir(), 'rtbench-bench-peers'), log);
-  report.notes.push(...peers.notes);
-
-  for (const protocol of ['websocket', 'sse'] as const) report.scale.push(...(await scale(protocol)));
-
-  log('fan-out: 10,000 WebSocket clients × 20 events/s …');
-  const fan = await run('websocket', { clients: 10_000, duration: '15s', ramp: '5s', rate: '20/s' });
-  report.fanout = { clients: 10_000, rate: 20, deliveredPerSec: deliveredPerSecond(fan, 5, 15), result: fan };
-
+async function polling(report: BenchReport, peers: Peers): Promise<void> {
   // One reference server for every polling tool, so they are measured against the same thing.
   const server = await startBundledServer({ host: '127.0.0.1', port: 0 }, 1);
+  const url = `${server.url}/poll`;
   try {
-    log(`polling at max rate: rtbench, autocannon, wrk with ${POLL_CONNECTIONS} connections for ${POLL_SECONDS} s each …`);
+    log(`polling at max rate: rtbench, autocannon, wrk, ${POLL_CONNECTIONS} connections for ${POLL_SECONDS} s each …`);
     // A fresh server runs its first seconds unoptimised; that would fall on whichever tool goes first.
-    if (peers.autocannon) await runAutocannon(peers.autocannon, `${server.url}/poll`, POLL_CONNECTIONS, 3).catch(() => null);
+    if (peers.autocannon) await runAutocannon(peers.autocannon, url, POLL_CONNECTIONS, 3).catch(() => null);
     // One client process, as autocannon runs: on 2 cores a second one would only take CPU from the server.
-    const rtRun = await withServerCpu(server.url, () => run('polling', { target: server.url, clients: POLL_CONNECTIONS, pollInterval: 0, duration: `${POLL_SECONDS}s`, ramp: '0ms', rate: '1/s', metrics: 'none', workers: 1 }));
-    const rt = rtRun.value;
-    const acRun = peers.autocannon ? await withServerCpu(server.url, () => runAutocannon(peers.autocannon!, `${server.url}/poll`, POLL_CONNECTIONS, POLL_SECONDS).catch((e: Error) => ({ error: e.message }))) : null;
-    const wrkRun = peers.wrk ? await withServerCpu(server.url, () => runWrk(peers.wrk!, `${server.url}/poll`, POLL_CONNECTIONS, POLL_SECONDS, 2).catch((e: Error) => ({ error: e.message }))) : null;
-    const ac = acRun?.value ?? null;
-    const wrk = wrkRun?.value ?? null;
-    const serverCpu = { rtbench: rtRun.serverCpu, autocannon: acRun?.serverCpu ?? null, wrk: wrkRun?.serverCpu ?? null };
-    report.polling = { connections: POLL_CONNECTIONS, seconds: POLL_SECONDS, rtbench: { requestsPerSec: rt.requestRate ?? 0, requests: rt.requests, errors: rt.errors, workers: rt.layout?.workers ?? 0 }, autocannon: ac, wrk, serverCpu };
-
+    const rtRun = await withServerCpu(server.url, () => run('polling', {
+      target: server.url, clients: POLL_CONNECTIONS, pollInterval: 0, duration: `${POLL_SECONDS}s`, ramp: '0ms',
+      rate: '1/s', metrics: 'none', workers: 1,
+    }));
+    const rt = rtRun.value.result;
+    const fail = (e: Error) => ({ error: e.message });
+    const acRun = peers.autocannon
+      ? await withServerCpu(server.url, () =>
+        runAutocannon(peers.autocannon!, url, POLL_CONNECTIONS, POLL_SECONDS).catch(fail))
+      : null;
+    const wrkRun = peers.wrk
+      ? await withServerCpu(server.url, () => runWrk(peers.wrk!, url, POLL_CONNECTIONS, POLL_SECONDS, 2).catch(fail))
+      : null;
+    report.polling = {
+      connections: POLL_CONNECTIONS,
+      seconds: POLL_SECONDS,
+      rtbench: {
+        requestsPerSec: rt.requestRate ?? 0, requests: rt.requests, errors: rt.errors, workers: rt.layout?.workers ?? 0,
+        workerLoopDelayP99Ms: rt.generator?.workerLoopDelayP99Ms ?? null,
+      },
+      autocannon: acRun?.value ?? null,
+      wrk: wrkRun?.value ?? null,
+      serverCpu: { rtbench: rtRun.serverCpu, autocannon: acRun?.serverCpu ?? null, wrk: wrkRun?.serverCpu ?? null },
+    };
   } finally {
     await server.close();
   }
+}
 
+async function clientMemory(report: BenchReport, peers: Peers): Promise<void> {
   // Two server processes: 20,000 connections do not fit under one process's open-file limit.
-  const wsServer = await startBundledServer({ host: '127.0.0.1', port: 0 }, 2);
+  // Past one destination's ephemeral ports, more loopback addresses, as rtbench run does itself.
+  const extraHosts = extraLoopbackDestinations(Math.max(...MEMORY_SIZES));
+  // The floor's sockets never send a request; the server's 10 s header timeout would close them
+  // mid-hold. Every other tool sends its request at once, so the longer limit changes nothing for them.
+  const headersTimeoutMs = (MEMORY_RAMP_S + MEMORY_HOLD_S + 60) * 1000;
+  const server = await startBundledServer({ host: '127.0.0.1', port: 0, extraHosts, headersTimeoutMs }, 2);
   try {
-    report.wsMemory = await compareWebSocketMemory({ serverUrl: wsServer.url, serverProcesses: 2, artillery: peers.artillery, sizes: WS_MEMORY_SIZES, rampS: 10, holdS: 15, log });
+    report.clientMemory = await compareClientMemory({
+      urls: [server.url, ...extraHosts.map((h) => atHost(server.url, h))],
+      serverProcesses: 2,
+      artillery: peers.artillery,
+      sizes: MEMORY_SIZES,
+      rampS: MEMORY_RAMP_S,
+      holdS: MEMORY_HOLD_S,
+      rate: MEMORY_RATE,
+      pollInterval: MEMORY_POLL_INTERVAL,
+      log,
+    });
   } finally {
-    await wsServer.close();
+    await server.close();
   }
+}
+
+/** The RTBENCH_BENCH_* variables this run was given: a report says when it is not the default run. */
+function benchEnv(): Record<string, string> {
+  // Where the report goes changes no figure.
+  const set = (e: [string, string | undefined]): e is [string, string] =>
+    e[0].startsWith('RTBENCH_BENCH_') && e[0] !== 'RTBENCH_BENCH_OUT' && !!e[1];
+  return Object.fromEntries(Object.entries(ENV).filter(set));
+}
+
+async function main(): Promise<void> {
+  const report: BenchReport = {
+    startedAt: new Date().toISOString(),
+    finishedAt: '',
+    durationS: 0,
+    machine: machineInfo(),
+    loadAverage: loadavg()[0],
+    holdS: parseDuration(HOLD) / 1000,
+    env: benchEnv(),
+    notes: [],
+    scale: [],
+    fanout: null,
+    polling: null,
+    clientMemory: null,
+  };
+  const peers = installPeers(join(tmpdir(), 'rtbench-bench-peers'), PEERS, log);
+  report.notes.push(...peers.notes);
+
+  if (SECTIONS.has('scale')) {
+    for (const protocol of ['websocket', 'sse'] as const) report.scale.push(...(await scale(protocol)));
+  }
+
+  if (SECTIONS.has('fanout')) {
+    const rampS = Math.max(1, FANOUT_CLIENTS / RAMP_PER_SECOND.websocket);
+    log(`fan-out: ${FANOUT_CLIENTS} WebSocket clients × ${FANOUT_RATE} events/s …`);
+    const { result } = await run('websocket', {
+      clients: FANOUT_CLIENTS, duration: `${FANOUT_HOLD_S}s`, ramp: `${rampS}s`, rate: `${FANOUT_RATE}/s`,
+    });
+    report.fanout = {
+      clients: FANOUT_CLIENTS,
+      rate: FANOUT_RATE,
+      holdS: FANOUT_HOLD_S,
+      deliveredPerSec: deliveredPerSecond(result, rampS, FANOUT_HOLD_S),
+      result,
+    };
+  }
+
+  if (SECTIONS.has('polling')) await polling(report, peers);
+  if (SECTIONS.has('memory')) await clientMemory(report, peers);
 
   report.finishedAt = new Date().toISOString();
   report.durationS = (Date.now() - started) / 1000;
-  mkdirSync('reports', { recursive: true });
-  writeFileSync('reports/bench.json', JSON.stringify(report, (k, v) => (k === 'hdr' || k === 'timeline' ? undefined : v), 2) + '\n');
-  writeFileSync('reports/bench.md', renderBenchMarkdown(report));
-  log(`wrote reports/bench.md and reports/bench.json in ${report.durationS.toFixed(0)} s`);
-  process.stdout.write(renderBenchMarkdown(report));
+  mkdirSync(OUT_DIR, { recursive: true });
+  // Summaries only: histograms and per-second timelines would make the file megabytes.
+  const json = JSON.stringify(report, (k, v) => (k === 'hdr' || k === 'timeline' ? undefined : v), 2);
+  writeFileSync(join(OUT_DIR, 'bench.json'), json + '\n');
+  const md = renderBenchMarkdown(report);
+  writeFileSync(join(OUT_DIR, 'bench.md'), md);
+  log(`wrote ${join(OUT_DIR, 'bench.md')} and bench.json in ${report.durationS.toFixed(0)} s`);
+  process.stdout.write(md);
 }
 
 main().catch((e) => {

@@ -206,3 +206,18 @@ test('fuzz: 3 s of random and truncated requests and frames (seeded) leave the s
     assert.equal(res.statusCode, 200, `still serving after ${sent} inputs (seed ${seed})`);
     assert.match(await res.body.text(), /~rtb:fz:2:/);
   }));
+
+for (const token of [null, 's3cret']) {
+  test(`a malformed token cookie is refused or ignored, never a crash (${token ? 'with' : 'without'} a token)`, () =>
+    withServer({ token }, async (s) => {
+      for (const cookie of ['rtbench_token=%', 'rtbench_token=%zz%', 'rtbench_token=%E0%A4%A', '=;;rtbench_token']) {
+        const res = await request(`${s.url}/poll`, { headers: { cookie } });
+        await res.body.dump();
+        assert.equal(res.statusCode, token ? 401 : 200, cookie);
+      }
+      const auth = token ? { authorization: `Bearer ${token}` } : {};
+      const res = await request(`${s.url}/metrics`, { headers: auth });
+      assert.equal(res.statusCode, 200, 'the server is still up');
+      await res.body.dump();
+    }));
+}

@@ -53,8 +53,10 @@ export interface DriverOptions {
   rooms: number;
   /** reconnect delays: exponential with full jitter, first and largest (default 250 ms .. 10 s) */
   backoff?: { initialMs: number; maxMs: number };
-  /** bounds that keep a hostile target from growing a client's memory; each driver reads its own */
+  /** bounds against a hostile target, each past its bound a typed error and a reconnect */
   limits?: {
+    /** the largest SSE line or event a client buffers (default 1 MiB; counted in decoded characters) */
+    sseMaxEventBytes?: number;
     /**
      * the largest body of one poll or long-poll answer a client reads (default 16 MiB); a larger
      * one is an `answer-too-big` error, and the client drops the connection and backs off

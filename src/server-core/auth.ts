@@ -25,7 +25,7 @@ export function offeredToken(req: IncomingMessage): string | null {
   if (typeof cookie === 'string') {
     for (const part of cookie.split(';')) {
       const eq = part.indexOf('=');
-      if (eq > 0 && part.slice(0, eq).trim() === TOKEN_COOKIE) return decodeURIComponent(part.slice(eq + 1).trim());
+      if (eq > 0 && part.slice(0, eq).trim() === TOKEN_COOKIE) return decodeCookie(part.slice(eq + 1).trim());
     }
   }
   const protocols = req.headers['sec-websocket-protocol'];
@@ -33,6 +33,15 @@ export function offeredToken(req: IncomingMessage): string | null {
     for (const p of protocols.split(',')) if (p.trim().startsWith(TOKEN_SUBPROTOCOL_PREFIX)) return p.trim().slice(TOKEN_SUBPROTOCOL_PREFIX.length);
   }
   return null;
+}
+
+/** A cookie value, percent-decoded; a malformed escape (`%`, `%zz`) is kept as sent: never throws. */
+function decodeCookie(raw: string): string {
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    return raw;
+  }
 }
 
 /** Checks a token against the server's; `expected` null means the server needs none. */

@@ -16,7 +16,8 @@ const LFLF = Buffer.from('\n\n');
 export type HeadError = 'http-head-too-big' | 'http-malformed-head';
 
 export type HeadResult =
-  | { head: ResponseHead; rest: Buffer } // the head is complete; `rest` is the first body bytes
+  // the head is complete; `rest` is the first body bytes, a view of the chunk fed (read it before that is reused)
+  | { head: ResponseHead; rest: Buffer }
   | { error: HeadError }
   | null; // more bytes needed
 
@@ -35,13 +36,17 @@ export class ResponseHeadReader {
     const from = this.pending ? Math.max(0, this.pending.length - 3) : 0;
     let end = buf.indexOf(CRLFCRLF, from);
     let sep = 4;
-    if (end === -1) {
-      end = buf.indexOf(LFLF, from); // tolerated, as browsers and curl do
+    // A bare-LF blank line is tolerated, as browsers and curl do; whichever blank line comes first
+    // ends the head (a CRLF head may be followed by a body holding LF LF, and the other way round).
+    const lf = buf.indexOf(LFLF, from);
+    if (lf !== -1 && (end === -1 || lf < end)) {
+      end = lf;
       sep = 2;
     }
     if (end === -1) {
       if (buf.length > this.maxBytes) return { error: 'http-head-too-big' };
-      this.pending = buf;
+      // Copied when it is the caller's chunk: a client may read every socket into one shared buffer.
+      this.pending = buf === chunk ? Buffer.from(chunk) : buf;
       return null;
     }
     this.pending = null;

@@ -5,6 +5,7 @@ import { ClientSession, ReconnectingClient, type ClientSpec } from '../client-ba
 import { errorKind, statusKind } from '../errors.js';
 import { isUnusablePayload, NON_JSON_PAYLOAD } from '../payload-check.js';
 import { tapSseBody } from './sse-tap.js';
+import { LeanSseClient } from './lean-client.js';
 import { countingConnector } from '../wire.js';
 import type { DriverOptions, ProtocolDriver } from '../types.js';
 
@@ -69,7 +70,8 @@ class SseClient extends ReconnectingClient {
   }
 }
 
-function openSseSession(options: DriverOptions): ClientSession {
+/** The eventsource + undici session the lean client replaced: kept as the reference the bench measures it against. */
+export function openEventSourceSession(options: DriverOptions): ClientSession {
   const addrs = options.sourceAddresses.length ? options.sourceAddresses : [undefined];
   let agents: Agent[] = [];
   const session = new ClientSession(
@@ -97,5 +99,5 @@ export const sseDriver: ProtocolDriver = {
   requestResponse: false,
   path: (target) => target.paths.sse,
   settleMs: () => 1000,
-  openSession: openSseSession,
+  openSession: (options) => new ClientSession(options, (spec) => new LeanSseClient(spec)),
 };
