@@ -30,6 +30,7 @@ import { ClientSession, type ClientSpec } from './client-base.js';
 import { errorKind, statusKind } from './errors.js';
 import { HttpCursor } from './http-cursor.js';
 import { AnswerReader, DEFAULT_MAX_ANSWER_BYTES, DONE, FAILED } from './http1/answer-reader.js';
+import { getRequestHead, withHeaders } from './http1/request.js';
 import { instanceFor } from './instances.js';
 import { AnswerCheck, NON_JSON_PAYLOAD } from './payload-check.js';
 import { throttleFor, type ReadThrottle } from './read-throttle.js';
@@ -66,27 +67,19 @@ function originOf(url: string): Origin {
   return { host, port, tls: secure, hostHeader: u.host, prefix: u.pathname.replace(/\/$/, '') };
 }
 
-/** Bytes that may not appear in a request line's target or in a header (they would end it). */
-const LINE_BREAKING = /[\0\r\n]/;
 const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 
 /**
- * The bytes of one GET, built once per cursor and origin. No accept-encoding: answers are scanned
- * as raw bytes for markers, so they must arrive as sent. A target's own Host header wins over the
- * URL's; CR/LF in a header value (an ETag of a hostile target, echoed back) are dropped.
+ * The bytes of one GET, built once per cursor and origin (getRequestHead drops a header that could
+ * split the head, e.g. an ETag with CR LF from a hostile target, echoed back). No accept-encoding,
+ * even when the target's headers name one: answers are scanned as raw bytes for markers, so they
+ * must arrive as sent.
  */
 function requestBytes(origin: Origin, path: string, headers: Record<string, string>): Buffer {
-  let host = origin.hostHeader;
-  let lines = '';
-  for (const name in headers) {
-    const lower = name.toLowerCase();
-    let value = String(headers[name]);
-    if (LINE_BREAKING.test(value)) value = value.replace(/[\0\r\n]/g, '');
-    if (lower === 'accept-encoding') continue;
-    if (lower === 'host') host = value;
-    else lines += `${name}: ${value}\r\n`;
-  }
-  return Buffer.from(`GET ${origin.prefix}${path} HTTP/1.1\r\nhost: ${host}\r\n${lines}\r\n`, 'latin1');
+  const lower = withHeaders({}, headers);
+  delete lower['accept-encoding'];
+  const target = { host: origin.host, port: origin.port, hostHeader: origin.hostHeader, path: origin.prefix + path };
+  return Buffer.from(getRequestHead(target, lower), 'latin1');
 }
 
 /** Refuses, once per session, a target whose paths or header names would break a request. */
