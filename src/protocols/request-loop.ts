@@ -3,24 +3,25 @@
  * just enough HTTP/1.1 to ask GET again and again on a keep-alive connection.
  *
  * Why a raw socket and not undici: bench/poll-compare.ts, max-rate polling of the bundled server,
- * 50 connections, one client process, 10 s per run, the tools in rotating order. The machine (2
- * cores) was shared with other work, so req/s swung ±40 % between runs; the client's own CPU per
- * request is the steadier figure, and on one machine what a client burns is taken from the server
- * it measures.
+ * 50 connections, one client process, 10 s per run, the tools in rotating order, three
+ * invocations. The machine (2 cores) was shared with other work, so req/s swung ±40 % between
+ * runs and, once the server is the bottleneck, hardly tell the clients apart; the client's own
+ * CPU per request is the steady figure, and on one machine what a client burns is taken from the
+ * server it measures.
  *
- *   client, 5 runs each                     req/s median   own CPU µs/req   server CPU
- *   raw socket (this file)                        13,761             27.5         39 %
- *   undici Client, one reused handler             10,972             50.9         36 %
- *   autocannon 9.0.0                              13,784             36.2         39 %
- *   wrk 4.1.0, one thread                         16,622             17.6         63 %
- *   rtbench run (runner, worker, this file)       11,460   36.2 with runner      39 %
+ *   median of N runs           raw socket   undici Client   autocannon 9   wrk 4.1, 1 thread   rtbench run
+ *   A (5)  req/s                   13,761          10,972         13,784              16,622        11,460
+ *          own CPU µs/req            27.5            50.9           36.2                17.6         36.2*
+ *   B (7)  req/s                   18,280               –         17,832                   –        16,355
+ *          own CPU µs/req            27.1               –           34.7                   –         32.4*
+ *   C (5)  req/s                   19,334          19,807         18,448              19,638        21,461
+ *          own CPU µs/req            26.5            37.4           33.9                18.6         30.9*
+ *   * the whole run: runner and client worker, their start-up and the socket-floor probe included
  *
- *   another invocation, 7 runs each: raw socket 18,280 req/s (27.1 µs/req), autocannon 17,832
- *   (34.7 µs/req), rtbench run 16,355.
- *
- * The raw socket costs half undici's CPU per request and three quarters of autocannon's. undici's
- * pipelining was not tried: a poller's next request carries the cursor of the answer before it,
- * so there is never a second request to pipeline.
+ * The raw socket costs 0.5–0.7× undici's CPU per request (an undici Client per simulated client,
+ * dispatching through one reused handler) and 0.75× autocannon's. undici's pipelining was not
+ * tried: a poller's next request carries the cursor of the answer before it, so there is never a
+ * second request to pipeline.
  */
 import net, { type Socket } from 'node:net';
 import tls from 'node:tls';
