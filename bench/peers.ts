@@ -97,30 +97,56 @@ function wrkVersion(wrk: string): string {
   return (r.stdout + r.stderr).split('\n')[0].trim();
 }
 
-/** Runs a command to its end (killed after `timeoutMs`), sampling the RSS of its whole process tree. */
-export function runSampled(cmd: string, args: string[], o: { timeoutMs: number; env?: NodeJS.ProcessEnv; onSample?: () => void }): Promise<{ code: number | null; stdout: string; stderr: string; peakRss: number }> {
+/**
+ * Runs a command to its end (killed after `timeoutMs`), sampling the RSS of its whole process tree
+ * and its CPU time (`cpuSeconds`: user + system, as of the last sample, up to 250 ms before the end).
+ */
+export function runSampled(cmd: string, args: string[], o: { timeoutMs: number; env?: NodeJS.ProcessEnv; onSample?: () => void }): Promise<{ code: number | null; stdout: string; stderr: string; peakRss: number; cpuSeconds: number }> {
   return new Promise((resolve) => {
     const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...o.env } });
     let stdout = '';
     let stderr = '';
     let peakRss = 0;
+    let cpuSeconds = 0;
     child.stdout.on('data', (d) => (stdout += d));
     child.stderr.on('data', (d) => (stderr += d));
     const sampler = setInterval(() => {
-      if (child.pid) peakRss = Math.max(peakRss, treeRss(child.pid));
+      if (child.pid) {
+        peakRss = Math.max(peakRss, treeRss(child.pid));
+        cpuSeconds = Math.max(cpuSeconds, treeCpuSeconds(child.pid));
+      }
       o.onSample?.();
     }, 250);
     const killer = setTimeout(() => child.kill('SIGKILL'), o.timeoutMs);
     child.on('close', (code) => {
       clearInterval(sampler);
       clearTimeout(killer);
-      resolve({ code, stdout, stderr, peakRss });
+      resolve({ code, stdout, stderr, peakRss, cpuSeconds });
     });
   });
 }
 
-/** RSS in bytes of a process and all its descendants, from /proc. */
-export function treeRss(root: number): number {
+let clockTicks = 0;
+
+/** CPU seconds (user + system) used so far by a process and its descendants, from /proc. */
+export function treeCpuSeconds(root: number): number {
+  if (!clockTicks) clockTicks = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+  let ticks = 0;
+  for (const pid of treePids(root)) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      // Fields after "(comm) ": state is [0], utime [11], stime [12].
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      ticks += Number(f[11]) + Number(f[12]);
+    } catch {
+      // gone
+    }
+  }
+  return ticks / clockTicks;
+}
+
+/** A process and all its descendants, from /proc. */
+function treePids(root: number): number[] {
   const parent = new Map<number, number>();
   for (const d of readdirSync('/proc')) {
     if (!/^\d+$/.test(d)) continue;
@@ -135,9 +161,13 @@ export function treeRss(root: number): number {
     for (let p = pid, i = 0; p > 1 && i < 64; p = parent.get(p) ?? 0, i++) if (p === root) return true;
     return false;
   };
+  return [...parent.keys()].filter(inTree);
+}
+
+/** RSS in bytes of a process and all its descendants, from /proc. */
+export function treeRss(root: number): number {
   let sum = 0;
-  for (const pid of parent.keys()) {
-    if (!inTree(pid)) continue;
+  for (const pid of treePids(root)) {
     try {
       const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
       if (m) sum += Number(m[1]) * 1024;
@@ -152,7 +182,7 @@ export function treeRss(root: number): number {
 export async function runAutocannon(bin: string, url: string, connections: number, seconds: number) {
   const r = await runSampled(bin, ['-c', String(connections), '-d', String(seconds), '-j', '-n', url], { timeoutMs: (seconds + 60) * 1000 });
   const j = JSON.parse(r.stdout) as { requests: { total: number; average: number }; duration: number; '2xx': number; errors: number; latency: { p99: number } };
-  return { requestsPerSec: j['2xx'] / j.duration, total: j['2xx'], errors: j.errors, p99Ms: j.latency.p99, peakRss: r.peakRss };
+  return { requestsPerSec: j['2xx'] / j.duration, total: j['2xx'], errors: j.errors, p99Ms: j.latency.p99, peakRss: r.peakRss, cpuSeconds: r.cpuSeconds };
 }
 
 /** wrk's own "Requests/sec" line. */
@@ -162,7 +192,8 @@ export async function runWrk(bin: string, url: string, connections: number, seco
   const p99 = /99%\s+([\d.]+)(us|ms|s)/.exec(r.stdout);
   const unit = { us: 0.001, ms: 1, s: 1000 } as Record<string, number>;
   if (!rps) throw new Error(`wrk printed no rate: ${r.stdout}${r.stderr}`);
-  return { requestsPerSec: Number(rps[1]), p99Ms: p99 ? Number(p99[1]) * unit[p99[2]] : null, peakRss: r.peakRss };
+  const total = /(\d+) requests in/.exec(r.stdout);
+  return { requestsPerSec: Number(rps[1]), total: total ? Number(total[1]) : null, p99Ms: p99 ? Number(p99[1]) * unit[p99[2]] : null, peakRss: r.peakRss, cpuSeconds: r.cpuSeconds };
 }
 
 /**

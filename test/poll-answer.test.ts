@@ -125,7 +125,7 @@ test('a 304 answer keeps the HTTP-cache cursor and counts as a wasted request', 
   }
 });
 
-test('5xx answers are typed errors that back off; other non-200 answers are typed errors too', async () => {
+test('every non-2xx answer is a typed error that backs off: 5xx as one kind, others by their code', async () => {
   const server = await scripted((req, res, n) => {
     if (n <= 2) return json(res, 503, '{"error":"busy"}');
     if (n === 3) return json(res, 404, 'not here');
@@ -138,8 +138,8 @@ test('5xx answers are typed errors that back off; other non-200 answers are type
     assert.equal(c.recorder.errorsByType['http-5xx'], 2);
     assert.equal(c.recorder.errorsByType['http-404'], 1);
     assert.equal(c.recorder.errorsByType[NON_JSON_PAYLOAD], undefined, 'an error answer is not checked as a payload');
-    // Each 5xx is a failed attempt: the client backs off and counts a reconnection.
-    assert.equal(c.recorder.counters.reconnects, 2);
+    // Each is a failed attempt: the client backs off and counts a reconnection.
+    assert.equal(c.recorder.counters.reconnects, 3);
   } finally {
     await c.close();
     await server.close();

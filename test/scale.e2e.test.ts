@@ -105,7 +105,8 @@ test('a run with 2 client workers and 2 server processes counts exactly what one
     // Every client sees every event from its first one on: deliveries add up across workers exactly.
     assert.equal(p.lost, 0);
     assert.equal(p.duplicated, 0);
-    assert.equal(p.latency.count, p.delivered);
+    assert.equal(p.latencyAll!.count, p.delivered);
+    assert.equal(p.latency.count + p.ramp!.delivered, p.delivered, 'hold + ramp = every delivery');
     assert.ok(p.delivered >= 12 * (p.published - 3) && p.delivered <= 12 * p.published, `${p.protocol} delivered ${p.delivered} of ${12 * p.published}`);
     assert.equal(p.client?.processes, 2);
     assert.equal(p.client?.clients, 12);

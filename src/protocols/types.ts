@@ -57,6 +57,11 @@ export interface DriverOptions {
   limits?: {
     /** the largest SSE line or event a client buffers (default 1 MiB; counted in decoded characters) */
     sseMaxEventBytes?: number;
+    /**
+     * the largest body of one poll or long-poll answer a client reads (default 16 MiB); a larger
+     * one is an `answer-too-big` error, and the client drops the connection and backs off
+     */
+    pollMaxAnswerBytes?: number;
     /** the largest WebSocket message a client reassembles (default 16 MiB); larger: ws-message-too-big */
     wsMaxMessageBytes?: number;
   };

@@ -1,4 +1,4 @@
-import { RequestLoopSession } from '../request-loop.js';
+import { openPollSession } from '../request-loop.js';
 import type { ProtocolDriver } from '../types.js';
 
 /** Long-polling: the server holds each request until there is news; the client asks again at once. */
@@ -8,7 +8,7 @@ export const longPollingDriver: ProtocolDriver = {
   path: (target) => target.paths['long-polling'],
   settleMs: () => 1000,
   openSession(options) {
-    return new RequestLoopSession(options, {
+    return openPollSession(options, {
       path: options.target.paths['long-polling'],
       pauseAfter: () => 0,
       initialDelay: () => 0,

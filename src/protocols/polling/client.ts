@@ -1,4 +1,4 @@
-import { RequestLoopSession } from '../request-loop.js';
+import { openPollSession } from '../request-loop.js';
 import type { ProtocolDriver } from '../types.js';
 
 /** Polling: ask every --poll-interval whether anything is new; most answers are empty. */
@@ -9,7 +9,7 @@ export const pollingDriver: ProtocolDriver = {
   settleMs: (options) => options.pollIntervalMs + 1000,
   openSession(options) {
     const interval = options.pollIntervalMs;
-    return new RequestLoopSession(options, {
+    return openPollSession(options, {
       path: options.target.paths.polling,
       // Fixed-rate polling: the next request is due one interval after the last was sent.
       pauseAfter: (elapsed) => Math.max(0, interval - elapsed),

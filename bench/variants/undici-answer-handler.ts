@@ -1,6 +1,6 @@
 import { errors, type Client, type Dispatcher } from 'undici';
-import type { HeaderLookup } from './http-cursor.js';
-import type { ReadThrottle } from './read-throttle.js';
+import type { HeaderLookup } from '../../src/protocols/http-cursor.js';
+import type { ReadThrottle } from '../../src/protocols/read-throttle.js';
 
 const EMPTY = Buffer.alloc(0);
 
