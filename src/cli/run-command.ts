@@ -18,7 +18,7 @@ const FLAG_ARGS: Partial<Record<RunOptionName, string>> = {
   cursor: '<mode>', cursorParam: '<name>', metrics: '<path|none>', out: '<file.json>', name: '<name>',
   shard: '<I/N>', startAt: '<time>', runId: '<id>',
   timeout: '<time>', token: '<token>', slowConsumers: '<share>', slowMode: '<stall:time|rate:size/s>',
-  backpressure: '<policy,...>', highWater: '<size>', faults: '<fault,...>', reconnectBackoff: '<first..max>',
+  backpressure: '<policy,...>', highWater: '<size>', faults: '<fault,...>', reconnectBackoff: '<first..max>', maxEventSize: '<size>', maxMessageSize: '<size>', maxAnswerSize: '<size>',
 };
 
 /** `rtbench run [scenario.json]`: flags override the scenario file, which overrides defaults. */

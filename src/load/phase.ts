@@ -100,6 +100,7 @@ export async function runPhase(ctx: PhaseContext, protocol: ProtocolName): Promi
     sourceAddresses,
     rooms: plan.rooms,
     backoff: plan.backoff,
+    limits: plan.limits,
   };
   const phaseStart =
     plan.startAt !== null ? (plan.startAt + ctx.protocolIndex * phaseSlotMs(plan.rampMs, plan.durationMs, plan.pollIntervalMs)) * 1000 : nowMicros() + 100_000;

@@ -46,6 +46,9 @@ export const RUN_OPTIONS = {
   highWater: 'bytes waiting for one client before the bundled server\'s policy acts',
   faults: 'faults in the bundled server: drop-connections=<share>@<time>, restart@<time> (time since the phase started)',
   reconnectBackoff: 'reconnect delays, exponential with full jitter: <first>..<max>',
+  maxEventSize: 'largest SSE line or event a client buffers; more is sse-line-too-long and a reconnect',
+  maxMessageSize: 'largest WebSocket message a client reassembles; more is ws-message-too-big and a reconnect',
+  maxAnswerSize: 'largest poll or long-poll answer body a client reads; more is answer-too-big and a reconnect',
   out: 'write results JSON to this file',
   shard: 'run only share I of N of the clients (I/N); shard 0 publishes',
   startAt: 'wall-clock start shared by all shards (epoch seconds or ISO time)',
@@ -81,6 +84,9 @@ export const DEFAULTS = {
   slowMode: 'stall:10s',
   highWater: '1MB',
   reconnectBackoff: '250ms..10s',
+  maxEventSize: '1MB',
+  maxMessageSize: '16MB',
+  maxAnswerSize: '16MB',
   ...Object.fromEntries(PROTOCOLS.map((d) => [d.pathOption, d.defaultPath])),
 };
 
@@ -118,6 +124,11 @@ export function buildPlan(...sources: RawRunOptions[]): RunPlan {
     requestTimeoutMs: 0,
     token: o.token ? str('token') : null,
     backoff: parseBackoffRange(o.reconnectBackoff),
+    limits: {
+      sseMaxEventBytes: parseLimit(o.maxEventSize, 'max event size'),
+      wsMaxMessageBytes: parseLimit(o.maxMessageSize, 'max message size'),
+      pollMaxAnswerBytes: parseLimit(o.maxAnswerSize, 'max answer size'),
+    },
     stress: {
       slowFraction: parseFraction(o.slowConsumers as string, 'slow-consumer share'),
       slowMode: parseSlowMode(o.slowMode),
@@ -238,4 +249,11 @@ function ipList(v: unknown, what: string, example: string): string[] {
   const items = listOf(v);
   for (const a of items) if (!isIP(a)) throw new UsageError(`${what} "${a}" is not an IP address`, `e.g. ${example}`);
   return items;
+}
+
+/** A client bound on a target's data: at least 1 KB (below, no real event fits), at most 1 GB. */
+function parseLimit(v: unknown, what: string): number {
+  const n = parseSize(v as string, what);
+  if (n < 1024 || n > 1024 ** 3) throw new UsageError(`${what} ${v} is out of range`, 'use a size from 1KB to 1024MB, e.g. 16MB');
+  return n;
 }

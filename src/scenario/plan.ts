@@ -41,6 +41,8 @@ export interface RunPlan {
   token: string | null;
   /** reconnect delays: exponential with full jitter between these bounds */
   backoff: { initialMs: number; maxMs: number };
+  /** what a client buffers of one SSE event, WebSocket message or poll answer before it gives up on it */
+  limits: { sseMaxEventBytes: number; wsMaxMessageBytes: number; pollMaxAnswerBytes: number };
   stress: {
     /** share of each protocol's clients that read slowly (0 = none) */
     slowFraction: number;
