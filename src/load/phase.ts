@@ -81,7 +81,8 @@ export async function runPhase(ctx: PhaseContext, protocol: ProtocolName): Promi
   const workerCount = split.workers;
   // Clients spread over the destinations first; a source address is bound only past that.
   const destinations = Math.max(1, ctx.endpoints.addresses?.length ?? 1);
-  const sourceAddresses = chooseSourceAddresses(new URL(ctx.endpoints.baseUrl).hostname, Math.ceil(range.count / destinations), plan.sourceAddresses);
+  const perDestination = Math.ceil(range.count / destinations);
+  const sourceAddresses = chooseSourceAddresses(new URL(ctx.endpoints.baseUrl).hostname, perDestination, plan.sourceAddresses);
   const finite = (n: number) => (Number.isFinite(n) ? n : null);
   const layout: LoadLayout = {
     workers: workerCount,
