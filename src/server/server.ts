@@ -28,6 +28,9 @@ const CLIENT_ERRORS: Record<string, { status: string; kind: string }> = {
   ECONNRESET: { status: '400 Bad Request', kind: 'connection-reset' },
 };
 
+/** Pending connections the kernel may queue per listener (it caps this at net.core.somaxconn). */
+const ACCEPT_BACKLOG = 65_535;
+
 /** The request target as a URL, or null when it cannot be one (never throws on hostile input). */
 function parseUrl(raw: string | undefined): URL | null {
   try {
@@ -152,7 +155,9 @@ export async function startReferenceServer(partial: Partial<ServerOptions> = {},
       else if (e.code === 'EACCES') reject(new UsageError(`no permission to listen on port ${options.port}`, 'use a port above 1023'));
       else reject(e);
     });
-    server.listen(options.port, options.host, () => resolve());
+    // A connect storm of thousands per second overflows Node's default accept queue (511): the
+    // kernel then drops handshakes and clients see resets. The system's own ceiling is used instead.
+    server.listen({ port: options.port, host: options.host, backlog: ACCEPT_BACKLOG }, () => resolve());
   });
   const port = (server.address() as AddressInfo).port;
   // Connections to the extra addresses are handed to the same HTTP server (and its upgrades).
@@ -188,6 +193,6 @@ function listenAlso(host: string, port: number, onConnection: (s: Socket) => voi
     extra.once('error', (e: NodeJS.ErrnoException) =>
       reject(e.code === 'EADDRINUSE' || e.code === 'EADDRNOTAVAIL' ? new UsageError(`cannot listen on ${host}:${port} (${e.code})`, 'use fewer clients per run, or free that address') : e),
     );
-    extra.listen(port, host, () => resolve(extra));
+    extra.listen({ port, host, backlog: ACCEPT_BACKLOG }, () => resolve(extra));
   });
 }
