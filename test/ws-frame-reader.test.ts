@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import * as wsModule from 'ws';
 import { collectGarbage } from '../src/metrics/gc.js';
 import { FrameReader, type FrameErrorKind, type FrameSink } from '../src/protocols/websocket/frame-reader.js';
+import { frameHeader } from './fixtures/raw-ws-server.js';
 
 type FrameOptions = { fin: boolean; opcode: number; mask: boolean; readOnly: boolean; rsv1: boolean };
 // `ws` frames the reference bytes: what a server built on it sends is what the reader must read.
@@ -12,19 +13,6 @@ const wsFrame = (wsModule as unknown as { Sender: { frame(d: Buffer, o: FrameOpt
 function frame(opcode: number, payload: Buffer | string, fin = true): Buffer {
   const data = typeof payload === 'string' ? Buffer.from(payload) : payload;
   return Buffer.concat(wsFrame(data, { fin, opcode, mask: false, readOnly: false, rsv1: false }));
-}
-
-/** A frame header written by hand, for headers `ws` would never send. */
-function header(b0: number, length: number, masked = false): Buffer {
-  const mask = masked ? 0x80 : 0;
-  if (length < 126) return Buffer.from([b0, mask | length]);
-  if (length < 65536) return Buffer.from([b0, mask | 126, length >> 8, length & 0xff]);
-  const h = Buffer.alloc(10);
-  h[0] = b0;
-  h[1] = mask | 127;
-  h.writeUInt32BE(Math.floor(length / 2 ** 32), 2);
-  h.writeUInt32BE(length >>> 0, 6);
-  return h;
 }
 
 type Seen = ['message', boolean, string] | ['ping', string] | ['close', number] | ['error', FrameErrorKind, number];
@@ -148,10 +136,10 @@ test('bytes kept between reads are copies: a reused read buffer cannot corrupt a
 test('a frame whose header announces 100 MB is refused from the header alone: ws-message-too-big, close 1009', () => {
   const sink = recorder();
   const reader = new FrameReader(sink);
-  assert.equal(reader.feed(Buffer.concat([header(0x82, 100_000_000), bytes(1000)])), false);
+  assert.equal(reader.feed(Buffer.concat([frameHeader(0x82, 100_000_000), bytes(1000)])), false);
   assert.deepEqual(sink.seen, [['error', 'ws-message-too-big', 1009]]);
   assert.equal(reader.feed(bytes(1000)), false, 'a stopped reader reads nothing more');
-  assert.deepEqual(read([header(0x82, 2 ** 63)]), [['error', 'ws-message-too-big', 1009]], 'a length beyond 2^53 too');
+  assert.deepEqual(read([frameHeader(0x82, 2 ** 63)]), [['error', 'ws-message-too-big', 1009]], 'a length beyond 2^53 too');
 });
 
 test('the size limit is configurable and counts a fragmented message as a whole', () => {
@@ -170,16 +158,16 @@ test('a fragmented message that never finishes is bounded by a fragment count', 
 
 test('protocol errors end the stream with close 1002: reserved bits, unknown opcodes, masks, misplaced frames', () => {
   const cases: Array<[string, Buffer]> = [
-    ['RSV1 without a negotiated extension', Buffer.concat([header(0xc1, 1), Buffer.from('a')])],
-    ['RSV3', Buffer.concat([header(0x91, 1), Buffer.from('a')])],
-    ['reserved data opcode 3', Buffer.concat([header(0x83, 1), Buffer.from('a')])],
-    ['reserved control opcode 0xB', header(0x8b, 0)],
-    ['a masked server frame', Buffer.concat([header(0x81, 1, true), Buffer.from([1, 2, 3, 4, 5])])],
+    ['RSV1 without a negotiated extension', Buffer.concat([frameHeader(0xc1, 1), Buffer.from('a')])],
+    ['RSV3', Buffer.concat([frameHeader(0x91, 1), Buffer.from('a')])],
+    ['reserved data opcode 3', Buffer.concat([frameHeader(0x83, 1), Buffer.from('a')])],
+    ['reserved control opcode 0xB', frameHeader(0x8b, 0)],
+    ['a masked server frame', Buffer.concat([frameHeader(0x81, 1, true), Buffer.from([1, 2, 3, 4, 5])])],
     ['a continuation with nothing to continue', frame(0, 'orphan')],
     ['a new message inside a fragmented one', Buffer.concat([frame(1, 'a', false), frame(1, 'b')])],
-    ['a fragmented ping', Buffer.concat([header(0x09, 1), Buffer.from('p')])],
-    ['a ping over 125 bytes', Buffer.concat([header(0x89, 126), bytes(126)])],
-    ['a close with a 1-byte payload', Buffer.concat([header(0x88, 1), Buffer.from([3])])],
+    ['a fragmented ping', Buffer.concat([frameHeader(0x09, 1), Buffer.from('p')])],
+    ['a ping over 125 bytes', Buffer.concat([frameHeader(0x89, 126), bytes(126)])],
+    ['a close with a 1-byte payload', Buffer.concat([frameHeader(0x88, 1), Buffer.from([3])])],
     ['a close with a code no peer may send (1005)', frame(8, closePayload(1005, ''))],
     ['a close with a code out of range (999)', frame(8, closePayload(999, ''))],
   ];
