@@ -12,15 +12,21 @@ export function backoffFrom(range: { initialMs: number; maxMs: number } | undefi
   return new Backoff(range ? { ...DEFAULT_BACKOFF, ...range } : DEFAULT_BACKOFF);
 }
 
+/**
+ * The delay before retry number `attempt` (0-based): random in [0, min(max, initial × factor^attempt)].
+ * The attempt is capped so the power never overflows on a client that retries for hours.
+ */
+export function fullJitterDelay(attempt: number, o: { initialMs: number; maxMs: number; factor?: number } = DEFAULT_BACKOFF): number {
+  return Math.random() * Math.min(o.maxMs, o.initialMs * Math.pow(o.factor ?? 2, Math.min(attempt, 30)));
+}
+
 export class Backoff {
   private attempt = 0;
   constructor(private readonly options: BackoffOptions = DEFAULT_BACKOFF) {}
 
-  /** The next delay: random in [0, min(max, initial × factor^attempt)]. */
+  /** The next delay (see fullJitterDelay). */
   next(): number {
-    // The attempt is capped so the power never overflows on a client that retries for hours.
-    const cap = Math.min(this.options.maxMs, this.options.initialMs * Math.pow(this.options.factor, Math.min(this.attempt++, 30)));
-    return Math.random() * cap;
+    return fullJitterDelay(this.attempt++, this.options);
   }
 
   reset(): void {

@@ -1,5 +1,5 @@
 import { markerPrefix } from '../events/marker.js';
-import { DEFAULT_BACKOFF } from './backoff.js';
+import { fullJitterDelay } from './backoff.js';
 import { instanceFor } from './instances.js';
 import { throttleFor, type ReadThrottle, type SlowReading } from './read-throttle.js';
 import { roomOf, withRoom } from './rooms.js';
@@ -90,9 +90,7 @@ export abstract class ReconnectingClient implements ProtocolClient {
 
   /** Back-off: random in [0, min(max, initial × 2^attempt)] (full jitter). */
   private nextDelay(): number {
-    const { initialMs, maxMs } = this.spec.options.backoff ?? DEFAULT_BACKOFF;
-    // The attempt is capped so the power never overflows on a client that retries for hours.
-    return Math.random() * Math.min(maxMs, initialMs * 2 ** Math.min(this.attempt++, 30));
+    return fullJitterDelay(this.attempt++, this.spec.options.backoff);
   }
 
   private settleStart(): void {

@@ -94,8 +94,6 @@ export interface ProtocolDriver {
   name: ProtocolName;
   /** true for request/response protocols, whose empty answers are wasted requests */
   requestResponse: boolean;
-  /** the path this protocol subscribes on at a target */
-  path(target: TargetEndpoints): string;
   /** after the last publish, how long a healthy client may need to receive it (e.g. one poll interval) */
   settleMs(options: DriverOptions): number;
   openSession(options: DriverOptions): DriverSession;

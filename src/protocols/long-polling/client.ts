@@ -5,7 +5,6 @@ import type { ProtocolDriver } from '../types.js';
 export const longPollingDriver: ProtocolDriver = {
   name: 'long-polling',
   requestResponse: true,
-  path: (target) => target.paths['long-polling'],
   settleMs: () => 1000,
   openSession(options) {
     return openPollSession(options, {

@@ -5,7 +5,6 @@ import type { ProtocolDriver } from '../types.js';
 export const pollingDriver: ProtocolDriver = {
   name: 'polling',
   requestResponse: true,
-  path: (target) => target.paths.polling,
   settleMs: (options) => options.pollIntervalMs + 1000,
   openSession(options) {
     const interval = options.pollIntervalMs;

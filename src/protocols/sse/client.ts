@@ -97,7 +97,6 @@ export function openEventSourceSession(options: DriverOptions): ClientSession {
 export const sseDriver: ProtocolDriver = {
   name: 'sse',
   requestResponse: false,
-  path: (target) => target.paths.sse,
   settleMs: () => 1000,
   openSession: (options) => new ClientSession(options, (spec) => new LeanSseClient(spec)),
 };

@@ -7,7 +7,6 @@ import { WebSocketUpstream } from './upstream.js';
 export const websocketDriver: ProtocolDriver = {
   name: 'websocket',
   requestResponse: false,
-  path: (target) => target.paths.websocket,
   settleMs: () => 1000,
   openSession: (options) => new ClientSession(options, (spec) => new LeanWebSocketClient(spec)),
   openUpstream: (options) => new WebSocketUpstream(options),
