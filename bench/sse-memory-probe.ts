@@ -23,7 +23,8 @@ import { encodeEvent } from '../src/events/marker.js';
 import { startBundledServer } from '../src/load/bundled-server.js';
 import { readMemory } from '../src/metrics/memory.js';
 import { ClientSession } from '../src/protocols/client-base.js';
-import { openEventSourceSession, sseDriver } from '../src/protocols/sse/client.js';
+import { sseDriver } from '../src/protocols/sse/client.js';
+import { openEventSourceSession } from './variants/eventsource-sse.js';
 import type { ClientEvents, DriverOptions, ProtocolClient } from '../src/protocols/types.js';
 
 const SELF = fileURLToPath(import.meta.url);

@@ -1,4 +1,4 @@
-import type { ReadThrottle } from '../read-throttle.js';
+import type { ReadThrottle } from '../../src/protocols/read-throttle.js';
 
 const FIELDS = new Set(['data', 'id', 'event', 'retry']);
 /** A partial line longer than this is not kept for checking (the parser still gets every byte). */
