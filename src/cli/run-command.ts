@@ -13,7 +13,7 @@ import { PROTOCOLS } from '../protocols/list.js';
 
 const FLAG_ARGS: Partial<Record<RunOptionName, string>> = {
   protocols: '<list>', clients: '<n>', rooms: '<n>', fleet: '<n>', redis: '<url>', upstream: '<http|protocol>', duration: '<time>', ramp: '<time>', rate: '<n/s>', payload: '<size>',
-  pollInterval: '<time>', longPollTimeout: '<time>', workers: '<n>', sourceAddresses: '<list>', fanoutDelay: '<time>', serverProcesses: '<n>',
+  pollInterval: '<time>', longPollTimeout: '<time>', workers: '<n>', sourceAddresses: '<list>', fanoutDelay: '<time>', serverProcesses: '<n>', serverNice: '<0-19>',
   target: '<url>', targetAddresses: '<list>', publish: "<'METHOD /path'>", ...Object.fromEntries(PROTOCOLS.map((d) => [d.pathOption, '<path>'])),
   cursor: '<mode>', cursorParam: '<name>', metrics: '<path|none>', out: '<file.json>', name: '<name>',
   shard: '<I/N>', startAt: '<time>', runId: '<id>',

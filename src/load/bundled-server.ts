@@ -17,6 +17,8 @@ export interface BundledServer {
   killInstance?(): Promise<void>;
   /** every instance's URL when this is a fleet (the first receives the publishes) */
   instances?: string[];
+  /** the process started for the server (the cluster primary when there are several) */
+  pid?: number;
   close(): Promise<void>;
 }
 
@@ -60,6 +62,9 @@ export async function startBundledServer(options: Partial<ServerOptions>, proces
   return {
     url: current.url,
     processes,
+    get pid() {
+      return current.child.pid;
+    },
     dropConnections(fraction) {
       const child = current.child;
       return new Promise((resolve) => {

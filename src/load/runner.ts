@@ -71,6 +71,7 @@ export async function runBenchmark(plan: RunPlan, hooks: RunHooks = {}): Promise
         backpressure: policy,
         highWaterBytes: plan.server.highWaterBytes,
         token: plan.token,
+        nice: plan.server.nice,
         extraHosts: plan.fleet > 1 ? [] : extraLoopbackDestinations(plan.clients),
       };
       server = plan.target
@@ -156,6 +157,7 @@ export async function runBenchmark(plan: RunPlan, hooks: RunHooks = {}): Promise
           }
         : {}),
       serverProcesses,
+      serverNice: plan.target ? null : plan.server.nice,
     },
     machine: machineInfo(),
     notes: [
@@ -163,12 +165,16 @@ export async function runBenchmark(plan: RunPlan, hooks: RunHooks = {}): Promise
       'Polling and long-polling latency includes the wait for the next request. A wasted request is an answer that carried no new event.',
       'Bytes are counted at the client sockets (headers, framing and handshakes included) and divided by events delivered.',
       'Latency, loss and generator loop delay are for the hold (events intended after the ramp, all clients connected); the ramp\'s own figures are under `ramp` in the results. Lost counts both.',
+      ...(plan.target || !plan.server.nice ? [] : [PRIORITY_NOTE(plan.server.nice)]),
       'Memory per connection is approximate: a process RSS/heap delta after a forced GC divided by connections; allocator and GC behaviour add noise of a few KB per connection at small client counts.',
       ...notes,
     ],
     protocols,
   };
 }
+
+const PRIORITY_NOTE = (nice: number) =>
+  `The bundled server's processes ran at CPU priority nice ${nice} (rtbench's clients at 0): on a shared machine a client reads what the server has sent as soon as it arrives, so a burst's latency is the server's queue rather than the generator's (--server-nice 0 gives both the same priority).`;
 
 const STRESS_NOTE =
   'Stress figures: the server is read once a second (RSS, bytes buffered for clients, events dropped and clients closed by its backpressure policy, event-loop delay); healthy and slow clients keep separate latency histograms; reconnect time runs from a transport going down to it being up again; recovered events are those delivered on a re-established connection that were due before it was up (resume worked); missed = recovered + lost for good.';

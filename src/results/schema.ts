@@ -252,6 +252,8 @@ export interface RunResults {
     shard?: { index: number; count: number };
     /** bundled reference-server processes (null: an external target; absent in older results) */
     serverProcesses?: number | null;
+    /** CPU nice value of the bundled server's processes (null: a target; absent in older results) */
+    serverNice?: number | null;
   };
   machine: { cpuModel: string; cpus: number; totalMemBytes: number; node: string; platform: string; arch: string };
   /** how figures were measured (printed under the table and in reports) */

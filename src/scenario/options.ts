@@ -31,6 +31,7 @@ export const RUN_OPTIONS = {
   fleet: 'run the bundled server as N instances (processes, own ports) fanning out through Redis',
   redis: 'Redis URL for --fleet, e.g. redis://127.0.0.1:6379',
   serverProcesses: 'bundled server processes (0 = automatic: enough for the clients under the open-file limit)',
+  serverNice: "CPU priority (nice, 0-19) of the bundled server's processes: above 0, rtbench's clients read first on a shared machine, so latency is the server's queue, not the generator's; 0 = same priority",
   target: 'URL of a server to test instead of the bundled one',
   targetAddresses: "more addresses of the same target (comma list): client i connects to address i mod N, so past ~28,000 connections no source address needs binding",
   publish: "publish endpoint of the target, e.g. 'POST /publish'",
@@ -76,6 +77,7 @@ export const DEFAULTS = {
   workers: 0,
   fanoutDelay: '0ms',
   serverProcesses: 0,
+  serverNice: 10,
   publish: 'POST /publish',
   cursor: 'query',
   cursorParam: 'since',
@@ -116,6 +118,7 @@ export function buildPlan(...sources: RawRunOptions[]): RunPlan {
       fanoutDelayMs: parseDuration(o.fanoutDelay as string, 'fan-out delay'),
       highWaterBytes: parseSize(o.highWater as string, 'high-water mark'),
       processes: parseCount(o.serverProcesses as string, 'server processes', 0),
+      nice: parseNice(o.serverNice),
     },
     output: { json: o.out ? str('out') : null, quiet: o.quiet === true || o.quiet === 'true' },
     shard: o.shard !== undefined ? parseShard(str('shard')) : null,
@@ -155,6 +158,7 @@ export function buildPlan(...sources: RawRunOptions[]): RunPlan {
   if (plan.target) {
     if (plan.stress.faults.length) throw new UsageError('--faults needs the bundled server (rtbench cannot drop or restart a target)', 'drop --target, or inject faults in your server yourself');
     if (o.backpressure !== undefined) throw new UsageError('--backpressure sets the bundled server\'s policy and has no effect on a target', 'drop --target or --backpressure');
+    if (sources.some((s) => s.serverNice !== undefined)) throw new UsageError('--server-nice sets the bundled server\'s CPU priority and has no effect on a target', 'drop --server-nice, or start your server with `nice -n 10`');
     if (plan.token) plan.target.endpoints.headers = { authorization: `Bearer ${plan.token}`, ...plan.target.endpoints.headers };
   }
   const phaseMs = plan.rampMs + plan.durationMs;
@@ -166,6 +170,12 @@ export function buildPlan(...sources: RawRunOptions[]): RunPlan {
   if (plan.pollIntervalMs > 0 && plan.pollIntervalMs < 10) throw new UsageError('poll interval below 10ms', 'use --poll-interval 100ms or more, or 0 to poll as fast as possible');
   if (plan.rate > 100_000) throw new UsageError(`rate ${plan.rate}/s is above rtbench's publisher limit of 100000/s`, 'lower --rate');
   return plan;
+}
+
+function parseNice(v: unknown): number {
+  const n = Number(v);
+  if (String(v).trim() === '' || !Number.isInteger(n) || n < 0 || n > 19) throw new UsageError(`server nice "${v}" is not a whole number from 0 to 19`, 'e.g. --server-nice 10, or 0 for normal priority');
+  return n;
 }
 
 function parseUpstream(v: unknown): 'http' | 'protocol' {

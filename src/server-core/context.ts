@@ -40,6 +40,11 @@ export interface ServerOptions {
    * destinations get a full ephemeral port range each without binding a source address
    */
   extraHosts: string[];
+  /**
+   * nice value of the processes that serve clients (0 = normal priority). A cluster's primary
+   * keeps normal priority: it accepts every connection, and a starved accept queue drops SYNs.
+   */
+  nice: number;
 }
 
 export const DEFAULT_SERVER_OPTIONS: ServerOptions = {
@@ -57,6 +62,7 @@ export const DEFAULT_SERVER_OPTIONS: ServerOptions = {
   headersTimeoutMs: 10_000,
   idleTimeoutMs: 65_000,
   token: null,
+  nice: 0,
   redis: null,
   busPrefix: 'rtbench',
   extraHosts: [],

@@ -8,10 +8,12 @@ import type { ServerOptions } from '../server-core/context.js';
 import { IpcEventBus } from './ipc-event-bus.js';
 import type { ServerMetrics } from '../contracts/server-metrics.js';
 import { startReferenceServer } from './server.js';
+import { lowerPriority } from './priority.js';
 
 process.on('SIGINT', () => {});
 
 const options = JSON.parse(process.argv[2] ?? '{}') as Partial<ServerOptions>;
+lowerPriority(options.nice);
 const self = cluster.worker?.id ?? 0;
 let nextId = 1;
 const asked = new Map<number, (m: ServerMetrics) => void>();

@@ -7,6 +7,7 @@ import { startReferenceServer } from './server.js';
 import { startServerCluster } from './cluster.js';
 import { RedisBus } from './redis-bus.js';
 import { RedisEventBus } from './redis-event-bus.js';
+import { lowerPriority } from './priority.js';
 import type { EventLog } from '../server-core/event-log.js';
 import type { ServerOptions } from '../server-core/context.js';
 
@@ -14,6 +15,8 @@ process.on('SIGINT', () => {});
 
 const options = JSON.parse(process.argv[2] ?? '{}') as Partial<ServerOptions>;
 const processes = Math.max(1, Number(process.argv[3] ?? 1) || 1);
+// One process serves the clients itself; a primary forks the ones that do, and they lower their own.
+if (processes === 1) lowerPriority(options.nice);
 // A fleet instance fans out through Redis; the bus connects first so a bad URL fails the start.
 const redis = options.redis ? await RedisBus.connect({ url: options.redis, prefix: options.busPrefix }).catch((e: Error) => fail(e)) : null;
 const runtime = redis ? { busFor: (log: EventLog) => new RedisEventBus(redis, log) } : {};
