@@ -1,5 +1,6 @@
 import { createServer, type Socket } from 'node:net';
 import { WorkerPool } from './worker-pool.js';
+import { ACCEPT_BACKLOG } from '../server/server.js';
 
 /** What one bare, idle TCP socket costs a client worker: the floor client costs are compared with. */
 export interface SocketFloor {
@@ -22,7 +23,8 @@ export async function measureSocketFloor(count: number): Promise<SocketFloor | n
     s.on('error', () => {});
     s.on('close', () => accepted.delete(s));
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  // All sockets connect at once: at the default backlog (511) the kernel drops SYNs and retries them a second later.
+  await new Promise<void>((resolve) => server.listen({ port: 0, host: '127.0.0.1', backlog: ACCEPT_BACKLOG }, resolve));
   const pool = await WorkerPool.spawn(1);
   try {
     const port = (server.address() as { port: number }).port;

@@ -29,7 +29,7 @@ const CLIENT_ERRORS: Record<string, { status: string; kind: string }> = {
 };
 
 /** Pending connections the kernel may queue per listener (it caps this at net.core.somaxconn). */
-const ACCEPT_BACKLOG = 65_535;
+export const ACCEPT_BACKLOG = 65_535;
 
 /** The request target as a URL, or null when it cannot be one (never throws on hostile input). */
 function parseUrl(raw: string | undefined): URL | null {
