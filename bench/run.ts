@@ -17,6 +17,7 @@ import type { ProtocolResult } from '../src/results/schema.js';
 import { installPeers, runAutocannon, runWrk, type Peers, type PeerMode } from './peers.js';
 import { compareClientMemory } from './client-memory.js';
 import { withServerCpu } from './server-cpu.js';
+import { measureFanoutFloor, type FanoutFloor } from './fanout-floor.js';
 import { renderBenchMarkdown, type BenchReport, type ScaleStep } from './markdown.js';
 
 const list = (v: string | undefined, fallback: string) =>
@@ -108,6 +109,28 @@ function whyNot(r: ProtocolResult, clients: number, partialReason: string | null
 function deliveredPerSecond(r: ProtocolResult, rampS: number, holdS: number): number {
   const hold = r.timeline.filter((p) => p.t >= Math.ceil(rampS) + 1 && p.t < rampS + holdS);
   return hold.length ? hold.reduce((n, p) => n + p.count, 0) / hold.length : 0;
+}
+
+/**
+ * Bare sockets at the fan-out run's size, right after it: what this machine delivers before any
+ * protocol. Same message size and client processes as rtbench's run; null (with a note) if it failed.
+ */
+async function fanoutFloor(report: BenchReport, rt: ProtocolResult): Promise<FanoutFloor | null> {
+  const processes = rt.layout?.workers || 2;
+  // Its WebSocket frames as they arrived; a run that delivered nothing has no size to copy.
+  const messageBytes = rt.delivered && rt.bytes.inPerEvent >= 16 ? Math.round(rt.bytes.inPerEvent) : 280;
+  log(`fan-out floor: bare node:net sockets, ${messageBytes} B, ${processes} client processes …`);
+  try {
+    const floor = await measureFanoutFloor({
+      clients: FANOUT_CLIENTS, rate: FANOUT_RATE, holdS: FANOUT_HOLD_S, messageBytes, processes,
+    });
+    log(`fan-out floor: ${Math.round(floor.deliveredPerSec)} deliveries/s, ${floor.lost} lost`);
+    return floor;
+  } catch (e) {
+    log(`fan-out floor failed: ${(e as Error).message}`);
+    report.notes.push(`The fan-out floor (bare sockets) failed: ${(e as Error).message}.`);
+    return null;
+  }
 }
 
 async function polling(report: BenchReport, peers: Peers): Promise<void> {
@@ -215,6 +238,7 @@ async function main(): Promise<void> {
       holdS: FANOUT_HOLD_S,
       deliveredPerSec: deliveredPerSecond(result, rampS, FANOUT_HOLD_S),
       result,
+      floor: await fanoutFloor(report, result),
     };
   }
 
