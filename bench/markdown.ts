@@ -114,10 +114,11 @@ export function renderBenchMarkdown(r: BenchReport): string {
       'an upper bound of what a connection needs.',
     '- rtbench ran its polling throughput clients in one worker process, like autocannon; its other runs use its ' +
       'automatic worker split. autocannon, wrk and Artillery ran with their defaults otherwise.',
-    '- Two floors: the scale table\'s is rtbench\'s own, measured in each run (a worker\'s RSS after a GC with and ' +
-      'without up to 2,000 bare sockets to a listener of its own, ÷ sockets), so it compares with that table\'s ' +
-      'client readings; the client-memory table\'s is a process holding bare sockets to the reference server, read ' +
-      'like every tool there (peak process-tree RSS, slope between two sizes). Each multiple is against its own floor.',
+    '- Two memory floors: the scale table\'s is rtbench\'s own, measured in each run (a worker\'s RSS after a GC ' +
+      'with and without up to 2,000 bare sockets to a listener of its own, ÷ sockets), so it compares with that ' +
+      'table\'s client readings; the client-memory table\'s is a process holding bare sockets to the reference ' +
+      'server, read like every tool there (peak process-tree RSS, slope between two sizes). Each multiple is against ' +
+      'its own floor.',
     '- Client load and the server share the cores; anything else running on the machine lowers every figure.',
     '',
   );

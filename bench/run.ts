@@ -1,6 +1,8 @@
 /**
  * `npm run bench`: rtbench at scale on this machine, and against its peers on the same reference
- * server, in one run. Writes bench.json and bench.md into reports/ (RTBENCH_BENCH_OUT). Not a
+ * server, in one run. Its fan-out run is followed by a floor at the same size, bare node:net sockets
+ * (bench/fanout-floor.ts), so the report shows what the machine itself delivers and rtbench as a
+ * multiple of it. Writes bench.json and bench.md into reports/ (RTBENCH_BENCH_OUT). Not a
  * test: it takes about half an hour and its figures depend on the machine; the goals it reports
  * are checked here, not in npm test. Smaller runs for checking the bench itself: see ENV below.
  */
@@ -55,7 +57,7 @@ const MEMORY_HOLD_S = 15;
  */
 const MEMORY_RATE = '12/m';
 const MEMORY_POLL_INTERVAL = '5s';
-/** Sections to run (all by default): scale, fanout, polling, memory. */
+/** Sections to run (all by default): scale, fanout (with its bare-socket floor), polling, memory. */
 const SECTIONS = new Set(list(ENV.RTBENCH_BENCH_ONLY, 'scale,fanout,polling,memory'));
 /** install (default): npm/apt-get fetch missing peers; installed: use only those already there; none. */
 const PEERS = (ENV.RTBENCH_BENCH_PEERS || 'install') as PeerMode;
