@@ -1,6 +1,7 @@
 import type { ProtocolResult, RunResults } from '../src/results/schema.js';
 import { formatBytes, formatMs, formatPerConnection } from '../src/scenario/units.js';
 import type { ClientMemoryComparison, MemoryRun, MemoryTool, MemoryToolId } from './client-memory.js';
+import type { FanoutFloor } from './fanout-floor.js';
 
 export interface ScaleStep {
   protocol: 'websocket' | 'sse';
@@ -26,7 +27,15 @@ export interface BenchReport {
   env: Record<string, string>;
   notes: string[];
   scale: ScaleStep[];
-  fanout: { clients: number; rate: number; holdS: number; deliveredPerSec: number; result: ProtocolResult } | null;
+  fanout: {
+    clients: number;
+    rate: number;
+    holdS: number;
+    deliveredPerSec: number;
+    result: ProtocolResult;
+    /** bare node:net sockets at the same size, measured right after (null: it failed, see notes) */
+    floor: FanoutFloor | null;
+  } | null;
   polling: {
     connections: number;
     seconds: number;
@@ -105,10 +114,11 @@ export function renderBenchMarkdown(r: BenchReport): string {
       'an upper bound of what a connection needs.',
     '- rtbench ran its polling throughput clients in one worker process, like autocannon; its other runs use its ' +
       'automatic worker split. autocannon, wrk and Artillery ran with their defaults otherwise.',
-    '- Two floors: the scale table\'s is rtbench\'s own, measured in each run (a worker\'s RSS after a GC with and ' +
-      'without up to 2,000 bare sockets to a listener of its own, ÷ sockets), so it compares with that table\'s ' +
-      'client readings; the client-memory table\'s is a process holding bare sockets to the reference server, read ' +
-      'like every tool there (peak process-tree RSS, slope between two sizes). Each multiple is against its own floor.',
+    '- Two memory floors: the scale table\'s is rtbench\'s own, measured in each run (a worker\'s RSS after a GC ' +
+      'with and without up to 2,000 bare sockets to a listener of its own, ÷ sockets), so it compares with that ' +
+      'table\'s client readings; the client-memory table\'s is a process holding bare sockets to the reference ' +
+      'server, read like every tool there (peak process-tree RSS, slope between two sizes). Each multiple is against ' +
+      'its own floor.',
     '- Client load and the server share the cores; anything else running on the machine lowers every figure.',
     '',
   );
@@ -211,8 +221,47 @@ function fanoutSection(f: NonNullable<BenchReport['fanout']>): string[] {
       `${g?.workerLoopDelayP99Ms ?? '?'} ms (workers) / ${g?.publisherLoopDelayP99Ms ?? '?'} ms (publisher), ` +
       (g?.saturated ? '**generator saturated**: part of this latency is its own.' : 'generator not saturated.'),
     '',
+    ...floorTable(f),
   ];
 }
+
+/** rtbench's fan-out beside bare sockets' at the same size, from the same bench run. */
+function floorTable(f: NonNullable<BenchReport['fanout']>): string[] {
+  const fl = f.floor;
+  if (!fl) return ['The bare-socket floor was not measured in this run (see the notes).', ''];
+  const us = (c: FanoutFloor['serverCpu']) => `${(c.user + c.system).toFixed(1)} µs (sys ${c.system.toFixed(1)})`;
+  const cpu = f.result.generator?.clientCpuMicrosPerEvent;
+  const rtClientCpu = cpu === null || cpu === undefined ? '–' : `${cpu.toFixed(1)} µs`;
+  const lat = fl.latency;
+  return [
+    '| Run | Deliveries/s | × floor | Server CPU per delivery | Client CPU per delivery |',
+    '| --- | ---: | ---: | ---: | ---: |',
+    '| Floor: bare sockets (node:net server writing one Buffer, clients counting bytes) | ' +
+      `${num(fl.deliveredPerSec)} | 1.00× | ${us(fl.serverCpu)} | ${us(fl.clientCpu)} |`,
+    `| rtbench (reference server + WebSocket clients) | ${num(f.deliveredPerSec)} | ` +
+      `${floorMultiple(f.deliveredPerSec, fl)} | – | ${rtClientCpu} |`,
+    '',
+    `The floor ran right after rtbench's run: one node:net server process wrote one prebuilt ${fl.messageBytes}-byte ` +
+      `Buffer (the size of rtbench's delivered message) to each of ${num(fl.connected)} sockets ${fl.rate} times a ` +
+      `second for ${fl.holdS} s, a write loop over every socket per event; ${fl.processes} client processes (as many ` +
+      'as rtbench\'s workers) read the sockets with `onread` into one shared buffer and only counted bytes. ' +
+      `${num(fl.eventsSent)} of ${num(fl.eventsIntended)} events went out` +
+      (fl.eventsLate ? `, ${num(fl.eventsLate)} of them begun more than one interval late` : '') +
+      `; one write loop took ${ms(fl.writeLoop.meanMs)} on average (max ${ms(fl.writeLoop.maxMs)}) against an ` +
+      `interval of ${ms(1000 / fl.rate)}; ${num(fl.delivered)} delivered, ${num(fl.lost)} lost. Its deliveries per ` +
+      'second count from the first event to the last byte received, or to the end of the sent events\' schedule if ' +
+      `that is later (${fl.wallS.toFixed(2)} s); CPU per delivery is each side's process CPU time over the hold ÷ ` +
+      'deliveries, user + system' +
+      (lat ? `; latency from each event's due time, on 1 socket in ${lat.sampleEvery}: p50 ${ms(lat.p50Ms)}, ` +
+        `p99 ${ms(lat.p99Ms)}, max ${ms(lat.maxMs)}.` : '.') +
+      ' rtbench\'s deliveries per second are its mean over the hold\'s whole seconds; its results hold no server CPU.',
+    '',
+  ];
+}
+
+const ms = (v: number) => formatMs(v * 1000);
+const floorMultiple = (perSec: number, fl: FanoutFloor) =>
+  (fl.deliveredPerSec ? `${(perSec / fl.deliveredPerSec).toFixed(2)}×` : '?');
 
 function pollingSection(p: NonNullable<BenchReport['polling']>): string[] {
   const title = `Polling throughput, same reference server (${p.connections} connections, ${p.seconds} s, GET /poll)`;
@@ -368,10 +417,16 @@ function fanoutGoal(f: BenchReport['fanout'], cores: number): string {
   const what = `fan-out ≥ ${num(expected)} deliveries/s (${num(GOAL.fanoutClients)} × ${GOAL.fanoutRate}/s), 0 lost`;
   if (!f) return `❌ ${what}: not measured.`;
   const p = f.result;
-  const figure = `${num(f.deliveredPerSec)}/s delivered in the hold, ${num(p.lost)} lost`;
+  const fl = f.floor;
+  const vsFloor = fl?.deliveredPerSec
+    ? `${floorMultiple(f.deliveredPerSec, fl)} the bare-socket floor of ${num(fl.deliveredPerSec)}/s`
+    : '';
+  const delivered = `${num(f.deliveredPerSec)}/s delivered in the hold, ${num(p.lost)} lost`;
   if (f.clients !== GOAL.fanoutClients || f.rate !== GOAL.fanoutRate) {
-    return `❌ ${what}: not measured at that size (ran ${num(f.clients)} × ${f.rate}/s: ${figure}).`;
+    const ran = `${delivered}${vsFloor ? `, ${vsFloor}` : ''}`;
+    return `❌ ${what}: not measured at that size (ran ${num(f.clients)} × ${f.rate}/s: ${ran}).`;
   }
+  const figure = `${delivered}${vsFloor ? ` (${vsFloor})` : ''}`;
   if (f.deliveredPerSec >= expected && p.lost === 0) return `✅ ${what}: ${figure}.`;
   const g = p.generator;
   const cpu = g?.clientCpuMicrosPerEvent;
@@ -381,7 +436,31 @@ function fanoutGoal(f: BenchReport['fanout'], cores: number): string {
     reasons.push(`client workers used ${cpu.toFixed(1)} µs CPU per delivered event, so ${num(expected)}/s needs ` +
       `${((cpu * expected) / 1e6).toFixed(1)} cores for the clients alone, on ${cores} cores shared with the server`);
   }
-  return `❌ ${what}: ${figure}${reasons.length ? `; ${reasons.join('; ')}` : ''}.`;
+  const machine = fl ? floorReason(fl, expected, cores) : '';
+  if (!machine) return `❌ ${what}: ${figure}${reasons.length ? `; ${reasons.join('; ')}` : ''}.`;
+  return `❌ ${what}: ${figure}. ${machine}${reasons.length ? ` In rtbench's run: ${reasons.join('; ')}.` : ''}`;
+}
+
+/** What the bare-socket floor says about `expected` deliveries/s on this machine, from its CPU per delivery. */
+function floorReason(fl: FanoutFloor, expected: number, cores: number): string {
+  if (!fl.delivered) return '';
+  if (fl.deliveredPerSec >= expected) return 'Bare sockets reach it on this machine: the machine is not the limit.';
+  const server = fl.serverCpu.user + fl.serverCpu.system;
+  const client = fl.clientCpu.user + fl.clientCpu.system;
+  const cost = `${server.toFixed(1)} µs (server) + ${client.toFixed(1)} µs (client) CPU per delivery`;
+  const needed = ((server + client) * expected) / 1e6;
+  if (needed > cores) {
+    return `Beyond this machine: bare sockets alone cost ${cost}, so ${num(expected)}/s needs ${needed.toFixed(1)} ` +
+      `cores; this machine has ${cores}.`;
+  }
+  // Enough cores in all, but the floor's server is one process: one core at most.
+  const serverCores = (server * expected) / 1e6;
+  if (serverCores > 1) {
+    return `Bare sockets miss it too: they cost ${cost}, so ${num(expected)}/s needs ${serverCores.toFixed(1)} ` +
+      'cores for the one server process, which runs on one.';
+  }
+  return `Bare sockets miss it too, though they cost ${cost}: ${needed.toFixed(1)} of this machine's ${cores} ` +
+    `cores at ${num(expected)}/s.`;
 }
 
 function pollingGoal(p: BenchReport['polling']): string {

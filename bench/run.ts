@@ -1,6 +1,8 @@
 /**
  * `npm run bench`: rtbench at scale on this machine, and against its peers on the same reference
- * server, in one run. Writes bench.json and bench.md into reports/ (RTBENCH_BENCH_OUT). Not a
+ * server, in one run. Its fan-out run is followed by a floor at the same size, bare node:net sockets
+ * (bench/fanout-floor.ts), so the report shows what the machine itself delivers and rtbench as a
+ * multiple of it. Writes bench.json and bench.md into reports/ (RTBENCH_BENCH_OUT). Not a
  * test: it takes about half an hour and its figures depend on the machine; the goals it reports
  * are checked here, not in npm test. Smaller runs for checking the bench itself: see ENV below.
  */
@@ -17,6 +19,7 @@ import type { ProtocolResult } from '../src/results/schema.js';
 import { installPeers, runAutocannon, runWrk, type Peers, type PeerMode } from './peers.js';
 import { compareClientMemory } from './client-memory.js';
 import { withServerCpu } from './server-cpu.js';
+import { measureFanoutFloor, type FanoutFloor } from './fanout-floor.js';
 import { renderBenchMarkdown, type BenchReport, type ScaleStep } from './markdown.js';
 
 const list = (v: string | undefined, fallback: string) =>
@@ -54,7 +57,7 @@ const MEMORY_HOLD_S = 15;
  */
 const MEMORY_RATE = '12/m';
 const MEMORY_POLL_INTERVAL = '5s';
-/** Sections to run (all by default): scale, fanout, polling, memory. */
+/** Sections to run (all by default): scale, fanout (with its bare-socket floor), polling, memory. */
 const SECTIONS = new Set(list(ENV.RTBENCH_BENCH_ONLY, 'scale,fanout,polling,memory'));
 /** install (default): npm/apt-get fetch missing peers; installed: use only those already there; none. */
 const PEERS = (ENV.RTBENCH_BENCH_PEERS || 'install') as PeerMode;
@@ -108,6 +111,28 @@ function whyNot(r: ProtocolResult, clients: number, partialReason: string | null
 function deliveredPerSecond(r: ProtocolResult, rampS: number, holdS: number): number {
   const hold = r.timeline.filter((p) => p.t >= Math.ceil(rampS) + 1 && p.t < rampS + holdS);
   return hold.length ? hold.reduce((n, p) => n + p.count, 0) / hold.length : 0;
+}
+
+/**
+ * Bare sockets at the fan-out run's size, right after it: what this machine delivers before any
+ * protocol. Same message size and client processes as rtbench's run; null (with a note) if it failed.
+ */
+async function fanoutFloor(report: BenchReport, rt: ProtocolResult): Promise<FanoutFloor | null> {
+  const processes = rt.layout?.workers || 2;
+  // Its WebSocket frames as they arrived; a run that delivered nothing has no size to copy.
+  const messageBytes = rt.delivered && rt.bytes.inPerEvent >= 16 ? Math.round(rt.bytes.inPerEvent) : 280;
+  log(`fan-out floor: bare node:net sockets, ${messageBytes} B, ${processes} client processes …`);
+  try {
+    const floor = await measureFanoutFloor({
+      clients: FANOUT_CLIENTS, rate: FANOUT_RATE, holdS: FANOUT_HOLD_S, messageBytes, processes,
+    });
+    log(`fan-out floor: ${Math.round(floor.deliveredPerSec)} deliveries/s, ${floor.lost} lost`);
+    return floor;
+  } catch (e) {
+    log(`fan-out floor failed: ${(e as Error).message}`);
+    report.notes.push(`The fan-out floor (bare sockets) failed: ${(e as Error).message}.`);
+    return null;
+  }
 }
 
 async function polling(report: BenchReport, peers: Peers): Promise<void> {
@@ -215,6 +240,7 @@ async function main(): Promise<void> {
       holdS: FANOUT_HOLD_S,
       deliveredPerSec: deliveredPerSecond(result, rampS, FANOUT_HOLD_S),
       result,
+      floor: await fanoutFloor(report, result),
     };
   }
 
