@@ -72,7 +72,7 @@ export async function runBenchmark(plan: RunPlan, hooks: RunHooks = {}): Promise
         highWaterBytes: plan.server.highWaterBytes,
         token: plan.token,
         nice: plan.server.nice,
-        extraHosts: plan.fleet > 1 ? [] : extraLoopbackDestinations(plan.clients),
+        extraHosts: plan.fleet > 1 ? [] : extraLoopbackDestinations(plan.clients, serverProcesses ?? 1),
       };
       server = plan.target
         ? null

@@ -43,8 +43,11 @@ export const CONNECTIONS_PER_DESTINATION = 12_000;
  * Extra loopback addresses the bundled server listens on (beside 127.0.0.1) so that every
  * CONNECTIONS_PER_DESTINATION clients get a destination of their own: `connect()` then picks
  * ports without the bind-time search a source address costs (Linux needs only the 4-tuple unique).
+ * With several server processes the addresses come in a multiple of them, so each process can
+ * listen on an equal share of its own (see the cluster's addressesPerProcess).
  */
-export function extraLoopbackDestinations(connections: number, perAddress = CONNECTIONS_PER_DESTINATION): string[] {
-  const n = Math.min(254, Math.ceil(connections / perAddress));
+export function extraLoopbackDestinations(connections: number, processes = 1, perAddress = CONNECTIONS_PER_DESTINATION): string[] {
+  const needed = Math.ceil(connections / perAddress);
+  const n = Math.min(254, processes > 1 ? Math.ceil(needed / processes) * processes : needed);
   return Array.from({ length: Math.max(0, n - 1) }, (_, i) => `127.0.0.${i + 2}`);
 }

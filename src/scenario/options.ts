@@ -77,7 +77,7 @@ export const DEFAULTS = {
   workers: 0,
   fanoutDelay: '0ms',
   serverProcesses: 0,
-  serverNice: 10,
+  serverNice: 5,
   publish: 'POST /publish',
   cursor: 'query',
   cursorParam: 'since',
@@ -158,7 +158,7 @@ export function buildPlan(...sources: RawRunOptions[]): RunPlan {
   if (plan.target) {
     if (plan.stress.faults.length) throw new UsageError('--faults needs the bundled server (rtbench cannot drop or restart a target)', 'drop --target, or inject faults in your server yourself');
     if (o.backpressure !== undefined) throw new UsageError('--backpressure sets the bundled server\'s policy and has no effect on a target', 'drop --target or --backpressure');
-    if (sources.some((s) => s.serverNice !== undefined)) throw new UsageError('--server-nice sets the bundled server\'s CPU priority and has no effect on a target', 'drop --server-nice, or start your server with `nice -n 10`');
+    if (sources.some((s) => s.serverNice !== undefined)) throw new UsageError('--server-nice sets the bundled server\'s CPU priority and has no effect on a target', 'drop --server-nice, or start your server with `nice -n 5`');
     if (plan.token) plan.target.endpoints.headers = { authorization: `Bearer ${plan.token}`, ...plan.target.endpoints.headers };
   }
   const phaseMs = plan.rampMs + plan.durationMs;
@@ -174,7 +174,7 @@ export function buildPlan(...sources: RawRunOptions[]): RunPlan {
 
 function parseNice(v: unknown): number {
   const n = Number(v);
-  if (String(v).trim() === '' || !Number.isInteger(n) || n < 0 || n > 19) throw new UsageError(`server nice "${v}" is not a whole number from 0 to 19`, 'e.g. --server-nice 10, or 0 for normal priority');
+  if (String(v).trim() === '' || !Number.isInteger(n) || n < 0 || n > 19) throw new UsageError(`server nice "${v}" is not a whole number from 0 to 19`, 'e.g. --server-nice 5, or 0 for normal priority');
   return n;
 }
 

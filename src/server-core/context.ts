@@ -40,6 +40,8 @@ export interface ServerOptions {
    * destinations get a full ephemeral port range each without binding a source address
    */
   extraHosts: string[];
+  /** a cluster process that listens on its addresses by itself, not through the primary */
+  exclusiveListen?: boolean;
   /**
    * nice value of the processes that serve clients (0 = normal priority). A cluster's primary
    * keeps normal priority: it accepts every connection, and a starved accept queue drops SYNs.

@@ -3,7 +3,7 @@
  * connections, takes events from the IPC bus, and answers the primary's metrics and drop requests.
  */
 import cluster from 'node:cluster';
-import type { ClusterMessage } from './cluster.js';
+import { OWN_ADDRESSES_ENV, type ClusterMessage } from './cluster.js';
 import type { ServerOptions } from '../server-core/context.js';
 import { IpcEventBus } from './ipc-event-bus.js';
 import type { ServerMetrics } from '../contracts/server-metrics.js';
@@ -13,6 +13,12 @@ import { lowerPriority } from './priority.js';
 process.on('SIGINT', () => {});
 
 const options = JSON.parse(process.argv[2] ?? '{}') as Partial<ServerOptions>;
+const own = process.env[OWN_ADDRESSES_ENV];
+if (own) {
+  // This process listens on its own addresses by itself (see addressesPerProcess).
+  const { hosts, port } = JSON.parse(own) as { hosts: string[]; port: number };
+  Object.assign(options, { host: hosts[0], extraHosts: hosts.slice(1), port, exclusiveListen: true });
+}
 lowerPriority(options.nice);
 const self = cluster.worker?.id ?? 0;
 let nextId = 1;
@@ -31,6 +37,8 @@ const server = await startReferenceServer(options, {
   process.send?.({ type: 'failed', message: e.message });
   process.exit(1);
 });
+
+if (own) process.send?.({ type: 'own-listening', port: server.port } satisfies ClusterMessage);
 
 process.on('message', (m: ClusterMessage) => {
   if (m.type === 'metrics:collect') process.send?.({ type: 'metrics:snapshot', id: m.id, metrics: { ...server.metrics(m.gc), pid: process.pid } } satisfies ClusterMessage);

@@ -157,11 +157,11 @@ export async function startReferenceServer(partial: Partial<ServerOptions> = {},
     });
     // A connect storm of thousands per second overflows Node's default accept queue (511): the
     // kernel then drops handshakes and clients see resets. The system's own ceiling is used instead.
-    server.listen({ port: options.port, host: options.host, backlog: ACCEPT_BACKLOG }, () => resolve());
+    server.listen({ port: options.port, host: options.host, backlog: ACCEPT_BACKLOG, exclusive: options.exclusiveListen }, () => resolve());
   });
   const port = (server.address() as AddressInfo).port;
   // Connections to the extra addresses are handed to the same HTTP server (and its upgrades).
-  const extraListeners = await Promise.all(options.extraHosts.map((h) => listenAlso(h, port, (s) => server.emit('connection', s))));
+  const extraListeners = await Promise.all(options.extraHosts.map((h) => listenAlso(h, port, (s) => server.emit('connection', s), options.exclusiveListen)));
   const host = options.host.includes(':') ? `[${options.host}]` : options.host;
 
   return {
@@ -187,12 +187,12 @@ export async function startReferenceServer(partial: Partial<ServerOptions> = {},
 }
 
 /** Listens on one more address with the same port and passes every connection on. */
-function listenAlso(host: string, port: number, onConnection: (s: Socket) => void): Promise<net.Server> {
+function listenAlso(host: string, port: number, onConnection: (s: Socket) => void, exclusive = false): Promise<net.Server> {
   const extra = net.createServer(onConnection);
   return new Promise((resolve, reject) => {
     extra.once('error', (e: NodeJS.ErrnoException) =>
       reject(e.code === 'EADDRINUSE' || e.code === 'EADDRNOTAVAIL' ? new UsageError(`cannot listen on ${host}:${port} (${e.code})`, 'use fewer clients per run, or free that address') : e),
     );
-    extra.listen({ port, host, backlog: ACCEPT_BACKLOG }, () => resolve(extra));
+    extra.listen({ port, host, backlog: ACCEPT_BACKLOG, exclusive }, () => resolve(extra));
   });
 }
