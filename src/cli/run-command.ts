@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import ora, { type Ora } from 'ora';
 import { runBenchmark } from '../load/runner.js';
-import { writeResults } from '../results/results-file.js';
+import { checkWritable, writeResults } from '../results/results-file.js';
 import { renderFootnotes, renderTable } from '../report/table.js';
 import { buildPlan, kebab, RUN_OPTIONS, type RawRunOptions, type RunOptionName } from '../scenario/options.js';
 import { loadScenarioFile } from '../scenario/scenario-file.js';
@@ -49,6 +49,8 @@ Stress examples:
       delete (fromFlags as Record<string, unknown>).header;
       delete (fromFlags as Record<string, unknown>).html;
       const plan = buildPlan(fromFile, fromFlags);
+      if (plan.output.json) checkWritable(plan.output.json, '--out');
+      if (typeof flags.html === 'string') checkWritable(flags.html, '--html');
       return runAndReport(plan, flags.html as string | undefined, hooks.html);
     }),
   );

@@ -1,7 +1,29 @@
-import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { accessSync, constants, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { UsageError } from '../errors.js';
 import { SCHEMA_VERSION, type RunResults } from './schema.js';
+
+/**
+ * Checks before a run that an output file can be written (its folder is created as writing would),
+ * so a typo'd or read-only path is a one-line usage error now rather than results lost at the end.
+ */
+export function checkWritable(path: string, flag: string): void {
+  const fix = `give ${flag} a file in a folder you can write to`;
+  try {
+    mkdirSync(dirname(path), { recursive: true });
+    accessSync(dirname(path), constants.W_OK);
+  } catch (e) {
+    throw new UsageError(`cannot write ${flag} ${path}: its folder ${dirname(path)} cannot be written (${(e as NodeJS.ErrnoException).code ?? "error"})`, fix);
+  }
+  let isDir = false;
+  try {
+    isDir = statSync(path).isDirectory();
+    if (!isDir) accessSync(path, constants.W_OK);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw new UsageError(`cannot write ${flag} ${path} (${(e as NodeJS.ErrnoException).code})`, fix);
+  }
+  if (isDir) throw new UsageError(`${flag} ${path} is a folder`, 'give a file name, e.g. results.json');
+}
 
 export function writeResults(path: string, results: RunResults): void {
   mkdirSync(dirname(path), { recursive: true });

@@ -153,6 +153,7 @@ export function buildPlan(...sources: RawRunOptions[]): RunPlan {
     if (!plan.target) throw new UsageError('--shard needs --target: every shard must load the same server', 'start it with rtbench serve and pass --target URL');
     if (plan.startAt === null) throw new UsageError('--shard needs --start-at: shards start their phases at one shared time', 'e.g. --start-at $(( $(date +%s) + 30 ))');
   }
+  checkLimits(plan, o);
   plan.requestTimeoutMs = o.timeout !== undefined ? parseDuration(o.timeout as string, 'timeout') : Math.max(30_000, plan.longPollTimeoutMs + 10_000);
   if (plan.requestTimeoutMs < 100) throw new UsageError('timeout below 100ms', 'use --timeout 1s or more');
   if (plan.target) {
@@ -170,6 +171,35 @@ export function buildPlan(...sources: RawRunOptions[]): RunPlan {
   if (plan.pollIntervalMs > 0 && plan.pollIntervalMs < 10) throw new UsageError('poll interval below 10ms', 'use --poll-interval 100ms or more, or 0 to poll as fast as possible');
   if (plan.rate > 100_000) throw new UsageError(`rate ${plan.rate}/s is above rtbench's publisher limit of 100000/s`, 'lower --rate');
   return plan;
+}
+
+/** Longest duration a run takes: far past any real run, and safely inside Node's timers (24.8 days). */
+const MAX_DURATION_MS = 24 * 3_600_000;
+/** Most clients one run holds (bigger loads split over machines with --shard). */
+const MAX_CLIENTS = 1_000_000;
+const MAX_WORKERS = 256;
+const MAX_PAYLOAD_BYTES = 16 * 1024 * 1024;
+const MAX_ROOMS = 100_000;
+
+/**
+ * Ranges every value must be in before anything starts: a huge number is a one-line usage error,
+ * not a stack trace, a timer that overflows (it would fire at once) or a gigabyte of idle workers.
+ */
+function checkLimits(plan: RunPlan, o: RawRunOptions): void {
+  const durations: Array<[string, number]> = [
+    ['duration', plan.durationMs], ['ramp', plan.rampMs], ['poll-interval', plan.pollIntervalMs],
+    ['long-poll-timeout', plan.longPollTimeoutMs], ['fanout-delay', plan.server.fanoutDelayMs],
+  ];
+  if (o.timeout !== undefined) durations.push(['timeout', parseDuration(o.timeout as string, 'timeout')]);
+  for (const [flag, ms] of durations) {
+    if (ms > MAX_DURATION_MS) throw new UsageError(`--${flag} of ${ms / 1000}s is longer than rtbench's limit of 24h`, `use a shorter --${flag}`);
+  }
+  if (plan.clients > MAX_CLIENTS) throw new UsageError(`${plan.clients} clients are more than one run holds (${MAX_CLIENTS.toLocaleString('en-US')})`, 'split the load over machines with --shard I/N');
+  if (plan.workers > MAX_WORKERS) throw new UsageError(`--workers ${plan.workers} is more than ${MAX_WORKERS}`, 'use --workers 0 (automatic: enough for the clients)');
+  if (plan.workers > plan.clients) throw new UsageError(`--workers ${plan.workers} is more than the ${plan.clients} clients`, `use --workers ${plan.clients} or fewer, or 0 for automatic`);
+  if (plan.payloadBytes > MAX_PAYLOAD_BYTES) throw new UsageError(`payload ${plan.payloadBytes} B is over rtbench's limit of 16MB per event`, 'use a smaller --payload');
+  if (plan.rooms > MAX_ROOMS) throw new UsageError(`--rooms ${plan.rooms} is more than ${MAX_ROOMS.toLocaleString('en-US')}`, 'use fewer rooms');
+  if (o.headers !== undefined && !plan.target) throw new UsageError('--header is sent to a target; the bundled server needs none', 'add --target URL, or drop --header');
 }
 
 function parseNice(v: unknown): number {

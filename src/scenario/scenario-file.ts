@@ -12,7 +12,8 @@ export function loadScenarioFile(path: string): RawRunOptions {
   }
   let data: unknown;
   try {
-    data = JSON.parse(text);
+    // A byte-order mark (editors on Windows write one) is not JSON, but it is not the user's mistake either.
+    data = JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
   } catch (e) {
     throw new UsageError(`scenario file ${path} is not valid JSON (${(e as Error).message})`, 'fix the JSON syntax');
   }

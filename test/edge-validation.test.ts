@@ -1,0 +1,48 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { buildPlan, type RawRunOptions } from '../src/scenario/options.js';
+import { loadScenarioFile } from '../src/scenario/scenario-file.js';
+import { checkWritable } from '../src/results/results-file.js';
+import { UsageError } from '../src/errors.js';
+
+const usage = (pattern: RegExp) => (e: unknown) => e instanceof UsageError && pattern.test(e.message);
+
+test('values past what a run can hold are one-line usage errors before anything starts', () => {
+  const cases: Array<[RawRunOptions, RegExp]> = [
+    [{ duration: '2147484s' }, /--duration of 2147484s is longer than rtbench's limit of 24h/],
+    [{ ramp: '25h' }, /--ramp .* limit of 24h/],
+    [{ timeout: '30d' }, /malformed timeout/],
+    [{ timeout: '100h' }, /--timeout .* limit of 24h/],
+    [{ clients: '99999999999999999999' }, /clients are more than one run holds/],
+    [{ clients: 1e20 }, /clients are more than one run holds/],
+    [{ clients: 1, workers: '1e6' }, /--workers 1000000 is more than 256/],
+    [{ clients: 1, workers: 12 }, /--workers 12 is more than the 1 clients/],
+    [{ payload: '600MB' }, /payload .* over rtbench's limit of 16MB/],
+    [{ rooms: 1e6 }, /--rooms 1000000 is more than 100,000/],
+    [{ headers: ['x-a: 1'] }, /--header is sent to a target/],
+    [{ protocols: ['sse', 5] as unknown as string[] }, /protocols must be names/],
+  ];
+  for (const [options, pattern] of cases) assert.throws(() => buildPlan(options), usage(pattern), JSON.stringify(options));
+  // The limits are limits, not the usual values.
+  assert.equal(buildPlan({ duration: '24h', clients: 1_000_000, payload: '16MB' }).clients, 1_000_000);
+});
+
+test('a scenario file that starts with a byte-order mark is read like any other', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'rtbench-bom-'));
+  const file = join(dir, 'bom.json');
+  writeFileSync(file, '\ufeff{"clients": 7}');
+  assert.equal(loadScenarioFile(file).clients, 7);
+});
+
+test('an output path that cannot be written is a usage error before the run, naming the flag', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'rtbench-out-'));
+  const aFile = join(dir, 'file.txt');
+  writeFileSync(aFile, 'x');
+  assert.throws(() => checkWritable(join(aFile, 'results.json'), '--out'), usage(/cannot write --out .*folder .* cannot be written/));
+  assert.throws(() => checkWritable(dir, '--html'), usage(/--html .* is a folder/));
+  checkWritable(join(dir, 'new', 'results.json'), '--out');
+  checkWritable(aFile, '--out');
+});
