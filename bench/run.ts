@@ -3,7 +3,7 @@
  * server, in one run. Its fan-out run is followed by a floor at the same size, bare node:net sockets
  * (bench/fanout-floor.ts), so the report shows what the machine itself delivers and rtbench as a
  * multiple of it. Writes bench.json and bench.md into reports/ (RTBENCH_BENCH_OUT). Not a
- * test: it takes about half an hour and its figures depend on the machine; the goals it reports
+ * test: it takes about 13 minutes and its figures depend on the machine; the goals it reports
  * are checked here, not in npm test. Smaller runs for checking the bench itself: see ENV below.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';

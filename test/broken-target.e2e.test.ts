@@ -44,12 +44,15 @@ for (const [breakage, protocol, kind] of CASES) {
   test(`${protocol} against a target that answers ${breakage} counts ${kind}`, () => expectError(breakage, protocol, kind));
 }
 
-test('a run against a broken target goes on, finishes and sums up its typed errors in one line per protocol', async () => {
+test('a run against a broken target goes on, finishes, sums up its typed errors in one line per protocol, and fails: no client received an event', async () => {
   const server = await startBrokenServer('non-json');
   try {
     const plan = buildPlan({ target: server.url, metrics: 'none', clients: 3, duration: '1s', ramp: '100ms', rate: '5/s', timeout: '500ms', workers: 1, protocols: 'polling,websocket', reconnectBackoff: '50ms..200ms' });
     const results = await runBenchmark(plan);
-    assert.equal(results.partial, false, String(results.partialReason));
+    // Silence is a failure, not a clean run of 0 lost; the next protocol still runs.
+    assert.equal(results.partial, true);
+    assert.match(String(results.partialReason), /^polling: no client received any of the \d+ events published$/);
+    assert.deepEqual(results.protocols.map((p) => [p.protocol, p.partial]), [['polling', true], ['websocket', true]]);
     for (const p of results.protocols) {
       assert.equal(p.delivered, 0);
       assert.ok((p.errorsByType['payload-not-json'] ?? 0) >= 3, `${p.protocol}: ${JSON.stringify(p.errorsByType)}`);

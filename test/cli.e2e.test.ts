@@ -96,7 +96,8 @@ test('Ctrl-C during a run prints and writes what was measured so far, marked par
   assert.equal(results.protocols.length, 1, 'the second protocol never started');
   assert.equal(results.protocols[0].protocol, 'sse', 'protocols run in canonical order: sse before websocket');
   assert.ok(results.protocols[0].delivered > 0);
-  assert.match(o.stdout, /sse \(partial\)/);
+  // The column of sse is headed "sse", then "(partial)" on the next line.
+  assert.match(o.stdout, /│ sse\s+│\n│\s+│ \(partial\)\s+│/);
   assert.match(o.stdout, /PARTIAL RESULTS/);
 });
 
@@ -132,4 +133,16 @@ test('a run whose clients never connect is partial, says why in one line and exi
   } finally {
     await server.close();
   }
+});
+
+test('run --fail-on checks absolute limits on this run: a broken one exits 1, a kept one 0; a relative one is a usage error', async () => {
+  const args = ['run', '--protocols', 'websocket', '--clients', '5', '--duration', '2s', '--ramp', '100ms', '--rate', '5/s', '--workers', '1', '--quiet'];
+  const failing = await rtbench([...args, '--fail-on', 'p95>0,lost>0']);
+  assert.equal(failing.code, 1, failing.stderr);
+  assert.match(failing.stdout, /FAIL websocket p95 \S+ ms > 0/);
+  assert.match(failing.stdout, /pass websocket lost 0 \(limit > 0\)/);
+  assert.match(failing.stderr, /^rtbench: 1 of 2 --fail-on checks failed$/m);
+  const passing = await rtbench([...args, '--fail-on', 'websocket:p99>10s,errors>0']);
+  assert.equal(passing.code, 0, passing.stderr);
+  assertOneLineError(await rtbench([...args, '--fail-on', 'p99>+10%']), /is a change from a baseline; a single run has none/);
 });

@@ -57,6 +57,12 @@ test('connections over the limit get 503 and are counted; the server still serve
     const answer = await raw(s.url, 'GET /poll HTTP/1.1\r\nhost: x\r\n\r\n');
     assert.match(answer, /^HTTP\/1\.1 503/);
     assert.equal(rejected(s, 'too-many-connections'), 1);
+    // A refused connection's request is not served: its publish is not an event.
+    const body = '{"refused":true}';
+    const refusedPublish = await raw(s.url, `POST /publish HTTP/1.1\r\nhost: x\r\ncontent-length: ${body.length}\r\n\r\n${body}`, 300);
+    assert.match(refusedPublish, /^HTTP\/1\.1 503/);
+    assert.doesNotMatch(refusedPublish, /HTTP\/1\.1 20\d/);
+    assert.equal(s.metrics().events.lastId, 0, 'nothing was published');
     for (const c of held) c.destroy();
     await waitFor(() => s.metrics().connections.other === 0, 'held sockets to close');
     await new Promise((r) => setTimeout(r, 50));
@@ -221,3 +227,12 @@ for (const token of [null, 's3cret']) {
       await res.body.dump();
     }));
 }
+
+test('HEAD on a protocol path is answered with a status and no body, and holds no stream open', () =>
+  withServer({}, async (s) => {
+    for (const path of ['/sse', '/poll', '/long-poll']) {
+      const answer = await raw(s.url, `HEAD ${path} HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n`);
+      assert.match(answer, /^HTTP\/1\.1 200/, path);
+    }
+    assert.equal(s.metrics().connections.sse, 0);
+  }));

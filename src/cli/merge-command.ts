@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { UsageError } from '../errors.js';
 import { mergeRuns } from '../results/merge.js';
 import { readResults, writeResults } from '../results/results-file.js';
-import { renderFootnotes, renderTable } from '../report/table.js';
+import { renderSummary } from '../report/summary.js';
 import { guarded } from './errors.js';
 
 /** `rtbench merge part-*.json -o run.json`: exact merge of shard results. */
@@ -13,12 +13,15 @@ export function registerMergeCommand(program: Command): void {
     .argument('<parts...>', 'results files of the shards')
     .requiredOption('-o, --out <file.json>', 'merged results file to write')
     .option('--quiet', 'do not print the merged table')
-    .action((parts: string[], flags: { out: string; quiet?: boolean }) =>
+    .option('--wide', 'print every figure, one row per protocol')
+    .option('--verbose', 'also print how each figure was measured')
+    .action((parts: string[], flags: { out: string; quiet?: boolean; wide?: boolean; verbose?: boolean }) =>
       guarded(async () => {
         if (parts.length < 2) throw new UsageError(`merge needs two or more results files, got ${parts.length}`, 'e.g. rtbench merge part-*.json -o run.json');
         const merged = mergeRuns(parts.map(readResults));
         writeResults(flags.out, merged);
-        if (!flags.quiet) process.stdout.write(renderTable(merged) + '\n' + renderFootnotes(merged) + '\n');
+        const view = { wide: flags.wide === true, verbose: flags.verbose === true };
+        if (!flags.quiet) process.stdout.write(renderSummary(merged, view, false, process.stdout.columns || 80));
         process.stdout.write(`  Merged ${parts.length} shards into ${flags.out}\n`);
       }),
     );

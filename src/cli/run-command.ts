@@ -2,7 +2,10 @@ import type { Command } from 'commander';
 import ora, { type Ora } from 'ora';
 import { runBenchmark } from '../load/runner.js';
 import { checkWritable, writeResults } from '../results/results-file.js';
-import { renderFootnotes, renderTable } from '../report/table.js';
+import { renderSummary, type SummaryView } from '../report/summary.js';
+import { evaluateGates, parseRunGates } from '../report/gate.js';
+import type { Rule } from '../report/compare/rules.js';
+import { UsageError } from '../errors.js';
 import { buildPlan, kebab, RUN_OPTIONS, type RawRunOptions, type RunOptionName } from '../scenario/options.js';
 import { loadScenarioFile } from '../scenario/scenario-file.js';
 import { resolveScenarioPath } from '../scenario/bundled.js';
@@ -15,7 +18,7 @@ const FLAG_ARGS: Partial<Record<RunOptionName, string>> = {
   protocols: '<list>', clients: '<n>', rooms: '<n>', fleet: '<n>', redis: '<url>', upstream: '<http|protocol>', duration: '<time>', ramp: '<time>', rate: '<n/s>', payload: '<size>',
   pollInterval: '<time>', longPollTimeout: '<time>', workers: '<n>', sourceAddresses: '<list>', fanoutDelay: '<time>', serverProcesses: '<n>', serverNice: '<0-19>',
   target: '<url>', targetAddresses: '<list>', publish: "<'METHOD /path'>", ...Object.fromEntries(PROTOCOLS.map((d) => [d.pathOption, '<path>'])),
-  cursor: '<mode>', cursorParam: '<name>', metrics: '<path|none>', out: '<file.json>', name: '<name>',
+  cursor: '<mode>', cursorParam: '<name>', metrics: '<path|none>', out: '<file.json>', name: '<name>', failOn: '<limits>',
   shard: '<I/N>', startAt: '<time>', runId: '<id>',
   timeout: '<time>', token: '<token>', slowConsumers: '<share>', slowMode: '<stall:time|rate:size/s>',
   backpressure: '<policy,...>', highWater: '<size>', faults: '<fault,...>', reconnectBackoff: '<first..max>', maxEventSize: '<size>', maxMessageSize: '<size>', maxAnswerSize: '<size>',
@@ -31,6 +34,8 @@ export function registerRunCommand(program: Command, hooks: { html?: (results: R
   }
   cmd.option('--header <header...>', "extra request header for the target, e.g. 'Authorization: Bearer x'");
   cmd.option('--html <file.html>', 'also write the HTML report');
+  cmd.option('--wide', 'print every figure, one row per protocol (wider than 80 columns)');
+  cmd.option('--verbose', 'also print how each figure was measured and how the load was laid out');
   cmd.addHelpText(
     'after',
     `
@@ -47,16 +52,21 @@ Stress examples:
       const fromFile: RawRunOptions = scenario ? loadScenarioFile(resolveScenarioPath(scenario)) : {};
       const fromFlags: RawRunOptions = { ...flags, ...(flags.header ? { headers: flags.header } : {}) };
       delete (fromFlags as Record<string, unknown>).header;
-      delete (fromFlags as Record<string, unknown>).html;
+      const view: SummaryView = { wide: flags.wide === true, verbose: flags.verbose === true };
+      for (const k of ['html', 'wide', 'verbose']) delete (fromFlags as Record<string, unknown>)[k];
       const plan = buildPlan(fromFile, fromFlags);
+      // Limits are checked for mistakes now, not after a run of many minutes.
+      const failOn = fromFlags.failOn ?? fromFile.failOn;
+      if (failOn !== undefined && typeof failOn !== 'string') throw new UsageError('failOn must be a string of limits', "e.g. \"failOn\": \"p99>250ms,lost>0\"");
+      const gates = parseRunGates(failOn);
       if (plan.output.json) checkWritable(plan.output.json, '--out');
       if (typeof flags.html === 'string') checkWritable(flags.html, '--html');
-      return runAndReport(plan, flags.html as string | undefined, hooks.html);
+      return runAndReport(plan, view, gates, flags.html as string | undefined, hooks.html);
     }),
   );
 }
 
-async function runAndReport(plan: ReturnType<typeof buildPlan>, htmlPath: string | undefined, writeHtml?: (r: RunResults, p: string) => void): Promise<number> {
+async function runAndReport(plan: ReturnType<typeof buildPlan>, view: SummaryView, gates: Rule[], htmlPath: string | undefined, writeHtml?: (r: RunResults, p: string) => void): Promise<number> {
   const interactive = process.stdout.isTTY && !plan.output.quiet;
   const spinner: Ora | null = interactive ? ora({ text: 'starting', discardStdin: false }).start() : null;
   const controller = new AbortController();
@@ -80,7 +90,8 @@ async function runAndReport(plan: ReturnType<typeof buildPlan>, htmlPath: string
       },
     });
     spinner?.stop();
-    process.stdout.write(renderTable(results) + '\n' + renderFootnotes(results) + '\n');
+    const width = process.stdout.isTTY ? Math.max(60, process.stdout.columns || 80) : 80;
+    process.stdout.write(renderSummary(results, view, plan.output.quiet, width));
     if (plan.output.json) {
       writeResults(plan.output.json, results);
       process.stdout.write(`  Results written to ${plan.output.json}${results.partial ? ' (partial)' : ''}\n`);
@@ -89,7 +100,14 @@ async function runAndReport(plan: ReturnType<typeof buildPlan>, htmlPath: string
       writeHtml(results, htmlPath);
       process.stdout.write(`  HTML report written to ${htmlPath}\n`);
     }
-    if (!results.partial) return 0;
+    const outcomes = evaluateGates(results, gates);
+    for (const o of outcomes) process.stdout.write(`  ${o.message}\n`);
+    const broken = outcomes.filter((o) => o.failed);
+    if (!results.partial) {
+      if (!broken.length) return EXIT.ok;
+      process.stderr.write(`rtbench: ${broken.length} of ${outcomes.length} --fail-on checks failed\n`);
+      return EXIT.gateFailed;
+    }
     if (controller.signal.aborted) return EXIT.interrupted;
     process.stderr.write(`rtbench: the run is partial — ${results.partialReason ?? 'see the notes'}\n`);
     return EXIT.partial;

@@ -170,6 +170,8 @@ export async function runPhase(ctx: PhaseContext, protocol: ProtocolName): Promi
   pool.kill();
   ctx.signal.removeEventListener('abort', onOuterAbort);
   const endedAt = nowMicros();
+  const published = publishes ? publisher.acked : lastPublished;
+  const failedReason = shortfall ?? (stop.signal.aborted ? null : silence(published, workers));
   return {
     protocol,
     clients: range.count,
@@ -177,7 +179,7 @@ export async function runPhase(ctx: PhaseContext, protocol: ProtocolName): Promi
     workerMemory,
     serverBaseline,
     serverLoaded,
-    published: publishes ? publisher.acked : lastPublished,
+    published,
     publishErrors: publisher.failures,
     publishErrorsByType: { ...publisher.failuresByType },
     variant: ctx.variant ?? null,
@@ -191,9 +193,9 @@ export async function runPhase(ctx: PhaseContext, protocol: ProtocolName): Promi
         }
       : null,
     durationMs: (endedAt - phaseStart) / 1000,
-    partial: abortReason !== null || workers.length < workerCount || shortfall !== null,
+    partial: abortReason !== null || workers.length < workerCount || failedReason !== null,
     abortReason: abortReason ?? (workers.length < workerCount ? `${workerCount - workers.length} client worker(s) died` : null),
-    failedReason: shortfall,
+    failedReason,
     workerCount,
     loopDelayMaxMs: Math.max(0, ...workers.map((w) => w.loopDelayMaxMs)),
     layout,
@@ -209,6 +211,16 @@ export function scheduleSeqs(plan: Pick<RunPlan, 'rampMs' | 'durationMs' | 'rate
   const firstHold = 1 + Math.ceil((plan.rampMs / 1000) * plan.rate - 1e-9);
   const max = Math.ceil(((plan.rampMs + plan.durationMs + 60_000) / 1000) * plan.rate) + 1000;
   return { firstHold, max };
+}
+
+/**
+ * A phase in which events were published and no client received any failed: a target that
+ * accepts and never answers, or answers on another path, must not read as a clean run of 0 lost.
+ */
+export function silence(published: number, workers: Array<{ snapshot: { counters: { delivered: number } } }>): string | null {
+  if (published <= 0 || !workers.length) return null;
+  if (workers.some((w) => w.snapshot.counters.delivered > 0)) return null;
+  return `no client received any of the ${published.toLocaleString('en-US')} events published`;
 }
 
 /** Why a phase failed to connect its clients by the end of the ramp + 10 s, or null when it did. */

@@ -38,8 +38,12 @@ function row(p: ProtocolResult): string[] {
   ];
 }
 
-/** Lines under the table: run summary, error kinds per protocol, how things were measured. */
-export function renderFootnotes(results: RunResults): string {
+/**
+ * Lines under the table: run summary, error kinds per protocol, faults, each protocol's warnings
+ * (a saturated generator, a failed phase) and a partial run. `verbose` adds how the load was laid
+ * out and how every figure was measured (always in the results file and the HTML report).
+ */
+export function renderFootnotes(results: RunResults, verbose = true): string {
   const lines: string[] = [];
   const pr = results.params;
   lines.push(`${pr.clients} clients per protocol, ramp ${pr.rampMs / 1000}s, hold ${pr.durationMs / 1000}s, ${pr.rate} events/s of ${pr.payloadBytes} B, poll every ${pr.pollIntervalMs} ms; target: ${pr.target ?? 'bundled reference server'}.`);
@@ -55,15 +59,20 @@ export function renderFootnotes(results: RunResults): string {
     }
   }
   lines.push(...faultLines(results));
-  for (const p of results.protocols) {
-    const l = layoutLine(p);
-    if (l) lines.push(l);
+  if (verbose) {
+    for (const p of results.protocols) {
+      const l = layoutLine(p);
+      if (l) lines.push(l);
+    }
   }
-  for (const n of results.notes) lines.push(n);
+  // A protocol's own notes (saturated, failed) always show; the method notes only when asked.
+  const labels = results.protocols.map((p) => `${resultLabel(p)}:`);
+  for (const n of results.notes) if (verbose || labels.some((l) => n.startsWith(l))) lines.push(n);
   const server = results.protocols.find((p) => p.server)?.server;
-  if (server) lines.push(`Server memory: ${server.method.replace(/the \d+ open \S+ connections/, 'the open connections of that protocol')}.`);
+  if (verbose && server) lines.push(`Server memory: ${server.method.replace(/the \d+ open \S+ connections/, 'the open connections of that protocol')}.`);
   const client = results.protocols.find((p) => p.client)?.client;
-  if (client) lines.push(`Client memory: ${client.method.replace(/the \d+ clients in \d+ worker process\(es\)/, 'the clients')}.`);
+  if (verbose && client) lines.push(`Client memory: ${client.method.replace(/the \d+ clients in \d+ worker process\(es\)/, 'the clients')}.`);
+  if (!verbose) lines.push('How each figure was measured and how the load was laid out: --verbose, the results file or the HTML report.');
   if (results.partial) lines.push(`PARTIAL RESULTS: ${results.partialReason}.`);
   return lines.map((l) => `  ${l}`).join('\n');
 }

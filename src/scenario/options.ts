@@ -51,10 +51,11 @@ export const RUN_OPTIONS = {
   maxMessageSize: 'largest WebSocket message a client reassembles; more is ws-message-too-big and a reconnect',
   maxAnswerSize: 'largest poll or long-poll answer body a client reads; more is answer-too-big and a reconnect',
   out: 'write results JSON to this file',
+  failOn: 'limits that fail the run with exit code 1, e.g. p95>250ms,lost>0,errors>0 (metrics as in compare; absolute values)',
   shard: 'run only share I of N of the clients (I/N); shard 0 publishes',
   startAt: 'wall-clock start shared by all shards (epoch seconds or ISO time)',
   runId: 'run name shared by all shards (default: from --start-at)',
-  quiet: 'no spinner, only the table',
+  quiet: "no spinner and no notes: the table, the verdict and a partial run's reason",
   // each protocol's path on a target, named by its descriptor (--poll, --long-poll, --sse, --ws)
   ...Object.fromEntries(PROTOCOLS.map((d) => [d.pathOption, `${d.label} path on the target`])),
 } as Record<string, string>;

@@ -89,6 +89,8 @@ export async function startReferenceServer(partial: Partial<ServerOptions> = {},
       maxHeaderSize: options.maxHeaderBytes,
     },
     (req: IncomingMessage, res: ServerResponse) => {
+      // A refused connection's request (already read by the parser) must not publish or subscribe.
+      if (refused.has(req.socket)) return void req.socket.destroy();
       const url = parseUrl(req.url);
       if (!url) {
         countRejected(counters, 'bad-request');
@@ -107,13 +109,17 @@ export async function startReferenceServer(partial: Partial<ServerOptions> = {},
         return sendError(res, 401, 'missing or wrong token');
       }
       if (route.kind !== 'other' && req.method !== 'GET' && req.method !== 'HEAD') return sendError(res, 405, 'use GET');
+      // HEAD: the status a GET would get, no body, and no stream or long-poll held open for it.
+      if (route.kind !== 'other' && req.method === 'HEAD') return void res.writeHead(200, { 'cache-control': 'no-cache' }).end();
       route.handler(req, res, url, ctx);
     },
   );
   let open = 0;
+  const refused = new WeakSet<Socket | Duplex>();
   server.on('connection', (socket: Socket) => {
     counters.accepted++;
     if (open >= options.maxConnections) {
+      refused.add(socket);
       countRejected(counters, 'too-many-connections');
       socket.on('error', () => {});
       socket.end('HTTP/1.1 503 Service Unavailable\r\nconnection: close\r\nretry-after: 1\r\ncontent-length: 0\r\n\r\n');
@@ -125,6 +131,7 @@ export async function startReferenceServer(partial: Partial<ServerOptions> = {},
   });
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     socket.on('error', () => socket.destroy());
+    if (refused.has(socket)) return void socket.destroy();
     const url = parseUrl(req.url);
     const target = url ? upgrades[url.pathname] : undefined;
     const kind = url ? mounted.find((m) => m.path === url.pathname)?.kind : undefined;

@@ -41,6 +41,18 @@ const latency = (p: ProtocolResult) => p.latency;
 export const METRICS: readonly MetricDef[] = [
   quantile('latency p50', 'p50', ['median'], latency, 'p50', 0.5),
   quantile('latency p90', 'p90', [], latency, 'p90', 0.9),
+  {
+    // p95 is not in the summary: read from the run's own histogram (k6's and Artillery's favourite).
+    name: 'p95',
+    aliases: [],
+    label: 'latency p95',
+    kind: 'latency',
+    value: (p) => (p.latency.count ? histogramOf(p.latency)?.getValueAtPercentile(95) ?? null : null),
+    uncertainty: (p, k) => {
+      const h = histogramOf(p.latency);
+      return h ? quantileUncertainty(h, 0.95, k) : null;
+    },
+  },
   quantile('latency p99', 'p99', [], latency, 'p99', 0.99),
   quantile('latency p99.9', 'p999', ['p99.9'], latency, 'p999', 0.999),
   quantile('latency max', 'max', ['latency-max'], latency, 'max', 1),

@@ -1,0 +1,48 @@
+import { UsageError } from '../errors.js';
+import { resultLabel } from '../results/result-label.js';
+import type { RunResults } from '../results/schema.js';
+import { formatValue } from './compare/format-values.js';
+import { parseRules, type Rule } from './compare/rules.js';
+
+/** One limit of `run --fail-on` checked against one protocol of this run. */
+export interface GateOutcome {
+  rule: string;
+  protocol: string;
+  failed: boolean;
+  /** e.g. "FAIL websocket p99 312 ms > 250 ms" */
+  message: string;
+}
+
+/**
+ * Parses the limits of `run --fail-on` (k6's thresholds): absolute values only, since a single run
+ * has no baseline to change from. Mistakes are usage errors before the run starts.
+ */
+export function parseRunGates(text: string | undefined): Rule[] {
+  const rules = parseRules(text);
+  const relative = rules.find((r) => r.mode !== 'absolute');
+  if (relative) {
+    throw new UsageError(`--fail-on limit "${relative.text}" is a change from a baseline; a single run has none`, 'give an absolute value (p99>250ms, lost>0), or gate changes with rtbench compare');
+  }
+  return rules;
+}
+
+/** Checks every limit against every protocol it names (all when it names none). */
+export function evaluateGates(results: RunResults, rules: Rule[]): GateOutcome[] {
+  const out: GateOutcome[] = [];
+  for (const rule of rules) {
+    for (const p of results.protocols) {
+      if (rule.protocol && rule.protocol !== p.protocol) continue;
+      const value = rule.metric.value(p);
+      const label = resultLabel(p);
+      const limit = `${rule.op} ${formatValue(rule.metric.kind, rule.value)}`;
+      if (value === null) {
+        out.push({ rule: rule.text, protocol: label, failed: false, message: `SKIP ${label} ${rule.metric.name}: not measured in this run` });
+        continue;
+      }
+      const failed = rule.op === '>' ? value > rule.value : value < rule.value;
+      const shown = `${label} ${rule.metric.name} ${formatValue(rule.metric.kind, value)}`;
+      out.push({ rule: rule.text, protocol: label, failed, message: failed ? `FAIL ${shown} ${limit}` : `pass ${shown} (limit ${limit})` });
+    }
+  }
+  return out;
+}

@@ -1,0 +1,125 @@
+import Table from 'cli-table3';
+import { formatBytes, formatMs, formatPerConnection } from '../scenario/units.js';
+import type { ProtocolResult, RunResults } from '../results/schema.js';
+import { verdict } from './html/verdict.js';
+import { renderFootnotes, renderTable } from './table.js';
+import { renderStressTable } from './stress-table.js';
+
+const num = (n: number) => Math.round(n).toLocaleString('en-US');
+const micros = (us: number) => (us >= 1000 ? `${(us / 1000).toFixed(1)} ms` : `${us.toFixed(us < 10 ? 1 : 0)} µs`);
+
+/** One row of the summary: a metric, and how to show it for one protocol. */
+type Row = [label: string, cell: (p: ProtocolResult) => string];
+
+const latency = (key: 'p50' | 'p99' | 'max'): Row[1] => (p) => (p.latency.count ? formatMs(p.latency[key]) : '–');
+
+/**
+ * The rows a reader needs to choose a protocol and to trust the figures, in the HTML's order.
+ * The last two say whether rtbench itself was the limit (its CPU per event, its memory against
+ * the bare-socket floor, and a saturated event loop).
+ */
+const ROWS: Row[] = [
+  ['Connected', (p) => `${num(p.connectedPeak)}/${num(p.clients)}`],
+  ['Latency p50', latency('p50')],
+  ['Latency p99', latency('p99')],
+  ['Latency max', latency('max')],
+  ['Delivered', (p) => num(p.delivered)],
+  ['Lost/dup/reorder', (p) => `${num(p.lost)}/${num(p.duplicated)}/${num(p.reordered)}`],
+  ['Wasted requests', (p) => (p.requests ? `${num(p.wasted)} (${p.wastedPct.toFixed(0)}%)` : '–')],
+  ['Bytes per event', (p) => (p.delivered ? formatBytes(p.bytes.inPerEvent) : '–')],
+  ['Server mem/conn', (p) => (p.server ? formatPerConnection(p.server.rssPerConnection) : 'n/a')],
+  ['Errors/reconnects', (p) => `${num(p.errors)}/${num(p.reconnects)}`],
+  ['Client CPU/event', (p) => (p.generator?.clientCpuMicrosPerEvent ? micros(p.generator.clientCpuMicrosPerEvent) : '–')],
+  ['Client mem/conn', clientMemory],
+];
+
+function clientMemory(p: ProtocolResult): string {
+  if (!p.client) return 'n/a';
+  const floor = p.generator?.clientRssFloorMultiple;
+  return `${formatPerConnection(p.client.rssPerClient)}${floor ? ` ${floor.toFixed(1)}×` : ''}`;
+}
+
+/** A column's head: the protocol, its variant and whether it is partial, a line each. */
+function head(p: ProtocolResult): string {
+  return [p.protocol, p.variant ? `· ${p.variant}` : '', p.partial ? '(partial)' : '', p.generator?.saturated ? 'SATURATED' : '']
+    .filter(Boolean)
+    .join('\n');
+}
+
+/** Visible width of a rendered table (its first line), for fitting the terminal. */
+const widthOf = (rendered: string) => rendered.split('\n')[0].length;
+
+function tableOf(protocols: ProtocolResult[]): string {
+  // No rule between rows: the table stays one screen tall (16 lines for 12 figures).
+  const chars = { mid: '', 'left-mid': '', 'mid-mid': '', 'right-mid': '' };
+  const table = new Table({ head: ['', ...protocols.map(head)], chars, style: { head: [], border: [] } });
+  for (const [label, cell] of ROWS) table.push([label, ...protocols.map(cell)]);
+  return table.toString();
+}
+
+/**
+ * The comparison as it fits a terminal of `width` columns: metrics as rows, protocols as columns
+ * (four protocols fit 80 columns); when they do not fit, the protocols are split over several
+ * tables. `rtbench run --wide` prints every figure in one row per protocol instead.
+ */
+export function renderSummaryTable(results: RunResults, width = 80): string {
+  const protocols = results.protocols;
+  if (!protocols.length) return 'No protocol ran.';
+  const tables: string[] = [];
+  let start = 0;
+  while (start < protocols.length) {
+    let end = start + 1;
+    while (end < protocols.length && widthOf(tableOf(protocols.slice(start, end + 1))) <= width) end++;
+    tables.push(tableOf(protocols.slice(start, end)));
+    start = end;
+  }
+  return tables.join('\n');
+}
+
+/** Wraps `text` to `width` columns, continuation lines indented by `indent`. */
+function wrap(text: string, width: number, indent: string): string[] {
+  const lines: string[] = [];
+  let line = '';
+  for (const word of text.split(' ')) {
+    if (line && line.length + 1 + word.length > width) {
+      lines.push(line);
+      line = indent + word;
+    } else line = line ? `${line} ${word}` : word;
+  }
+  if (line) lines.push(line);
+  return lines;
+}
+
+/**
+ * Who won what, in a few lines computed from the numbers (the HTML report's verdict): two
+ * latencies within their sampling noise are a tie, never a win. At most `max` lines.
+ */
+export function renderVerdict(results: RunResults, width = 80, max = 5): string {
+  const lines = verdict(results).slice(0, max);
+  if (!results.protocols.length || !lines.length) return '';
+  const out = ['Verdict (ties: within measurement noise):'];
+  for (const v of lines) out.push(...wrap(`• ${v.heading}: ${v.text}`, width - 2, '  ').map((l) => `  ${l}`));
+  return out.join('\n');
+}
+
+/** How the summary is printed: `wide` one row per protocol with every figure; `verbose` with the method notes. */
+export interface SummaryView {
+  wide: boolean;
+  verbose: boolean;
+}
+
+/**
+ * The summary a terminal shows after a run: the table (fitted to the terminal unless wide), the
+ * verdict, and the footnotes (only the table and verdict with --quiet, apart from a partial run).
+ */
+export function renderSummary(results: RunResults, view: SummaryView, quiet: boolean, width = 80): string {
+  // The wide table carries the stress table already; the fitted one gets it below.
+  const stress = view.wide ? null : renderStressTable(results);
+  const parts = [view.wide ? renderTable(results) : renderSummaryTable(results, width)];
+  if (stress) parts.push(stress);
+  const verdictText = renderVerdict(results, width);
+  if (verdictText) parts.push(verdictText);
+  if (!quiet) parts.push(renderFootnotes(results, view.verbose));
+  else if (results.partial) parts.push(`  PARTIAL RESULTS: ${results.partialReason}.`);
+  return parts.join('\n') + '\n';
+}

@@ -1,0 +1,53 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import type { RunResults } from '../src/results/schema.js';
+import { renderSummary, renderSummaryTable, renderVerdict } from '../src/report/summary.js';
+
+/** A real four-protocol run (the README's example report). */
+const example = (): RunResults => JSON.parse(readFileSync(new URL('../../reports/example-run.json', import.meta.url), 'utf8'));
+const widest = (text: string) => Math.max(...text.split('\n').map((l) => [...l].length));
+
+test('the summary table has protocols as columns and fits 80 columns for four protocols', () => {
+  const r = example();
+  assert.equal(r.protocols.length, 4);
+  const table = renderSummaryTable(r, 80);
+  assert.ok(widest(table) <= 80, `widest line ${widest(table)}`);
+  const head = table.split('\n').slice(0, 3).join('\n');
+  for (const p of r.protocols) assert.match(head, new RegExp(p.protocol));
+  assert.equal(table.split('\n').filter((l) => l.startsWith('┌')).length, 1, 'one table');
+  for (const row of ['Latency p99', 'Lost/dup/reorder', 'Bytes per event', 'Client CPU/event']) assert.match(table, new RegExp(row));
+});
+
+test('on a narrow terminal the protocols are split over several tables, each fitting when it can', () => {
+  const table = renderSummaryTable(example(), 50);
+  const tables = table.split('\n').filter((l) => l.startsWith('┌')).length;
+  assert.ok(tables >= 2, `${tables} tables`);
+  assert.ok(widest(table) <= 50 || tables === 4);
+});
+
+test('the verdict is at most five bullets, wrapped to the width, and says who won from the numbers', () => {
+  const text = renderVerdict(example(), 80);
+  const bullets = text.split('\n').filter((l) => l.startsWith('  • '));
+  assert.ok(bullets.length >= 3 && bullets.length <= 5, text);
+  assert.ok(widest(text) <= 80, text);
+  assert.match(text, /Median latency \(p50\)/);
+});
+
+test('method notes are left to --verbose; a protocol’s own warning and a partial run always show', () => {
+  const r = example();
+  r.notes.push(`${r.protocols[0].protocol}: the load generator was saturated (test)`);
+  r.partial = true;
+  r.partialReason = 'sse: only 3 of 4 clients were connected';
+  const plain = renderSummary(r, { wide: false, verbose: false }, false);
+  assert.doesNotMatch(plain, /Latency is intended publish time/);
+  assert.match(plain, /the load generator was saturated \(test\)/);
+  assert.match(plain, /PARTIAL RESULTS: sse: only 3 of 4/);
+  assert.match(plain, /--verbose/);
+  const verbose = renderSummary(r, { wide: false, verbose: true }, false);
+  assert.match(verbose, /Latency is intended publish time/);
+  const quiet = renderSummary(r, { wide: false, verbose: false }, true);
+  assert.doesNotMatch(quiet, /saturated \(test\)/);
+  assert.match(quiet, /PARTIAL RESULTS/);
+  assert.ok(widest(renderSummary(r, { wide: true, verbose: false }, true)) > 120, '--wide is the one-row-per-protocol table');
+});
