@@ -146,3 +146,20 @@ test('run --fail-on checks absolute limits on this run: a broken one exits 1, a 
   assert.equal(passing.code, 0, passing.stderr);
   assertOneLineError(await rtbench([...args, '--fail-on', 'p99>+10%']), /is a change from a baseline; a single run has none/);
 });
+
+test('run --help is a grouped reference with defaults, short flags and examples', async () => {
+  const o = await rtbench(['run', '--help']);
+  assert.equal(o.code, 0);
+  for (const heading of ['Load:', 'Output and gates:', 'Target (instead of the bundled server):', 'Bundled server:', 'Examples:']) {
+    assert.match(o.stdout, new RegExp(`^${heading.replace(/[()]/g, '\\$&')}$`, 'm'), heading);
+  }
+  assert.match(o.stdout, /-c, --clients <n>\s+simulated clients per protocol \(default:\s+100\)/);
+  assert.match(o.stdout, /-d, --duration <time>/);
+  assert.match(o.stdout, /kill-instance@<time>/);
+});
+
+test('piped, a run prints whole-run progress lines with the phase and the time left', async () => {
+  const o = await rtbench(['run', '-p', 'sse', '-c', '3', '-d', '12s', '--ramp', '100ms', '--workers', '1']);
+  assert.equal(o.code, 0, o.stderr);
+  assert.match(o.stderr, /^\[1\/1\] sse: 3\/3 connected, .* · run ~\d+s left$/m);
+});

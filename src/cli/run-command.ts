@@ -1,12 +1,13 @@
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import ora, { type Ora } from 'ora';
-import { runBenchmark } from '../load/runner.js';
+import { phasesOf, runBenchmark } from '../load/runner.js';
+import { RunProgress } from './progress.js';
 import { checkWritable, writeResults } from '../results/results-file.js';
 import { renderSummary, type SummaryView } from '../report/summary.js';
 import { evaluateGates, parseRunGates } from '../report/gate.js';
 import type { Rule } from '../report/compare/rules.js';
 import { UsageError } from '../errors.js';
-import { buildPlan, kebab, RUN_OPTIONS, type RawRunOptions, type RunOptionName } from '../scenario/options.js';
+import { buildPlan, DEFAULTS, kebab, RUN_OPTIONS, type RawRunOptions, type RunOptionName } from '../scenario/options.js';
 import { loadScenarioFile } from '../scenario/scenario-file.js';
 import { resolveScenarioPath } from '../scenario/bundled.js';
 import type { RunResults } from '../results/schema.js';
@@ -24,21 +25,52 @@ const FLAG_ARGS: Partial<Record<RunOptionName, string>> = {
   backpressure: '<policy,...>', highWater: '<size>', faults: '<fault,...>', reconnectBackoff: '<first..max>', maxEventSize: '<size>', maxMessageSize: '<size>', maxAnswerSize: '<size>',
 };
 
+/** Short flags for the options typed most (k6's -u/-d habit). */
+const SHORT: Partial<Record<RunOptionName, string>> = { protocols: 'p', clients: 'c', duration: 'd', rate: 'r', out: 'o', quiet: 'q' };
+
+/** Help headings, in order; an option not listed lands under the last. */
+const GROUPS: Array<[heading: string, options: string[]]> = [
+  ['Load:', ['protocols', 'clients', 'duration', 'ramp', 'rate', 'payload', 'rooms', 'upstream', 'pollInterval', 'longPollTimeout', 'timeout']],
+  ['Output and gates:', ['out', 'html', 'wide', 'verbose', 'quiet', 'failOn', 'name']],
+  ['Target (instead of the bundled server):', ['target', 'targetAddresses', 'publish', ...PROTOCOLS.map((d) => d.pathOption), 'cursor', 'cursorParam', 'header', 'metrics', 'token']],
+  ['Bundled server:', ['serverProcesses', 'serverNice', 'fanoutDelay', 'fleet', 'redis', 'backpressure', 'highWater', 'faults']],
+  ['Stress and client bounds:', ['slowConsumers', 'slowMode', 'reconnectBackoff', 'maxEventSize', 'maxMessageSize', 'maxAnswerSize']],
+  ['Scale and shards:', ['workers', 'sourceAddresses', 'shard', 'startAt', 'runId']],
+];
+const groupOf = (name: string) => (GROUPS.find(([, names]) => names.includes(name)) ?? GROUPS[GROUPS.length - 1])[0];
+
+/** The help line of an option: what it does and, where it has one, its default. */
+function describe(name: RunOptionName, desc: string): string {
+  const d = (DEFAULTS as Record<string, unknown>)[name];
+  return d === undefined || d === '' ? desc : `${desc} (default: ${d})`;
+}
+
 /** `rtbench run [scenario.json]`: flags override the scenario file, which overrides defaults. */
 export function registerRunCommand(program: Command, hooks: { html?: (results: RunResults, path: string) => void } = {}): void {
   const cmd = program.command('run').description('run all (or chosen) protocols and print the comparison').argument('[scenario]', 'scenario JSON file (see rtbench scenarios)');
+  const options: Option[] = [];
   for (const [name, desc] of Object.entries(RUN_OPTIONS) as [RunOptionName, string][]) {
     if (name === 'description' || name === 'headers') continue;
     const arg = FLAG_ARGS[name];
-    cmd.option(`--${kebab(name)}${arg ? ' ' + arg : ''}`, desc);
+    const short = SHORT[name] ? `-${SHORT[name]}, ` : '';
+    options.push(new Option(`${short}--${kebab(name)}${arg ? ' ' + arg : ''}`, describe(name, desc)));
   }
-  cmd.option('--header <header...>', "extra request header for the target, e.g. 'Authorization: Bearer x'");
-  cmd.option('--html <file.html>', 'also write the HTML report');
-  cmd.option('--wide', 'print every figure, one row per protocol (wider than 80 columns)');
-  cmd.option('--verbose', 'also print how each figure was measured and how the load was laid out');
+  options.push(new Option('--header <header...>', "extra request header for the target, e.g. 'Authorization: Bearer x'"));
+  options.push(new Option('--html <file.html>', 'also write the HTML report'));
+  options.push(new Option('--wide', 'print every figure, one row per protocol (wider than 80 columns)'));
+  options.push(new Option('--verbose', 'also print how each figure was measured and how the load was laid out'));
+  for (const [heading] of GROUPS) {
+    for (const o of options) if (groupOf(o.attributeName()) === heading) cmd.addOption(o.helpGroup(heading));
+  }
   cmd.addHelpText(
     'after',
     `
+Examples:
+  rtbench run                                      all four protocols, 100 clients, against the bundled server
+  rtbench run -c 1000 -d 20s -o run.json --html run.html
+  rtbench run -p sse,websocket -c 5000 -r 20/s --payload 1KB --fail-on 'p95>250ms,lost>0'
+  rtbench run --target http://127.0.0.1:8080 --publish 'POST /pub' --sse /events -p sse
+
 Stress examples:
   --slow-consumers 10% --slow-mode stall:10s      10% of clients stop reading for 10 s when the hold starts
   --slow-consumers 20% --slow-mode rate:2KB/s     20% of clients read at most 2 KB/s
@@ -69,23 +101,30 @@ Stress examples:
 async function runAndReport(plan: ReturnType<typeof buildPlan>, view: SummaryView, gates: Rule[], htmlPath: string | undefined, writeHtml?: (r: RunResults, p: string) => void): Promise<number> {
   const interactive = process.stdout.isTTY && !plan.output.quiet;
   const spinner: Ora | null = interactive ? ora({ text: 'starting', discardStdin: false }).start() : null;
+  // NO_COLOR (no-color.org): the spinner's ✔ and ⚠ come coloured from ora, so they are drawn plain.
+  const plain = Boolean(process.env.NO_COLOR);
+  const progress = new RunProgress(phasesOf(plan).length, plan.rampMs + plan.durationMs, {
+    redraw: spinner ? (line) => (spinner.text = line) : undefined,
+    print: !spinner && !plan.output.quiet ? (line) => process.stderr.write(`${line}\n`) : undefined,
+  });
   const controller = new AbortController();
   let interrupts = 0;
   const onSigint = () => {
     if (++interrupts > 1) process.exit(130);
     controller.abort('interrupted by Ctrl-C');
-    spinner?.warn('interrupted: collecting what was measured so far (Ctrl-C again to quit now)');
+    const warning = 'interrupted: collecting what was measured so far (Ctrl-C again to quit now)';
+    if (spinner) void (plain ? spinner.stopAndPersist({ symbol: '⚠', text: warning }) : spinner.warn(warning));
     if (!spinner) process.stderr.write('interrupted: collecting what was measured so far\n');
   };
   process.on('SIGINT', onSigint);
   try {
     const results = await runBenchmark(plan, {
       signal: controller.signal,
-      onProgress: (line) => {
-        if (spinner) spinner.text = line;
-      },
+      onProgress: (line) => progress.update(line),
       onPhaseDone: (p) => {
-        if (spinner) spinner.succeed(`${resultLabel(p)}: ${p.delivered.toLocaleString('en-US')} events delivered to ${p.connectedPeak} clients`).start();
+        progress.phaseDone();
+        const done = `${resultLabel(p)}: ${p.delivered.toLocaleString('en-US')} events delivered to ${p.connectedPeak} clients`;
+        if (spinner) (plain ? spinner.stopAndPersist({ symbol: '✔', text: done }) : spinner.succeed(done)).start();
         else if (!plan.output.quiet) process.stderr.write(`${resultLabel(p)}: done\n`);
       },
     });
@@ -113,6 +152,7 @@ async function runAndReport(plan: ReturnType<typeof buildPlan>, view: SummaryVie
     return EXIT.partial;
   } finally {
     spinner?.stop();
+    progress.stop();
     process.off('SIGINT', onSigint);
   }
 }

@@ -45,7 +45,7 @@ export const RUN_OPTIONS = {
   slowMode: 'how slow clients read: stall:<time> (stop reading when the hold starts) or rate:<size>/s',
   backpressure: 'bundled server policy for slow clients: buffer, drop-oldest, disconnect; a list runs each',
   highWater: 'bytes waiting for one client before the bundled server\'s policy acts',
-  faults: 'faults in the bundled server: drop-connections=<share>@<time>, restart@<time> (time since the phase started)',
+  faults: 'faults in the bundled server: drop-connections=<share>@<time>, restart@<time>, kill-instance@<time> (a fleet); time since the phase started',
   reconnectBackoff: 'reconnect delays, exponential with full jitter: <first>..<max>',
   maxEventSize: 'largest SSE line or event a client buffers; more is sse-line-too-long and a reconnect',
   maxMessageSize: 'largest WebSocket message a client reassembles; more is ws-message-too-big and a reconnect',
