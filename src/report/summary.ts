@@ -14,7 +14,8 @@ type Row = [label: string, cell: (p: ProtocolResult) => string];
 const latency = (key: 'p50' | 'p99' | 'max'): Row[1] => (p) => (p.latency.count ? formatMs(p.latency[key]) : '–');
 
 /**
- * The rows a reader needs to choose a protocol and to trust the figures, in the HTML's order.
+ * The rows a reader needs to choose a protocol and to trust the figures, in the HTML's order;
+ * labels of at most 12 characters, so four protocols of 50,000 clients still fit 80 columns.
  * The last two say whether rtbench itself was the limit (its CPU per event, its memory against
  * the bare-socket floor, and a saturated event loop).
  */
@@ -24,14 +25,21 @@ const ROWS: Row[] = [
   ['Latency p99', latency('p99')],
   ['Latency max', latency('max')],
   ['Delivered', (p) => num(p.delivered)],
-  ['Lost/dup/reorder', (p) => `${num(p.lost)}/${num(p.duplicated)}/${num(p.reordered)}`],
-  ['Wasted requests', (p) => (p.requests ? `${num(p.wasted)} (${p.wastedPct.toFixed(0)}%)` : '–')],
-  ['Bytes per event', (p) => (p.delivered ? formatBytes(p.bytes.inPerEvent) : '–')],
-  ['Server mem/conn', (p) => (p.server ? formatPerConnection(p.server.rssPerConnection) : 'n/a')],
-  ['Errors/reconnects', (p) => `${num(p.errors)}/${num(p.reconnects)}`],
-  ['Client CPU/event', (p) => (p.generator?.clientCpuMicrosPerEvent ? micros(p.generator.clientCpuMicrosPerEvent) : '–')],
-  ['Client mem/conn', clientMemory],
+  ['Lost', (p) => num(p.lost)],
+  ['Dup/reorder', (p) => `${num(p.duplicated)}/${num(p.reordered)}`],
+  ['Wasted reqs', (p) => (p.requests ? `${num(p.wasted)} (${p.wastedPct.toFixed(0)}%)` : '–')],
+  ['Bytes/event', (p) => (p.delivered ? formatBytes(p.bytes.inPerEvent) : '–')],
+  ['Server mem', (p) => (p.server ? formatPerConnection(p.server.rssPerConnection) : 'n/a')],
+  ['Errors', (p) => num(p.errors)],
+  ['Reconnects', (p) => num(p.reconnects)],
+  ['Client CPU', (p) => (p.generator?.clientCpuMicrosPerEvent ? micros(p.generator.clientCpuMicrosPerEvent) : '–')],
+  ['Client mem', clientMemory],
 ];
+
+/** What the short row names mean, under the table. */
+export const ROW_LEGEND =
+  'Bytes/event: read by clients per delivered event; Server/Client mem: RSS per connection (client: × a bare ' +
+  "TCP socket's, measured); Client CPU: rtbench's own CPU per delivered event.";
 
 function clientMemory(p: ProtocolResult): string {
   if (!p.client) return 'n/a';
@@ -117,9 +125,13 @@ export function renderSummary(results: RunResults, view: SummaryView, quiet: boo
   const stress = view.wide ? null : renderStressTable(results);
   const parts = [view.wide ? renderTable(results) : renderSummaryTable(results, width)];
   if (stress) parts.push(stress);
+  if (!view.wide) parts.push(...wrap(ROW_LEGEND, width - 2, '').map((l) => `  ${l}`));
   const verdictText = renderVerdict(results, width);
   if (verdictText) parts.push(verdictText);
-  if (!quiet) parts.push(renderFootnotes(results, view.verbose));
+  // Footnotes wrap to the terminal too; --verbose keeps them one line each (for grep).
+  const notes = quiet ? '' : renderFootnotes(results, view.verbose);
+  if (notes && view.verbose) parts.push(notes);
+  else if (notes) parts.push(notes.split('\n').flatMap((l) => wrap(l.trim(), width - 2, '  ').map((w) => `  ${w}`)).join('\n'));
   else if (results.partial) parts.push(`  PARTIAL RESULTS: ${results.partialReason}.`);
   return parts.join('\n') + '\n';
 }
