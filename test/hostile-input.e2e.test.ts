@@ -236,3 +236,22 @@ test('HEAD on a protocol path is answered with a status and no body, and holds n
     }
     assert.equal(s.metrics().connections.sse, 0);
   }));
+
+test('a WebSocket client that begins a fragmented message and never finishes it is closed and counted', () =>
+  withServer({ wsFragmentTimeoutMs: 300 }, async (s) => {
+    const url = `${s.url.replace('http', 'ws')}/ws`;
+    const stuck = new WebSocket(url);
+    const fine = new WebSocket(url);
+    await Promise.all([stuck, fine].map((w) => new Promise((r) => w.once('open', r))));
+    const began = Date.now();
+    const closed = new Promise<number>((resolve) => stuck.once('close', () => resolve(Date.now() - began)));
+    stuck.send('{"half":', { fin: false });
+    // A fragmented message that is finished in time is a message like any other.
+    fine.send('{"whole":', { fin: false });
+    fine.send('1}', { fin: true });
+    const after = await closed;
+    assert.ok(after >= 250 && after < 3000, `closed after ${after} ms`);
+    assert.equal(rejected(s, 'fragment-timeout'), 1);
+    assert.equal(fine.readyState, WebSocket.OPEN);
+    fine.close();
+  }));

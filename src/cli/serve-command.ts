@@ -17,6 +17,7 @@ export function registerServeCommand(program: Command): void {
     .option('--long-poll-timeout <time>', 'how long /long-poll holds a request', '30s')
     .option('--fanout-delay <time>', 'wait before fanning an event out (to test latency measurement)', '0ms')
     .option('--ring-size <n>', 'events kept for resume', '10000')
+    .option('--ring-bytes <size>', 'and at most this many bytes of them (the oldest go first; the newest always stays)', '64MB')
     .option('--backpressure <policy>', 'slow clients: buffer (unbounded), drop-oldest (bounded queue) or disconnect', 'buffer')
     .option('--high-water <size>', 'bytes waiting for one client before the backpressure policy acts', '1MB')
     .option('--max-connections <n>', 'open connections at once; more get 503', '100000')
@@ -36,6 +37,7 @@ export function registerServeCommand(program: Command): void {
           longPollTimeoutMs: parseDuration(flags.longPollTimeout, 'long-poll timeout'),
           fanoutDelayMs: parseDuration(flags.fanoutDelay, 'fan-out delay'),
           ringSize: parseCount(flags.ringSize, 'ring size'),
+          ringBytes: parseSize(flags.ringBytes, 'ring bytes'),
           backpressure: singlePolicy(flags.backpressure),
           highWaterBytes: parseSize(flags.highWater, 'high-water mark'),
           maxConnections: parseCount(flags.maxConnections, 'max connections'),

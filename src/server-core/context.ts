@@ -14,8 +14,12 @@ export interface ServerOptions {
   fanoutDelayMs: number;
   /** events kept for resume */
   ringSize: number;
+  /** the ring also holds at most this many bytes of events (the oldest go first) */
+  ringBytes: number;
   /** max events in one poll / long-poll answer */
   maxBatch: number;
+  /** and at most this many characters of event JSON in one answer (past its first event): the cursor pages through the rest */
+  maxAnswerChars: number;
   /** what to do with a client that reads slower than events arrive */
   backpressure: BackpressurePolicy;
   /** bytes waiting for one client before the backpressure policy acts */
@@ -26,6 +30,8 @@ export interface ServerOptions {
   maxHeaderBytes: number;
   /** largest WebSocket message a client may send; more closes it with 1009 */
   maxMessageBytes: number;
+  /** a WebSocket message begun in fragments must be finished within this time, or the client is closed */
+  wsFragmentTimeoutMs: number;
   /** a request must send its headers within this time (slowloris) */
   headersTimeoutMs: number;
   /** a keep-alive connection idle this long between requests is closed */
@@ -55,12 +61,15 @@ export const DEFAULT_SERVER_OPTIONS: ServerOptions = {
   longPollTimeoutMs: 30_000,
   fanoutDelayMs: 0,
   ringSize: 10_000,
+  ringBytes: 64 * 1024 * 1024,
   maxBatch: 1000,
+  maxAnswerChars: 4 * 1024 * 1024,
   backpressure: 'buffer',
   highWaterBytes: 1024 * 1024,
   maxConnections: 100_000,
   maxHeaderBytes: 16 * 1024,
   maxMessageBytes: 64 * 1024,
+  wsFragmentTimeoutMs: 10_000,
   headersTimeoutMs: 10_000,
   idleTimeoutMs: 65_000,
   token: null,

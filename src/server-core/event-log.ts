@@ -10,13 +10,28 @@ export interface LogEntry {
   room: string;
 }
 
-/** A bounded ring buffer of events: resume works for the last `capacity` events, memory stays flat. */
+/** Bytes an entry holds: its JSON (counted as UTF-16, what a JS string may take) and its two framings. */
+function entryBytes(e: LogEntry): number {
+  return e.json.length * 2 + e.sseChunk.length + e.wsFrame.length;
+}
+
+/**
+ * A bounded ring buffer of events: resume works for the last `capacity` events, and for as many of
+ * them as fit in `maxBytes` (the oldest go first), so a stream of large events cannot grow the
+ * server without bound. The newest event always stays, whatever its size.
+ */
 export class EventLog {
   private readonly ring: LogEntry[];
   private next = 1;
+  /** the oldest id still held after evictions by bytes */
+  private first = 1;
+  private heldBytes = 0;
   private readonly listeners = new Set<(e: LogEntry) => void>();
 
-  constructor(readonly capacity = 10_000) {
+  constructor(
+    readonly capacity = 10_000,
+    readonly maxBytes = 64 * 1024 * 1024,
+  ) {
     this.ring = new Array(capacity);
   }
 
@@ -26,11 +41,16 @@ export class EventLog {
   }
 
   get oldestId(): number {
-    return Math.max(1, this.next - this.capacity);
+    return Math.max(1, this.first, this.next - this.capacity);
   }
 
   get size(): number {
-    return Math.min(this.next - 1, this.capacity);
+    return Math.max(0, this.next - this.oldestId);
+  }
+
+  /** bytes the held events take (see entryBytes) */
+  get bytes(): number {
+    return this.heldBytes;
   }
 
   append(json: string, room = ''): LogEntry {
@@ -53,21 +73,45 @@ export class EventLog {
       publishedAt: Date.now(),
       room,
     };
-    this.ring[id % this.capacity] = entry;
+    const slot = id % this.capacity;
+    const replaced = this.ring[slot];
+    if (replaced) this.heldBytes -= entryBytes(replaced);
+    this.ring[slot] = entry;
+    this.heldBytes += entryBytes(entry);
+    this.evictOverBytes();
     for (const l of this.listeners) l(entry);
     return entry;
   }
 
+  /** Drops the oldest events until the held ones fit `maxBytes` (the newest always stays). */
+  private evictOverBytes(): void {
+    this.first = Math.max(this.first, this.next - this.capacity);
+    while (this.heldBytes > this.maxBytes && this.first < this.next - 1) {
+      const slot = this.first % this.capacity;
+      const e = this.ring[slot];
+      if (e && e.id === this.first) {
+        this.heldBytes -= entryBytes(e);
+        this.ring[slot] = undefined as unknown as LogEntry;
+      }
+      this.first++;
+    }
+  }
+
   /**
-   * Events with id > cursor, oldest first, at most `limit`; evicted events are skipped.
-   * With a room, only that room's events; without one (''), every room's.
+   * Events with id > cursor, oldest first, at most `limit` and, past the first, at most `maxJsonChars`
+   * of JSON in all (a poll answer's page: the client's next cursor picks up the rest); evicted
+   * events are skipped. With a room, only that room's events; without one (''), every room's.
    */
-  after(cursor: number, limit = 1000, room = ''): LogEntry[] {
+  after(cursor: number, limit = 1000, room = '', maxJsonChars = Infinity): LogEntry[] {
     const out: LogEntry[] = [];
     const from = Math.max(cursor + 1, this.oldestId);
+    let chars = 0;
     for (let id = from; id <= this.lastId && out.length < limit; id++) {
       const e = this.ring[id % this.capacity];
-      if (e && e.id === id && inRoom(e, room)) out.push(e);
+      if (!e || e.id !== id || !inRoom(e, room)) continue;
+      if (out.length && chars + e.json.length > maxJsonChars) break;
+      chars += e.json.length;
+      out.push(e);
     }
     return out;
   }
@@ -80,6 +124,8 @@ export class EventLog {
   /** Forgets everything (a fresh server after a restart starts from 1 again). */
   clear(): void {
     this.next = 1;
+    this.first = 1;
+    this.heldBytes = 0;
     this.ring.fill(undefined as unknown as LogEntry);
   }
 }

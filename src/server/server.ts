@@ -49,7 +49,7 @@ export interface ServerRuntime {
 /** Starts the reference server: one HTTP port serving all four protocols over one event stream. */
 export async function startReferenceServer(partial: Partial<ServerOptions> = {}, runtime: ServerRuntime = {}): Promise<ReferenceServer> {
   const options: ServerOptions = { ...DEFAULT_SERVER_OPTIONS, ...partial };
-  const log = new EventLog(options.ringSize);
+  const log = new EventLog(options.ringSize, options.ringBytes);
   const ctx: ServerContext = {
     options,
     log,

@@ -26,7 +26,7 @@ export class LongPollRoute {
     const room = parseRoom(url);
     if (room === null) return sendError(res, 400, 'room must be 1-64 letters, digits, . : - or _');
     const from = cursor ?? ctx.log.lastId;
-    const ready = ctx.log.after(from, ctx.options.maxBatch, room);
+    const ready = ctx.log.after(from, ctx.options.maxBatch, room, ctx.options.maxAnswerChars);
     if (ready.length) return answer(req, res, from, ready, ctx);
     const waiter: Waiter = {
       req,
@@ -56,7 +56,7 @@ export class LongPollRoute {
       if (w.room !== '' && w.room !== e.room) continue;
       const key = `${w.cursor}|${w.room}`;
       let events = byCursor.get(key);
-      if (!events) byCursor.set(key, (events = this.ctx.log.after(w.cursor, this.ctx.options.maxBatch, w.room)));
+      if (!events) byCursor.set(key, (events = this.ctx.log.after(w.cursor, this.ctx.options.maxBatch, w.room, this.ctx.options.maxAnswerChars)));
       if (events.length) this.finish(w, events);
     }
   }

@@ -11,7 +11,7 @@ export function handlePoll(req: IncomingMessage, res: ServerResponse, url: URL, 
   const room = parseRoom(url);
   if (room === null) return sendError(res, 400, 'room must be 1-64 letters, digits, . : - or _');
   const from = cursor ?? ctx.log.lastId;
-  answer(req, res, from, ctx.log.after(from, ctx.options.maxBatch, room), ctx);
+  answer(req, res, from, ctx.log.after(from, ctx.options.maxBatch, room, ctx.options.maxAnswerChars), ctx);
 }
 
 /** The polling route: stateless, one answer per request. */

@@ -43,7 +43,13 @@ export class WebSocketRoute {
   /** open sockets: the room each one follows and the outbox its events pass through */
   private readonly sockets = new Map<WebSocket, { room: string; outbox: Outbox }>();
 
+  /** admitted sockets in the middle of a fragmented message, and since when (see sweepFragments) */
+  private readonly fragmentedSince = new Map<WebSocket, number>();
+  private readonly fragmentSweep: NodeJS.Timeout;
+
   constructor(private readonly ctx: ServerContext) {
+    const every = Math.max(50, ctx.options.wsFragmentTimeoutMs / 2);
+    this.fragmentSweep = setInterval(() => this.sweepFragments(), every).unref();
     this.wss = new WebSocketServer({
       noServer: true,
       perMessageDeflate: false,
@@ -98,6 +104,7 @@ export class WebSocketRoute {
     ws.on('close', () => {
       outbox.close();
       this.sockets.delete(ws);
+      this.fragmentedSince.delete(ws);
     });
     // Bidirectional: a client's text message is published to its room, as in a chat (ws bounds
     // each message by maxPayload).
@@ -107,6 +114,29 @@ export class WebSocketRoute {
       void acceptEvent(this.ctx, data.toString('utf8'), room);
     });
     if (cursor !== null) for (const e of this.ctx.log.after(cursor, this.ctx.options.ringSize, room)) ws.send(e.wsFrame);
+  }
+
+  /**
+   * A client that begins a message in fragments and never finishes it would hold its socket and
+   * up to maxPayload of buffers for good: a message must be whole within wsFragmentTimeoutMs.
+   * (ws keeps the opcode of an unfinished fragmented message in its receiver's `_fragmented`.)
+   */
+  private sweepFragments(): void {
+    const now = Date.now();
+    for (const ws of this.sockets.keys()) {
+      const fragmented = (ws as unknown as { _receiver?: { _fragmented?: number } })._receiver?._fragmented;
+      if (!fragmented) {
+        this.fragmentedSince.delete(ws);
+        continue;
+      }
+      const since = this.fragmentedSince.get(ws);
+      if (since === undefined) this.fragmentedSince.set(ws, now);
+      else if (now - since >= this.ctx.options.wsFragmentTimeoutMs) {
+        this.fragmentedSince.delete(ws);
+        countRejected(this.ctx.counters, 'fragment-timeout');
+        ws.terminate();
+      }
+    }
   }
 
   /** Every event passes each client's outbox (backpressure policy); the frame itself is built once per event. */
@@ -122,6 +152,7 @@ export class WebSocketRoute {
   }
 
   closeAll(): void {
+    clearInterval(this.fragmentSweep);
     for (const ws of this.sockets.keys()) ws.terminate();
     this.sockets.clear();
     this.wss.close();
