@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { createServer } from 'node:net';
-import { mkdtempSync, writeFileSync, existsSync, readFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync, existsSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -162,4 +162,29 @@ test('piped, a run prints whole-run progress lines with the phase and the time l
   const o = await rtbench(['run', '-p', 'sse', '-c', '3', '-d', '12s', '--ramp', '100ms', '--workers', '1']);
   assert.equal(o.code, 0, o.stderr);
   assert.match(o.stderr, /^\[1\/1\] sse: 3\/3 connected, .* · run ~\d+s left$/m);
+});
+
+test('a client worker that dies fails its phase with the reason, and the next protocols still run', async () => {
+  const out = join(dir, 'dead-worker.json');
+  const args = ['run', '-p', 'sse,websocket', '-c', '4', '-d', '5s', '--ramp', '100ms', '--workers', '2', '-r', '5/s', '-o', out, '-q'];
+  const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (d) => (stderr += d));
+  const code = new Promise<number | null>((resolve) => child.on('close', resolve));
+  await new Promise((r) => setTimeout(r, 3000));
+  // The run's client workers are its children running load/worker.js; kill one mid-hold.
+  const workers = readdirSync('/proc').filter((p) => /^\d+$/.test(p)).filter((p) => {
+    try {
+      const stat = readFileSync(`/proc/${p}/stat`, 'utf8');
+      return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === child.pid && readFileSync(`/proc/${p}/cmdline`, 'utf8').includes('worker.js');
+    } catch {
+      return false;
+    }
+  });
+  assert.equal(workers.length, 2, 'two client workers');
+  process.kill(Number(workers[0]), 'SIGKILL');
+  assert.equal(await code, 3, stderr);
+  const results = JSON.parse(readFileSync(out, 'utf8'));
+  assert.match(results.partialReason, /^sse: 1 client worker\(s\) died mid-phase; the figures of their 2 clients are missing$/);
+  assert.deepEqual(results.protocols.map((p: { protocol: string; partial: boolean }) => [p.protocol, p.partial]), [['sse', true], ['websocket', false]]);
 });

@@ -171,7 +171,11 @@ export async function runPhase(ctx: PhaseContext, protocol: ProtocolName): Promi
   ctx.signal.removeEventListener('abort', onOuterAbort);
   const endedAt = nowMicros();
   const published = publishes ? publisher.acked : lastPublished;
-  const failedReason = shortfall ?? (stop.signal.aborted ? null : silence(published, workers));
+  // A dead worker fails this phase, not the run: the next protocols still run.
+  const dead = workerCount - workers.length;
+  const missing = range.count - workers.reduce((n, w) => n + w.snapshot.clients, 0);
+  const deadReason = dead > 0 ? `${dead} client worker(s) died mid-phase; the figures of their ${missing.toLocaleString('en-US')} clients are missing` : null;
+  const failedReason = shortfall ?? deadReason ?? (stop.signal.aborted ? null : silence(published, workers));
   return {
     protocol,
     clients: range.count,
@@ -193,8 +197,8 @@ export async function runPhase(ctx: PhaseContext, protocol: ProtocolName): Promi
         }
       : null,
     durationMs: (endedAt - phaseStart) / 1000,
-    partial: abortReason !== null || workers.length < workerCount || failedReason !== null,
-    abortReason: abortReason ?? (workers.length < workerCount ? `${workerCount - workers.length} client worker(s) died` : null),
+    partial: abortReason !== null || failedReason !== null,
+    abortReason,
     failedReason,
     workerCount,
     loopDelayMaxMs: Math.max(0, ...workers.map((w) => w.loopDelayMaxMs)),
