@@ -255,3 +255,39 @@ test('a WebSocket client that begins a fragmented message and never finishes it 
     assert.equal(fine.readyState, WebSocket.OPEN);
     fine.close();
   }));
+
+/** Header values a hostile client might send: escapes that do not decode, huge numbers, quotes, control bytes. */
+const NASTY = ['%', '%E0%A4%A', '%%%', '%zz', '"', 'W/"', '-1', '1e999', '9'.repeat(40), 'bearer.', 'x'.repeat(4000), '\u00ff\u00fe', 'a=b; c', ';;;', '=', 'NaN'];
+const HEADERS = ['cookie: rtbench_token=', 'cookie: a=1; rtbench_token=', 'authorization: Bearer ', 'authorization: ', 'last-event-id: ',
+  'if-none-match: ', 'if-modified-since: ', 'sec-websocket-protocol: bearer.', 'sec-websocket-protocol: ', 'sec-websocket-key: ', 'sec-websocket-version: '];
+const PATHS = ['/poll?since=0', '/sse', '/long-poll?since=0', '/ws', '/metrics', '/publish?room=a'];
+
+/** A well-formed request whose header values (cookies, token, cursors, WebSocket fields) are hostile. */
+function fuzzHeaders(rand: () => number): string {
+  const pick = <T>(xs: T[]) => xs[Math.floor(rand() * xs.length)];
+  const path = pick(PATHS);
+  const lines = [`GET ${path} HTTP/1.1`, 'host: x'];
+  if (path === '/ws') lines.push('upgrade: websocket', 'connection: Upgrade');
+  for (let i = 0, n = 1 + Math.floor(rand() * 4); i < n; i++) lines.push(pick(HEADERS) + pick(NASTY) + (rand() < 0.3 ? pick(NASTY) : ''));
+  return lines.join('\r\n') + '\r\n\r\n';
+}
+
+for (const token of [null, 'secret']) {
+  test(`fuzz: hostile header and cookie values never crash the server (seeded, ${token ? 'with' : 'without'} a token)`, { timeout: 30_000 }, () =>
+    withServer({ token, headersTimeoutMs: 500 }, async (s) => {
+      const seed = 20261129;
+      const rand = prng(seed);
+      const end = Date.now() + 2000;
+      let sent = 0;
+      // Bounded: at most 20 in flight, 2,000 in all, 2 s.
+      while (Date.now() < end && sent < 2000) {
+        await Promise.all(Array.from({ length: 20 }, () => raw(s.url, fuzzHeaders(rand), 20 + Math.floor(rand() * 50))));
+        sent += 20;
+      }
+      assert.ok(sent >= 100, `sent ${sent} requests (seed ${seed})`);
+      const headers = token ? { authorization: `Bearer ${token}` } : {};
+      const res = await request(`${s.url}/poll?since=0`, { headers });
+      assert.equal(res.statusCode, 200, `still serving after ${sent} requests (seed ${seed})`);
+      await res.body.dump();
+    }));
+}
