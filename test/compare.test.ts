@@ -121,6 +121,12 @@ test('the order-statistic interval of a percentile matches k·sqrt(n·p·(1−p)
   assert.ok(tight.up < u.up, 'the tail quantile is pinned by fewer ranks here');
 });
 
+test('a run of few events is named in the notes: its percentiles rest on that many samples', () => {
+  const few = makeResults(undefined, { durationSeconds: 5, rate: 1 });
+  assert.match(compareRuns(few, few, parseRules('p99>+10%')).notes.join(' '), /The baseline published only 5 events/);
+  assert.doesNotMatch(compareRuns(makeResults(), makeResults(), []).notes.join(' '), /published only/);
+});
+
 test('rtbench compare returns 0 within limits, 1 on a broken limit, 2 on usage errors, one line each', async () => {
   const base = join(dir, 'baseline.json');
   const cur = join(dir, 'current.json');

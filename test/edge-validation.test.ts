@@ -46,3 +46,12 @@ test('an output path that cannot be written is a usage error before the run, nam
   checkWritable(join(dir, 'new', 'results.json'), '--out');
   checkWritable(aFile, '--out');
 });
+
+test('silence shows inside a phase: a handshake or an answer is awaited 10 s by default, only a long-poll longer', () => {
+  const plan = buildPlan({});
+  assert.equal(plan.requestTimeoutMs, 10_000);
+  assert.equal(plan.longPollWaitMs, 40_000, 'the bundled server holds a long-poll 30 s; 10 s of slack');
+  assert.equal(buildPlan({ longPollTimeout: '60s' }).longPollWaitMs, 70_000);
+  const set = buildPlan({ timeout: '2s' });
+  assert.deepEqual([set.requestTimeoutMs, set.longPollWaitMs], [2000, 2000]);
+});

@@ -42,7 +42,9 @@ test('two shards on loopback, merged, count the same deliveries as one run over 
       assert.equal(m.connectedPeak, 8);
       // 8 clients × every event of the hold; both runs publish the same schedule.
       assert.ok(Math.abs(m.delivered - s.delivered) <= 8, `${name}: merged ${m.delivered} vs single ${s.delivered}`);
-      assert.equal(decodeHistogram(m.latency.hdr).totalCount, m.delivered);
+      // Every delivery is in the all-deliveries histogram; the hold's plus the ramp's make it up.
+      assert.equal(decodeHistogram(m.latencyAll!.hdr).totalCount, m.delivered);
+      assert.equal(m.latency.count + m.ramp!.delivered, m.delivered, `${name}: hold + ramp deliveries`);
       assert.equal(m.latency.count, a.protocols.find((p) => p.protocol === name)!.latency.count + b.protocols.find((p) => p.protocol === name)!.latency.count);
     }
   } finally {

@@ -98,6 +98,7 @@ export async function runPhase(ctx: PhaseContext, protocol: ProtocolName): Promi
     tag,
     pollIntervalMs: plan.pollIntervalMs,
     requestTimeoutMs: plan.requestTimeoutMs,
+    longPollWaitMs: plan.longPollWaitMs,
     sourceAddresses,
     rooms: plan.rooms,
     backoff: plan.backoff,

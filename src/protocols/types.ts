@@ -45,8 +45,10 @@ export interface DriverOptions {
   /** run tag: only events with this tag count */
   tag: string;
   pollIntervalMs: number;
-  /** how long a client waits for an answer before it counts a timeout */
+  /** how long a client waits for an answer (its first byte, or a handshake) before it counts a timeout */
   requestTimeoutMs: number;
+  /** how long a long-poll may be held before it counts a timeout (default requestTimeoutMs) */
+  longPollWaitMs?: number;
   /** local source addresses to spread connections over (empty: let the OS pick) */
   sourceAddresses: string[];
   /** number of rooms; client i follows room i mod rooms through the {room} placeholder in paths */

@@ -59,6 +59,25 @@ function comparableParams(r: RunResults): string {
   return JSON.stringify(rest);
 }
 
+/**
+ * The ramp's figures and the all-deliveries latency, merged exactly like the hold's (they were
+ * copied from the first shard before); only when every shard split its phase into ramp and hold.
+ */
+function mergeWindows(rs: ProtocolResult[]): Pick<ProtocolResult, 'ramp' | 'latencyAll'> {
+  if (!rs.every((r) => r.ramp && r.latencyAll)) return { ramp: undefined, latencyAll: undefined };
+  const ramps = rs.map((r) => r.ramp!);
+  return {
+    ramp: {
+      delivered: ramps.reduce((n, r) => n + r.delivered, 0),
+      lost: ramps.reduce((n, r) => n + r.lost, 0),
+      latency: summarize(mergeEncoded(ramps.map((r) => r.latency.hdr))),
+      workerLoopDelayP99Ms: Math.max(...ramps.map((r) => r.workerLoopDelayP99Ms)),
+      workerLoopDelayMaxMs: Math.max(...ramps.map((r) => r.workerLoopDelayMaxMs)),
+    },
+    latencyAll: summarize(mergeEncoded(rs.map((r) => r.latencyAll!.hdr))),
+  };
+}
+
 function mergeProtocol(rs: ProtocolResult[], notes: string[]): ProtocolResult {
   const sum = (f: (r: ProtocolResult) => number) => sumOf(rs, f);
   const delivered = sum((r) => r.delivered);
@@ -88,6 +107,7 @@ function mergeProtocol(rs: ProtocolResult[], notes: string[]): ProtocolResult {
     published: Math.max(...rs.map((r) => r.published)),
     publishErrors: Math.max(...rs.map((r) => r.publishErrors)),
     latency: summarize(mergeEncoded(rs.map((r) => r.latency.hdr))),
+    ...mergeWindows(rs),
     connect: summarize(mergeEncoded(rs.map((r) => r.connect.hdr))),
     firstEvent: summarize(mergeEncoded(rs.map((r) => r.firstEvent.hdr))),
     delivered,

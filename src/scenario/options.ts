@@ -39,7 +39,7 @@ export const RUN_OPTIONS = {
   cursorParam: 'query parameter carrying the cursor',
   headers: 'extra request headers, e.g. {"authorization":"Bearer x"}',
   metrics: 'path of the target\'s metrics JSON, or "none"',
-  timeout: 'how long a client waits for an answer or a handshake (default: long-poll timeout + 10s, at least 30s)',
+  timeout: 'how long a client waits for a handshake or an answer (default: 10s; a long-poll: long-poll timeout + 10s, at least 30s)',
   token: 'bearer token: the bundled server requires it, every client and the publisher send it',
   slowConsumers: 'share of clients that read slowly, e.g. 10%',
   slowMode: 'how slow clients read: stall:<time> (stop reading when the hold starts) or rate:<size>/s',
@@ -126,6 +126,7 @@ export function buildPlan(...sources: RawRunOptions[]): RunPlan {
     startAt: o.startAt !== undefined ? parseStartAt(str('startAt')) : null,
     runId: o.runId !== undefined ? str('runId') : o.startAt !== undefined ? `run-${str('startAt')}` : null,
     requestTimeoutMs: 0,
+    longPollWaitMs: 0,
     token: o.token ? str('token') : null,
     backoff: parseBackoffRange(o.reconnectBackoff),
     limits: {
@@ -155,7 +156,11 @@ export function buildPlan(...sources: RawRunOptions[]): RunPlan {
     if (plan.startAt === null) throw new UsageError('--shard needs --start-at: shards start their phases at one shared time', 'e.g. --start-at $(( $(date +%s) + 30 ))');
   }
   checkLimits(plan, o);
-  plan.requestTimeoutMs = o.timeout !== undefined ? parseDuration(o.timeout as string, 'timeout') : Math.max(30_000, plan.longPollTimeoutMs + 10_000);
+  // Silence must show inside a phase: an answer's first byte or a handshake within 10 s; only a
+  // long-poll may legitimately be held longer (the bundled server's hold plus slack).
+  const explicit = o.timeout !== undefined ? parseDuration(o.timeout as string, 'timeout') : null;
+  plan.requestTimeoutMs = explicit ?? DEFAULT_TIMEOUT_MS;
+  plan.longPollWaitMs = explicit ?? Math.max(30_000, plan.longPollTimeoutMs + 10_000);
   if (plan.requestTimeoutMs < 100) throw new UsageError('timeout below 100ms', 'use --timeout 1s or more');
   if (plan.target) {
     if (plan.stress.faults.length) throw new UsageError('--faults needs the bundled server (rtbench cannot drop or restart a target)', 'drop --target, or inject faults in your server yourself');
@@ -173,6 +178,9 @@ export function buildPlan(...sources: RawRunOptions[]): RunPlan {
   if (plan.rate > 100_000) throw new UsageError(`rate ${plan.rate}/s is above rtbench's publisher limit of 100000/s`, 'lower --rate');
   return plan;
 }
+
+/** How long a client waits for a handshake or an answer's first byte by default. */
+const DEFAULT_TIMEOUT_MS = 10_000;
 
 /** Longest duration a run takes: far past any real run, and safely inside Node's timers (24.8 days). */
 const MAX_DURATION_MS = 24 * 3_600_000;

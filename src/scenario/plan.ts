@@ -37,6 +37,8 @@ export interface RunPlan {
   runId: string | null;
   /** how long a client waits for an answer or a handshake */
   requestTimeoutMs: number;
+  /** a long-poll may be held this long: the long-poll timeout + 10 s, at least 30 s (or --timeout) */
+  longPollWaitMs: number;
   /** bearer token the bundled server requires and every client sends; null: none */
   token: string | null;
   /** reconnect delays: exponential with full jitter between these bounds */

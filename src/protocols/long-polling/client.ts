@@ -12,7 +12,7 @@ export const longPollingDriver: ProtocolDriver = {
       pauseAfter: () => 0,
       initialDelay: () => 0,
       // The server may hold a request for its whole long-poll timeout; allow that plus slack.
-      timeoutMs: options.requestTimeoutMs,
+      timeoutMs: options.longPollWaitMs ?? options.requestTimeoutMs,
     });
   },
 };

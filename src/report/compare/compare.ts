@@ -5,6 +5,9 @@ import { METRICS, type MetricDef, type MetricKind } from './metrics.js';
 import { differenceNoise, noiseMethod } from './noise.js';
 import type { Rule } from './rules.js';
 
+/** Below this many published events a run's latency percentiles are warned about (see quantileUncertainty). */
+const FEW_EVENTS = 30;
+
 /** Standard deviations of sampling noise a change must exceed before a relative limit can fail. */
 export const DEFAULT_SIGMAS = 3;
 
@@ -203,6 +206,13 @@ function comparabilityNotes(b: RunResults, c: RunResults): string[] {
   const onlyIn = (x: RunResults, y: RunResults) => x.protocols.map(resultLabel).filter((p) => !y.protocols.some((q) => resultLabel(q) === p));
   if (onlyIn(b, c).length) notes.push(`Only in the baseline: ${onlyIn(b, c).join(', ')}.`);
   if (onlyIn(c, b).length) notes.push(`Only in the current run: ${onlyIn(c, b).join(', ')}.`);
+  for (const [run, r] of [['baseline', b], ['current run', c]] as const) {
+    const few = r.protocols.filter((p) => p.latency.count > 0 && p.published > 0 && p.published < FEW_EVENTS);
+    if (few.length) {
+      notes.push(`The ${run} published only ${few[0].published} events: deliveries of one event move together, so its latency ` +
+        'percentiles rest on that many samples and the noise allowance is wide; run longer or at a higher rate for tighter gates.');
+    }
+  }
   return notes;
 }
 
