@@ -188,3 +188,15 @@ test('a client worker that dies fails its phase with the reason, and the next pr
   assert.match(results.partialReason, /^sse: 1 client worker\(s\) died mid-phase; the figures of their 2 clients are missing$/);
   assert.deepEqual(results.protocols.map((p: { protocol: string; partial: boolean }) => [p.protocol, p.partial]), [['sse', true], ['websocket', false]]);
 });
+
+test('rtbench validate checks a scenario without running it: ok and what it would run, or one line naming the problem', async () => {
+  const ok = await rtbench(['validate', 'dashboard']);
+  assert.equal(ok.code, 0, ok.stderr);
+  assert.match(ok.stdout, /dashboard\.json: ok — .*clients each, .* s per protocol, against the bundled server/);
+  const bad = join(dir, 'bad-gate.json');
+  writeFileSync(bad, JSON.stringify({ clients: 10, failOn: 'p99>+10%' }));
+  assertOneLineError(await rtbench(['validate', bad]), /is a change from a baseline/);
+  const unset = join(dir, 'unset-var.json');
+  writeFileSync(unset, JSON.stringify({ target: 'http://${RTBENCH_TEST_UNSET_HOST}:8080' }));
+  assertOneLineError(await rtbench(['validate', unset]), /uses \$\{RTBENCH_TEST_UNSET_HOST\}, which is not set/);
+});

@@ -55,3 +55,14 @@ test('silence shows inside a phase: a handshake or an answer is awaited 10 s by 
   const set = buildPlan({ timeout: '2s' });
   assert.deepEqual([set.requestTimeoutMs, set.longPollWaitMs], [2000, 2000]);
 });
+
+test('a scenario takes ${VAR} and ${VAR:-default} from the environment; an unset one without a default is named', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'rtbench-env-'));
+  const file = join(dir, 'env.json');
+  writeFileSync(file, '{"target": "http://${RT_HOST}:${RT_PORT:-8080}", "headers": {"authorization": "Bearer ${RT_TOKEN}"}, "clients": 3}');
+  const o = loadScenarioFile(file, { RT_HOST: '127.0.0.1', RT_TOKEN: 's3cret' });
+  assert.equal(o.target, 'http://127.0.0.1:8080');
+  assert.deepEqual(o.headers, { authorization: 'Bearer s3cret' });
+  assert.equal(o.clients, 3);
+  assert.throws(() => loadScenarioFile(file, { RT_HOST: 'x' }), usage(/uses \$\{RT_TOKEN\}, which is not set/));
+});

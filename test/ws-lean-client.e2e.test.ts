@@ -232,8 +232,8 @@ test('a server that floods pings and never reads the pongs does not grow the cli
       });
       await opened;
       const socket = (connection as unknown as WsConnection).socket;
-      // Two million bytes of pings take a moment to arrive and be answered.
-      await waitFor(() => socket.bytesRead >= pings.length, 'every ping read', 10_000);
+      // Two million bytes of pings (a million frames) take about 8 s to read here, longer on a busy machine.
+      await waitFor(() => socket.bytesRead >= pings.length, 'every ping read', 30_000);
       assert.ok(socket.writableLength <= 64 * 1024, `${socket.writableLength} bytes of pongs queued`);
       (connection as unknown as WsConnection).release();
     },

@@ -1,6 +1,10 @@
 import { Command, CommanderError } from 'commander';
 import { toolVersion } from '../load/runner.js';
-import { listBundledScenarios } from '../scenario/bundled.js';
+import { listBundledScenarios, resolveScenarioPath } from '../scenario/bundled.js';
+import { buildPlan } from '../scenario/options.js';
+import { loadScenarioFile } from '../scenario/scenario-file.js';
+import { parseRunGates } from '../report/gate.js';
+import { guarded } from './errors.js';
 import { registerRunCommand } from './run-command.js';
 import { registerServeCommand } from './serve-command.js';
 import { registerReportCommand, writeHtmlReport } from './report-command.js';
@@ -19,6 +23,21 @@ export function buildProgram(): Command {
   registerReportCommand(program);
   registerCompareCommand(program);
   registerMergeCommand(program);
+  program
+    .command('validate')
+    .description('check a scenario file (keys, values, ${VAR}s) without running it; exit 0 when it would run')
+    .argument('<scenario>', 'scenario JSON file, or the name of a bundled one')
+    .action((scenario: string) =>
+      guarded(async () => {
+        const path = resolveScenarioPath(scenario);
+        const raw = loadScenarioFile(path);
+        const plan = buildPlan(raw);
+        if (raw.failOn !== undefined) parseRunGates(String(raw.failOn));
+        const where = plan.target ? `target ${plan.target.url}` : 'the bundled server';
+        const seconds = (plan.rampMs + plan.durationMs) / 1000;
+        process.stdout.write(`${path}: ok — ${plan.protocols.join(', ')}; ${plan.clients} clients each, ${seconds} s per protocol, against ${where}\n`);
+      }),
+    );
   program
     .command('scenarios')
     .description('list the bundled scenarios')

@@ -2,8 +2,31 @@ import { readFileSync } from 'node:fs';
 import { UsageError } from '../errors.js';
 import { RUN_OPTIONS, type RawRunOptions } from './options.js';
 
+const VARIABLE = /\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g;
+
+/**
+ * `${NAME}` and `${NAME:-default}` in a scenario's string values come from the environment (as in
+ * k6 and Artillery configs), so one file serves several targets and secrets stay out of it. A
+ * variable that is not set and has no default is a usage error naming it.
+ */
+export function substituteEnv<T>(value: T, path: string, env: NodeJS.ProcessEnv): T {
+  if (typeof value === 'string') {
+    return value.replace(VARIABLE, (_m, name: string, fallback: string | undefined) => {
+      const v = env[name];
+      if (v !== undefined && v !== '') return v;
+      if (fallback !== undefined) return fallback;
+      throw new UsageError(`scenario file ${path} uses \${${name}}, which is not set`, `set it (${name}=… rtbench run …) or give a default: \${${name}:-value}`);
+    }) as T;
+  }
+  if (Array.isArray(value)) return value.map((v) => substituteEnv(v, path, env)) as T;
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, substituteEnv(v, path, env)])) as T;
+  }
+  return value;
+}
+
 /** Reads a scenario JSON file; an unknown key or bad JSON is a one-line UsageError naming the fix. */
-export function loadScenarioFile(path: string): RawRunOptions {
+export function loadScenarioFile(path: string, env: NodeJS.ProcessEnv = process.env): RawRunOptions {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
@@ -26,7 +49,7 @@ export function loadScenarioFile(path: string): RawRunOptions {
       throw new UsageError(`scenario file ${path}: unknown key "${key}"`, near ? `did you mean "${near}"?` : `known keys: ${known.join(', ')}`);
     }
   }
-  return data as RawRunOptions;
+  return substituteEnv(data as RawRunOptions, path, env);
 }
 
 function closest(word: string, options: string[]): string | null {
