@@ -55,8 +55,14 @@ test('server memory: lowest per connection wins; unmeasured protocols are named;
   const none = line(realisticSpecs().map((s) => ({ ...s, serverRssPerConnection: null })), 'server-memory');
   assert.equal(none.winner, null);
   assert.match(none.text, /not measured for any protocol/);
+  // A reading at or below zero is below the method's resolution: it does not win, it is named apart.
   const negative = line(withChanges({ websocket: { serverRssPerConnection: -300 } }), 'server-memory');
-  assert.match(negative.text, /^WebSocket used the least server memory per connection: too small to measure vs/);
+  assert.notEqual(negative.winner, 'websocket');
+  assert.equal(negative.winner, 'long-polling');
+  assert.match(negative.text, /WebSocket: below what the method resolves .*not ranked\./);
+  const allUnresolved = line(realisticSpecs().map((s) => ({ ...s, serverRssPerConnection: s.serverRssPerConnection === null ? null : -1 })), 'server-memory');
+  assert.equal(allUnresolved.winner, null);
+  assert.match(allUnresolved.text, /^No protocol's server memory reading was large enough to rank\./);
 });
 
 test('wasted requests: push protocols waste none; the worst poller is named with its share', () => {

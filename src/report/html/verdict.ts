@@ -110,9 +110,15 @@ function memory(v: number): string {
 function serverMemoryLine(protocols: ReportProtocol[]): VerdictLine {
   const topic = 'server-memory';
   const heading = 'Server memory per connection';
-  const list = ranked(protocols, (p) => p.server?.rssPerConnection ?? null);
+  // A reading at or below zero is not the least memory: the process freed more than the
+  // connections took (GC, allocator), so it is below what the method resolves and ranks nowhere.
+  const list = ranked(protocols, (p) => (p.server && p.server.rssPerConnection > 0 ? p.server.rssPerConnection : null));
   const unmeasured = protocols.filter((p) => !p.server);
-  const missing = unmeasured.length ? ` Not measured for ${listOf(unmeasured.map(name))} (no server metrics, or no open connections to divide by).` : '';
+  const unresolved = protocols.filter((p) => p.server && !(p.server.rssPerConnection > 0));
+  const missing =
+    (unmeasured.length ? ` Not measured for ${listOf(unmeasured.map(name))} (no server metrics, or no open connections to divide by).` : '') +
+    (unresolved.length ? ` ${listOf(unresolved.map(name))}: below what the method resolves (the server's RSS fell while they connected), not ranked.` : '');
+  if (!list.length && unresolved.length) return { topic, heading, text: `No protocol's server memory reading was large enough to rank.${missing}`, winner: null };
   if (!list.length) return { topic, heading, text: 'Server memory was not measured for any protocol: the target exposed no metrics endpoint, or no connection stayed open.', winner: null };
   const [best, second] = list;
   const worst = list[list.length - 1];
