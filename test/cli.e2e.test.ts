@@ -200,3 +200,11 @@ test('rtbench validate checks a scenario without running it: ok and what it woul
   writeFileSync(unset, JSON.stringify({ target: 'http://${RTBENCH_TEST_UNSET_HOST}:8080' }));
   assertOneLineError(await rtbench(['validate', unset]), /uses \$\{RTBENCH_TEST_UNSET_HOST\}, which is not set/);
 });
+
+test('--out - writes the results JSON to standard output and everything for people to stderr', async () => {
+  const o = await rtbench(['run', '-p', 'websocket', '-c', '3', '-d', '1s', '--ramp', '100ms', '--workers', '1', '-o', '-']);
+  assert.equal(o.code, 0, o.stderr);
+  const results = JSON.parse(o.stdout);
+  assert.equal(results.protocols[0].protocol, 'websocket');
+  assert.match(o.stderr, /Latency p99/);
+});

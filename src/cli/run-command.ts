@@ -91,7 +91,7 @@ Stress examples:
       const failOn = fromFlags.failOn ?? fromFile.failOn;
       if (failOn !== undefined && typeof failOn !== 'string') throw new UsageError('failOn must be a string of limits', "e.g. \"failOn\": \"p99>250ms,lost>0\"");
       const gates = parseRunGates(failOn);
-      if (plan.output.json) checkWritable(plan.output.json, '--out');
+      if (plan.output.json && plan.output.json !== '-') checkWritable(plan.output.json, '--out');
       if (typeof flags.html === 'string') checkWritable(flags.html, '--html');
       return runAndReport(plan, view, gates, flags.html as string | undefined, hooks.html);
     }),
@@ -130,17 +130,21 @@ async function runAndReport(plan: ReturnType<typeof buildPlan>, view: SummaryVie
     });
     spinner?.stop();
     const width = process.stdout.isTTY ? Math.max(60, process.stdout.columns || 80) : 80;
-    process.stdout.write(renderSummary(results, view, plan.output.quiet, width));
-    if (plan.output.json) {
+    // --out -: the results JSON is standard output (for a pipe), so everything for people goes to stderr.
+    const toStdout = plan.output.json === '-';
+    const say = (text: string) => (toStdout ? process.stderr : process.stdout).write(text);
+    say(renderSummary(results, view, plan.output.quiet, width));
+    if (toStdout) process.stdout.write(JSON.stringify(results, null, 2) + '\n');
+    else if (plan.output.json) {
       writeResults(plan.output.json, results);
-      process.stdout.write(`  Results written to ${plan.output.json}${results.partial ? ' (partial)' : ''}\n`);
+      say(`  Results written to ${plan.output.json}${results.partial ? ' (partial)' : ''}\n`);
     }
     if (htmlPath && writeHtml) {
       writeHtml(results, htmlPath);
-      process.stdout.write(`  HTML report written to ${htmlPath}\n`);
+      say(`  HTML report written to ${htmlPath}\n`);
     }
     const outcomes = evaluateGates(results, gates);
-    for (const o of outcomes) process.stdout.write(`  ${o.message}\n`);
+    for (const o of outcomes) say(`  ${o.message}\n`);
     const broken = outcomes.filter((o) => o.failed);
     if (!results.partial) {
       if (!broken.length) return EXIT.ok;

@@ -50,7 +50,7 @@ export const RUN_OPTIONS = {
   maxEventSize: 'largest SSE line or event a client buffers; more is sse-line-too-long and a reconnect',
   maxMessageSize: 'largest WebSocket message a client reassembles; more is ws-message-too-big and a reconnect',
   maxAnswerSize: 'largest poll or long-poll answer body a client reads; more is answer-too-big and a reconnect',
-  out: 'write results JSON to this file',
+  out: 'write results JSON to this file (- for standard output; the summary then goes to stderr)',
   failOn: 'limits that fail the run with exit code 1, e.g. p95>250ms,lost>0,errors>0 (metrics as in compare; absolute values)',
   shard: 'run only share I of N of the clients (I/N); shard 0 publishes',
   startAt: 'wall-clock start shared by all shards (epoch seconds or ISO time)',
