@@ -208,3 +208,17 @@ test('--out - writes the results JSON to standard output and everything for peop
   assert.equal(results.protocols[0].protocol, 'websocket');
   assert.match(o.stderr, /Latency p99/);
 });
+
+test('--ndjson writes each phase’s running totals once a second, one JSON object per line', async () => {
+  const file = join(dir, 'seconds.ndjson');
+  const o = await rtbench(['run', '-p', 'sse,websocket', '-c', '3', '-d', '2s', '--ramp', '500ms', '--workers', '1', '-q', '--ndjson', file]);
+  assert.equal(o.code, 0, o.stderr);
+  const lines = readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  for (const protocol of ['sse', 'websocket']) {
+    const mine = lines.filter((l) => l.protocol === protocol);
+    assert.ok(mine.length >= 2, `${protocol}: ${mine.length} lines`);
+    assert.deepEqual(mine.map((l) => l.second), mine.map((_, i) => mine[0].second + i), 'one line a second, in order');
+    assert.equal(mine[mine.length - 1].connected, 3);
+    assert.ok(mine.every((l, i) => i === 0 || l.delivered >= mine[i - 1].delivered), 'running totals');
+  }
+});

@@ -1,6 +1,8 @@
 import { Option, type Command } from 'commander';
 import ora, { type Ora } from 'ora';
+import { appendFileSync, writeFileSync } from 'node:fs';
 import { phasesOf, runBenchmark } from '../load/runner.js';
+import type { SecondTotals } from '../load/phase.js';
 import { RunProgress } from './progress.js';
 import { checkWritable, writeResults } from '../results/results-file.js';
 import { renderSummary, type SummaryView } from '../report/summary.js';
@@ -31,7 +33,7 @@ const SHORT: Partial<Record<RunOptionName, string>> = { protocols: 'p', clients:
 /** Help headings, in order; an option not listed lands under the last. */
 const GROUPS: Array<[heading: string, options: string[]]> = [
   ['Load:', ['protocols', 'clients', 'duration', 'ramp', 'rate', 'payload', 'rooms', 'upstream', 'pollInterval', 'longPollTimeout', 'timeout']],
-  ['Output and gates:', ['out', 'html', 'wide', 'verbose', 'quiet', 'failOn', 'name']],
+  ['Output and gates:', ['out', 'html', 'ndjson', 'wide', 'verbose', 'quiet', 'failOn', 'name']],
   ['Target (instead of the bundled server):', ['target', 'targetAddresses', 'publish', ...PROTOCOLS.map((d) => d.pathOption), 'cursor', 'cursorParam', 'header', 'metrics', 'token']],
   ['Bundled server:', ['serverProcesses', 'serverNice', 'fanoutDelay', 'fleet', 'redis', 'backpressure', 'highWater', 'faults']],
   ['Stress and client bounds:', ['slowConsumers', 'slowMode', 'reconnectBackoff', 'maxEventSize', 'maxMessageSize', 'maxAnswerSize']],
@@ -57,6 +59,7 @@ export function registerRunCommand(program: Command, hooks: { html?: (results: R
   }
   options.push(new Option('--header <header...>', "extra request header for the target, e.g. 'Authorization: Bearer x'"));
   options.push(new Option('--html <file.html>', 'also write the HTML report'));
+  options.push(new Option('--ndjson <file>', 'also write each phase\'s running totals once a second, one JSON object per line (- for stdout)'));
   options.push(new Option('--wide', 'print every figure, one row per protocol (wider than 80 columns)'));
   options.push(new Option('--verbose', 'also print how each figure was measured and how the load was laid out'));
   for (const [heading] of GROUPS) {
@@ -85,7 +88,9 @@ Stress examples:
       const fromFlags: RawRunOptions = { ...flags, ...(flags.header ? { headers: flags.header } : {}) };
       delete (fromFlags as Record<string, unknown>).header;
       const view: SummaryView = { wide: flags.wide === true, verbose: flags.verbose === true };
-      for (const k of ['html', 'wide', 'verbose']) delete (fromFlags as Record<string, unknown>)[k];
+      for (const k of ['html', 'wide', 'verbose', 'ndjson']) delete (fromFlags as Record<string, unknown>)[k];
+      const ndjson = typeof flags.ndjson === 'string' ? flags.ndjson : null;
+      if (ndjson && ndjson !== '-') checkWritable(ndjson, '--ndjson');
       const plan = buildPlan(fromFile, fromFlags);
       // Limits are checked for mistakes now, not after a run of many minutes.
       const failOn = fromFlags.failOn ?? fromFile.failOn;
@@ -93,12 +98,24 @@ Stress examples:
       const gates = parseRunGates(failOn);
       if (plan.output.json && plan.output.json !== '-') checkWritable(plan.output.json, '--out');
       if (typeof flags.html === 'string') checkWritable(flags.html, '--html');
-      return runAndReport(plan, view, gates, flags.html as string | undefined, hooks.html);
+      return runAndReport(plan, view, gates, flags.html as string | undefined, hooks.html, ndjson);
     }),
   );
 }
 
-async function runAndReport(plan: ReturnType<typeof buildPlan>, view: SummaryView, gates: Rule[], htmlPath: string | undefined, writeHtml?: (r: RunResults, p: string) => void): Promise<number> {
+async function runAndReport(
+  plan: ReturnType<typeof buildPlan>,
+  view: SummaryView,
+  gates: Rule[],
+  htmlPath: string | undefined,
+  writeHtml?: (r: RunResults, p: string) => void,
+  ndjson: string | null = null,
+): Promise<number> {
+  // The per-second stream: appended line by line, so a run that is stopped keeps what it wrote.
+  if (ndjson && ndjson !== '-') writeFileSync(ndjson, '');
+  const writeSecond = ndjson
+    ? (sample: SecondTotals) => (ndjson === '-' ? process.stdout.write(JSON.stringify(sample) + '\n') : appendFileSync(ndjson, JSON.stringify(sample) + '\n'))
+    : undefined;
   const interactive = process.stdout.isTTY && !plan.output.quiet;
   const spinner: Ora | null = interactive ? ora({ text: 'starting', discardStdin: false }).start() : null;
   // NO_COLOR (no-color.org): the spinner's ✔ and ⚠ come coloured from ora, so they are drawn plain.
@@ -121,6 +138,7 @@ async function runAndReport(plan: ReturnType<typeof buildPlan>, view: SummaryVie
     const results = await runBenchmark(plan, {
       signal: controller.signal,
       onProgress: (line) => progress.update(line),
+      onSecond: writeSecond,
       onPhaseDone: (p) => {
         progress.phaseDone();
         const done = `${resultLabel(p)}: ${p.delivered.toLocaleString('en-US')} events delivered to ${p.connectedPeak} clients`;

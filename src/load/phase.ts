@@ -33,6 +33,8 @@ export interface PhaseContext {
   serverProcesses: number | null;
   signal: AbortSignal;
   onProgress?: (line: string) => void;
+  /** once a second: the phase's running totals as data (rtbench run --ndjson) */
+  onSecond?: (sample: SecondTotals) => void;
   /** position of this phase in the run (for the shared shard schedule) */
   protocolIndex: number;
   /** the bundled server (faults are injected into it), or null for a target */
@@ -135,8 +137,17 @@ export async function runPhase(ctx: PhaseContext, protocol: ProtocolName): Promi
   if (publishes) publisher.start();
 
   const holdEnd = phaseStart / 1000 + plan.rampMs + plan.durationMs;
+  let lastSecond = -1;
+  const label = ctx.variant ? `${protocol} · ${ctx.variant}` : protocol;
   const ticker = setInterval(() => {
     const t = pool.totals();
+    const second = Math.floor((nowMicros() - phaseStart) / 1_000_000);
+    if (ctx.onSecond && second > lastSecond) {
+      lastSecond = second;
+      const at = new Date(nowMicros() / 1000).toISOString();
+      const part = second * 1000 < plan.rampMs ? 'ramp' : 'hold';
+      ctx.onSecond({ at, protocol: label, second, part, clients: range.count, connected: t.connected, delivered: t.delivered, errors: t.errors, workerLoopDelayP99Ms: t.loopDelayP99Ms });
+    }
     const left = Math.max(0, (holdEnd - nowMicros() / 1000) / 1000);
     ctx.onProgress?.(`${ctx.variant ? `${protocol} · ${ctx.variant}` : protocol}: ${t.connected}/${range.count} connected, ${t.delivered.toLocaleString('en-US')} events delivered, ${t.errors} errors, ${left.toFixed(0)}s left`);
   }, 250);
@@ -206,6 +217,24 @@ export async function runPhase(ctx: PhaseContext, protocol: ProtocolName): Promi
     layout,
     publisherLoopDelay: { p99Ms: publisherLoop.p99Ms(), maxMs: publisherLoop.maxMs() },
   };
+}
+
+/** A phase's running totals, once a second, as `rtbench run --ndjson` writes them (one JSON object per line). */
+export interface SecondTotals {
+  /** wall-clock time of the sample (ISO 8601) */
+  at: string;
+  /** the protocol, with its variant when it runs more than once */
+  protocol: string;
+  /** whole seconds since the phase started */
+  second: number;
+  part: 'ramp' | 'hold';
+  clients: number;
+  connected: number;
+  /** events delivered so far in this phase (all clients) */
+  delivered: number;
+  errors: number;
+  /** the worst client worker's event-loop delay p99 in its last report, ms */
+  workerLoopDelayP99Ms: number;
 }
 
 /**

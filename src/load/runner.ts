@@ -6,7 +6,7 @@ import { assembleProtocolResult, compareWithFloor } from '../results/assemble.js
 import { SCHEMA_VERSION, type ProtocolResult, type RunResults } from '../results/schema.js';
 import type { RunPlan } from '../scenario/plan.js';
 import { startBundledServer, type BundledServer } from './bundled-server.js';
-import { isStressRun, runPhase } from './phase.js';
+import { isStressRun, runPhase, type SecondTotals } from './phase.js';
 import { shardRange } from './shard.js';
 import { driverFor, pathsFrom } from '../protocols/registry.js';
 import { describeFault, describeSlowMode } from '../scenario/stress.js';
@@ -31,6 +31,8 @@ export interface RunHooks {
   /** aborting (Ctrl-C) ends the current phase early; results so far are returned, marked partial */
   signal?: AbortSignal;
   onProgress?: (line: string) => void;
+  /** once a second per phase: running totals as data */
+  onSecond?: (sample: SecondTotals) => void;
   onPhaseDone?: (result: ProtocolResult) => void;
 }
 
@@ -94,7 +96,7 @@ export async function runBenchmark(plan: RunPlan, hooks: RunHooks = {}): Promise
       const probe: ServerProbe = server?.instances
         ? fleetProbe(server.instances, '/metrics', endpoints.headers)
         : httpProbe(endpoints.baseUrl, plan.target ? plan.target.metricsPath : '/metrics', endpoints.headers);
-      const phase = await runPhase({ plan, endpoints, publish, probe, serverProcesses: plan.fleet > 1 ? plan.fleet : serverProcesses, signal, onProgress: hooks.onProgress, protocolIndex, server, variant }, protocol).finally(() => server?.close());
+      const phase = await runPhase({ plan, endpoints, publish, probe, serverProcesses: plan.fleet > 1 ? plan.fleet : serverProcesses, signal, onProgress: hooks.onProgress, onSecond: hooks.onSecond, protocolIndex, server, variant }, protocol).finally(() => server?.close());
       const result = assembleProtocolResult({ ...phase, fleetInstances: plan.fleet > 1 ? plan.fleet : 0 });
       protocols.push(result);
       hooks.onPhaseDone?.(result);
