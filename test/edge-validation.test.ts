@@ -66,3 +66,11 @@ test('a scenario takes ${VAR} and ${VAR:-default} from the environment; an unset
   assert.equal(o.clients, 3);
   assert.throws(() => loadScenarioFile(file, { RT_HOST: 'x' }), usage(/uses \$\{RT_TOKEN\}, which is not set/));
 });
+
+test('tags: key=value flags or an object in a scenario, recorded with the results; a malformed one is named', () => {
+  assert.deepEqual(buildPlan({ tags: ['build=1234', 'env=ci'] }).tags, { build: '1234', env: 'ci' });
+  assert.deepEqual(buildPlan({ tags: { team: 'realtime' } }).tags, { team: 'realtime' });
+  assert.deepEqual(buildPlan({}).tags, {});
+  assert.throws(() => buildPlan({ tags: ['nokey'] }), usage(/tag "nokey" is not key=value/));
+  assert.throws(() => buildPlan({ tags: ['bad name=1'] }), usage(/tag name "bad name" is not allowed/));
+});

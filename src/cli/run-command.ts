@@ -33,7 +33,7 @@ const SHORT: Partial<Record<RunOptionName, string>> = { protocols: 'p', clients:
 /** Help headings, in order; an option not listed lands under the last. */
 const GROUPS: Array<[heading: string, options: string[]]> = [
   ['Load:', ['protocols', 'clients', 'duration', 'ramp', 'rate', 'payload', 'rooms', 'upstream', 'pollInterval', 'longPollTimeout', 'timeout']],
-  ['Output and gates:', ['out', 'html', 'ndjson', 'wide', 'verbose', 'quiet', 'failOn', 'name']],
+  ['Output and gates:', ['out', 'html', 'ndjson', 'wide', 'verbose', 'quiet', 'failOn', 'name', 'tag']],
   ['Target (instead of the bundled server):', ['target', 'targetAddresses', 'publish', ...PROTOCOLS.map((d) => d.pathOption), 'cursor', 'cursorParam', 'header', 'metrics', 'token']],
   ['Bundled server:', ['serverProcesses', 'serverNice', 'fanoutDelay', 'fleet', 'redis', 'backpressure', 'highWater', 'faults']],
   ['Stress and client bounds:', ['slowConsumers', 'slowMode', 'reconnectBackoff', 'maxEventSize', 'maxMessageSize', 'maxAnswerSize']],
@@ -52,11 +52,12 @@ export function registerRunCommand(program: Command, hooks: { html?: (results: R
   const cmd = program.command('run').description('run all (or chosen) protocols and print the comparison').argument('[scenario]', 'scenario JSON file (see rtbench scenarios)');
   const options: Option[] = [];
   for (const [name, desc] of Object.entries(RUN_OPTIONS) as [RunOptionName, string][]) {
-    if (name === 'description' || name === 'headers') continue;
+    if (name === 'description' || name === 'headers' || name === 'tags') continue;
     const arg = FLAG_ARGS[name];
     const short = SHORT[name] ? `-${SHORT[name]}, ` : '';
     options.push(new Option(`${short}--${kebab(name)}${arg ? ' ' + arg : ''}`, describe(name, desc)));
   }
+  options.push(new Option('--tag <key=value...>', 'a label recorded with the results (repeatable), e.g. --tag build=1234 --tag env=ci'));
   options.push(new Option('--header <header...>', "extra request header for the target, e.g. 'Authorization: Bearer x'"));
   options.push(new Option('--html <file.html>', 'also write the HTML report'));
   options.push(new Option('--ndjson <file>', 'also write each phase\'s running totals once a second, one JSON object per line (- for stdout)'));
@@ -85,8 +86,9 @@ Stress examples:
   cmd.action((scenario: string | undefined, flags: Record<string, unknown>) =>
     guarded(async () => {
       const fromFile: RawRunOptions = scenario ? loadScenarioFile(resolveScenarioPath(scenario)) : {};
-      const fromFlags: RawRunOptions = { ...flags, ...(flags.header ? { headers: flags.header } : {}) };
+      const fromFlags: RawRunOptions = { ...flags, ...(flags.header ? { headers: flags.header } : {}), ...(flags.tag ? { tags: flags.tag } : {}) };
       delete (fromFlags as Record<string, unknown>).header;
+      delete (fromFlags as Record<string, unknown>).tag;
       const view: SummaryView = { wide: flags.wide === true, verbose: flags.verbose === true };
       for (const k of ['html', 'wide', 'verbose', 'ndjson']) delete (fromFlags as Record<string, unknown>)[k];
       const ndjson = typeof flags.ndjson === 'string' ? flags.ndjson : null;

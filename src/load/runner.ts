@@ -132,6 +132,7 @@ export async function runBenchmark(plan: RunPlan, hooks: RunHooks = {}): Promise
     finishedAt: new Date().toISOString(),
     params: {
       name: plan.name,
+      ...(Object.keys(plan.tags).length ? { tags: plan.tags } : {}),
       protocols: plan.protocols,
       clients: shardRange(plan.clients, plan.shard).count,
       durationMs: plan.durationMs,

@@ -226,6 +226,8 @@ export interface RunResults {
   finishedAt: string;
   params: {
     name: string | null;
+    /** labels given with --tag or "tags" (absent in older results) */
+    tags?: Record<string, string>;
     protocols: ProtocolName[];
     clients: number;
     durationMs: number;

@@ -14,6 +14,7 @@ import { parseShard, parseStartAt } from '../load/shard.js';
  */
 export const RUN_OPTIONS = {
   name: 'scenario name shown in reports',
+  tags: 'labels recorded with the results, e.g. {"build":"1234","env":"ci"} (flag: --tag key=value, repeatable)',
   description: 'one line on what the scenario models',
   protocols: 'protocols to run: polling,long-polling,sse,websocket or all',
   clients: 'simulated clients per protocol',
@@ -100,6 +101,7 @@ export function buildPlan(...sources: RawRunOptions[]): RunPlan {
   const str = (k: RunOptionName) => String(o[k]);
   const plan: RunPlan = {
     name: o.name ? str('name') : null,
+    tags: parseTags(o.tags),
     protocols: parseProtocols(o.protocols as string | string[]),
     clients: parseCount(o.clients as string, 'clients'),
     durationMs: parseDuration(o.duration as string, 'duration'),
@@ -277,6 +279,22 @@ export function parseHeaders(v: unknown): Record<string, string> {
     out[m[1].toLowerCase()] = m[2];
   }
   return out;
+}
+
+/** Tags as k6 users write them: an object in a scenario, `key=value` flags on the command line. */
+export function parseTags(v: unknown): Record<string, string> {
+  if (v === undefined || v === null) return {};
+  const fix = 'use --tag key=value (letters, digits, . _ -), or "tags": {"key": "value"} in a scenario';
+  const entries: Array<[string, string]> =
+    typeof v === 'object' && !Array.isArray(v)
+      ? Object.entries(v).map(([k, x]) => [k, String(x)])
+      : (Array.isArray(v) ? v : [v]).map((item) => {
+          const m = String(item).match(/^([^=]+)=(.*)$/);
+          if (!m) throw new UsageError(`tag "${item}" is not key=value`, fix);
+          return [m[1].trim(), m[2]];
+        });
+  for (const [k] of entries) if (!/^[\w.-]{1,64}$/.test(k)) throw new UsageError(`tag name "${k}" is not allowed`, fix);
+  return Object.fromEntries(entries);
 }
 
 export function kebab(name: string): string {

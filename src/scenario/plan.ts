@@ -5,6 +5,8 @@ import type { Fault, SlowMode } from './stress.js';
 /** Everything one `rtbench run` needs, after defaults, scenario file and flags were combined. */
 export interface RunPlan {
   name: string | null;
+  /** labels recorded with the results (k6's tags) */
+  tags: Record<string, string>;
   protocols: ProtocolName[];
   clients: number;
   durationMs: number;

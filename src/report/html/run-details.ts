@@ -36,6 +36,7 @@ export function runDetails(r: RunResults): string {
   const p = r.params;
   const params = definitionList([
     ['scenario', p.name ?? '(unnamed)'],
+    ...(p.tags && Object.keys(p.tags).length ? [['tags', Object.entries(p.tags).map(([k, v]) => `${k}=${v}`).join(', ')] as [string, string]] : []),
     ['protocols', p.protocols.map(protocolLabel).join(', ')],
     ['clients per protocol', String(p.clients)],
     ['duration / ramp-up', `${seconds(p.durationMs)} / ${seconds(p.rampMs)}`],
