@@ -7,7 +7,7 @@
  */
 import { nowMicros } from '../src/clock.js';
 import { ProtocolRecorder } from '../src/metrics/recorder.js';
-import { pathsFrom } from '../src/protocols/registry.js';
+import { bundledEndpoints } from '../src/protocols/registry.js';
 import { openPollSession, type RequestPacing } from '../src/protocols/request-loop.js';
 import type { DriverOptions, DriverSession } from '../src/protocols/types.js';
 import { UndiciPollSession } from './variants/undici-poller.js';
@@ -20,13 +20,7 @@ async function main(): Promise<void> {
   const n = Math.min(10_000, Math.max(1, Number(connections) || 50));
   const ms = Math.min(600, Math.max(1, Number(seconds) || 10)) * 1000;
   const options: DriverOptions = {
-    target: {
-      baseUrl: url,
-      paths: pathsFrom((d) => d.defaultPath),
-      cursor: 'query',
-      cursorParam: 'since',
-      headers: {},
-    },
+    target: bundledEndpoints(url),
     tag: 'bench',
     pollIntervalMs: 0,
     requestTimeoutMs: 10_000,

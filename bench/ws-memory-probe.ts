@@ -26,7 +26,7 @@ import { startBundledServer } from '../src/load/bundled-server.js';
 import { readMemory } from '../src/metrics/memory.js';
 import { nowMicros } from '../src/clock.js';
 import { ProtocolRecorder } from '../src/metrics/recorder.js';
-import { pathsFrom } from '../src/protocols/registry.js';
+import { bundledEndpoints } from '../src/protocols/registry.js';
 import { ClientSession, ReconnectingClient, type ClientSpec } from '../src/protocols/client-base.js';
 import { errorKind, statusKind } from '../src/protocols/errors.js';
 import { leadingInteger, scanEventsInBuffer } from '../src/events/marker.js';
@@ -156,13 +156,7 @@ function countingEvents(): { events: ClientEvents; connected(): number } {
 function sessionOf(openSession: (options: DriverOptions) => DriverSession, recorder = false): Variant {
   return async (url, n) => {
     const options: DriverOptions = {
-      target: {
-        baseUrl: url,
-        paths: pathsFrom((d) => d.defaultPath),
-        cursor: 'query',
-        cursorParam: 'since',
-        headers: {},
-      },
+        target: bundledEndpoints(url),
       tag: 'probe',
       pollIntervalMs: 1000,
       requestTimeoutMs: 10_000,

@@ -8,7 +8,7 @@ import type { RunPlan } from '../scenario/plan.js';
 import { startBundledServer, type BundledServer } from './bundled-server.js';
 import { isStressRun, runPhase, type SecondTotals } from './phase.js';
 import { shardRange } from './shard.js';
-import { driverFor, pathsFrom } from '../protocols/registry.js';
+import { bundledEndpoints, driverFor } from '../protocols/registry.js';
 import { describeFault, describeSlowMode } from '../scenario/stress.js';
 import type { BackpressurePolicy } from '../server-core/backpressure.js';
 import type { ProtocolName } from '../protocols/types.js';
@@ -22,10 +22,6 @@ import { extraLoopbackDestinations } from './source-addresses.js';
 import { atHost } from '../protocols/instances.js';
 
 /** The bundled server's paths; with rooms, each carries ?room={room}. */
-function bundledEndpoints(baseUrl: string, rooms: number): TargetEndpoints {
-  const paths = pathsFrom((d) => (rooms > 1 ? `${d.defaultPath}?room={room}` : d.defaultPath));
-  return { baseUrl, paths, cursor: 'query', cursorParam: 'since', headers: {} };
-}
 
 export interface RunHooks {
   /** aborting (Ctrl-C) ends the current phase early; results so far are returned, marked partial */

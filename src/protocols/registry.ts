@@ -1,7 +1,7 @@
 import { UsageError } from '../errors.js';
 import type { ProtocolDescriptor } from './descriptor.js';
 import { PROTOCOLS } from './list.js';
-import type { ProtocolDriver, ProtocolName } from './types.js';
+import type { ProtocolDriver, ProtocolName, TargetEndpoints } from './types.js';
 
 /** Every protocol's name, in canonical order. */
 export const PROTOCOL_NAMES: readonly ProtocolName[] = PROTOCOLS.map((d) => d.name);
@@ -48,4 +48,10 @@ export function parseProtocols(text: string | string[]): ProtocolName[] {
 /** Each protocol's path, from per-protocol values keyed by the descriptors' path options. */
 export function pathsFrom(pathOf: (d: ProtocolDescriptor) => string): Record<ProtocolName, string> {
   return Object.fromEntries(PROTOCOLS.map((d) => [d.name, pathOf(d)]));
+}
+
+/** The reference server's endpoints at `baseUrl`: every protocol on its default path, ?since= cursors. */
+export function bundledEndpoints(baseUrl: string, rooms = 1): TargetEndpoints {
+  const paths = pathsFrom((d) => (rooms > 1 ? `${d.defaultPath}?room={room}` : d.defaultPath));
+  return { baseUrl, paths, cursor: 'query', cursorParam: 'since', headers: {} };
 }
