@@ -3,6 +3,7 @@ import { resultLabel } from '../results/result-label.js';
 import type { RunResults } from '../results/schema.js';
 import { formatValue } from './compare/format-values.js';
 import { parseRules, type Rule } from './compare/rules.js';
+import { breaks, formatLimit } from './compare/compare.js';
 
 /** One limit of `run --fail-on` checked against one protocol of this run. */
 export interface GateOutcome {
@@ -34,12 +35,12 @@ export function evaluateGates(results: RunResults, rules: Rule[]): GateOutcome[]
       if (rule.protocol && rule.protocol !== p.protocol) continue;
       const value = rule.metric.value(p);
       const label = resultLabel(p);
-      const limit = `${rule.op} ${formatValue(rule.metric.kind, rule.value)}`;
+      const limit = `${rule.op} ${formatLimit(rule)}`;
       if (value === null) {
         out.push({ rule: rule.text, protocol: label, failed: false, message: `SKIP ${label} ${rule.metric.name}: not measured in this run` });
         continue;
       }
-      const failed = rule.op === '>' ? value > rule.value : value < rule.value;
+      const failed = breaks(rule, value);
       const shown = `${label} ${rule.metric.name} ${formatValue(rule.metric.kind, value)}`;
       out.push({ rule: rule.text, protocol: label, failed, message: failed ? `FAIL ${shown} ${limit}` : `pass ${shown} (limit ${limit})` });
     }

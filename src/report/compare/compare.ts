@@ -150,6 +150,11 @@ export function formatLimit(rule: Rule): string {
   return formatValue(rule.metric.kind, rule.value);
 }
 
+/** Whether `observed` (the value, or its change, in the rule's own terms) is past the limit. */
+export function breaks(rule: Rule, observed: number): boolean {
+  return rule.op === '>' ? observed > rule.value : observed < rule.value;
+}
+
 function applyRule(rule: Rule, protocol: string, row: MetricComparison | undefined, inCurrent: boolean): RuleOutcome {
   const name = `${protocol} ${rule.metric.name}`;
   const out = (status: RuleStatus, message: string): RuleOutcome => ({ rule: rule.text, protocol, metric: rule.metric.name, status, message });
@@ -170,7 +175,7 @@ function applyRule(rule: Rule, protocol: string, row: MetricComparison | undefin
     observed = rule.mode === 'relative' ? row.relative : row.delta;
     shown = rule.mode === 'relative' ? formatRelative(row.relative) : formatDelta(kind, row.delta);
   }
-  const broken = rule.op === '>' ? observed > rule.value : observed < rule.value;
+  const broken = breaks(rule, observed);
   const opposite = rule.op === '>' ? '≤' : '≥';
   if (!broken) return out('pass', `ok   ${name} ${shown} ${opposite} ${limit}`);
   // Absolute limits are the user's own line in the sand; only changes are judged against noise.
