@@ -157,12 +157,13 @@ export function buildPlan(...sources: RawRunOptions[]): RunPlan {
     if (!plan.target) throw new UsageError('--shard needs --target: every shard must load the same server', 'start it with rtbench serve and pass --target URL');
     if (plan.startAt === null) throw new UsageError('--shard needs --start-at: shards start their phases at one shared time', 'e.g. --start-at $(( $(date +%s) + 30 ))');
   }
-  checkLimits(plan, o);
   // Silence must show inside a phase: an answer's first byte or a handshake within 10 s; only a
   // long-poll may legitimately be held longer (the bundled server's hold plus slack).
   const explicit = o.timeout !== undefined ? parseDuration(o.timeout as string, 'timeout') : null;
   plan.requestTimeoutMs = explicit ?? DEFAULT_TIMEOUT_MS;
   plan.longPollWaitMs = explicit ?? Math.max(30_000, plan.longPollTimeoutMs + 10_000);
+  checkLimits(plan, explicit);
+  if (o.headers !== undefined && !plan.target) throw new UsageError('--header is sent to a target; the bundled server needs none', 'add --target URL, or drop --header');
   if (plan.requestTimeoutMs < 100) throw new UsageError('timeout below 100ms', 'use --timeout 1s or more');
   if (plan.target) {
     if (plan.stress.faults.length) throw new UsageError('--faults needs the bundled server (rtbench cannot drop or restart a target)', 'drop --target, or inject faults in your server yourself');
@@ -196,12 +197,12 @@ const MAX_ROOMS = 100_000;
  * Ranges every value must be in before anything starts: a huge number is a one-line usage error,
  * not a stack trace, a timer that overflows (it would fire at once) or a gigabyte of idle workers.
  */
-function checkLimits(plan: RunPlan, o: RawRunOptions): void {
+function checkLimits(plan: RunPlan, explicitTimeoutMs: number | null): void {
   const durations: Array<[string, number]> = [
     ['duration', plan.durationMs], ['ramp', plan.rampMs], ['poll-interval', plan.pollIntervalMs],
     ['long-poll-timeout', plan.longPollTimeoutMs], ['fanout-delay', plan.server.fanoutDelayMs],
   ];
-  if (o.timeout !== undefined) durations.push(['timeout', parseDuration(o.timeout as string, 'timeout')]);
+  if (explicitTimeoutMs !== null) durations.push(['timeout', explicitTimeoutMs]);
   for (const [flag, ms] of durations) {
     if (ms > MAX_DURATION_MS) throw new UsageError(`--${flag} of ${ms / 1000}s is longer than rtbench's limit of 24h`, `use a shorter --${flag}`);
   }
@@ -210,7 +211,6 @@ function checkLimits(plan: RunPlan, o: RawRunOptions): void {
   if (plan.workers > plan.clients) throw new UsageError(`--workers ${plan.workers} is more than the ${plan.clients} clients`, `use --workers ${plan.clients} or fewer, or 0 for automatic`);
   if (plan.payloadBytes > MAX_PAYLOAD_BYTES) throw new UsageError(`payload ${plan.payloadBytes} B is over rtbench's limit of 16MB per event`, 'use a smaller --payload');
   if (plan.rooms > MAX_ROOMS) throw new UsageError(`--rooms ${plan.rooms} is more than ${MAX_ROOMS.toLocaleString('en-US')}`, 'use fewer rooms');
-  if (o.headers !== undefined && !plan.target) throw new UsageError('--header is sent to a target; the bundled server needs none', 'add --target URL, or drop --header');
 }
 
 function parseNice(v: unknown): number {
