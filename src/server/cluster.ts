@@ -112,17 +112,24 @@ export async function startServerCluster(options: Partial<ServerOptions>, proces
       // A process on its own addresses does not listen through the cluster: it says so itself.
       if (!hosts) {
         w.once('listening', (address: { port: number }) => {
+          w.off('message', onStart);
           port = address.port;
           resolve();
         });
       }
-      w.on('message', (m: { type: string; message?: string; port?: number }) => {
-        if (m.type === 'failed') reject(new UsageError(m.message ?? 'server process failed to start'));
+      // Heard only until the process is up: afterwards every event of the bus passes this channel.
+      const onStart = (m: { type: string; message?: string; port?: number }) => {
+        if (m.type === 'failed') {
+          w.off('message', onStart);
+          reject(new UsageError(m.message ?? 'server process failed to start'));
+        }
         if (m.type === 'own-listening' && hosts) {
+          w.off('message', onStart);
           port = m.port!;
           resolve();
         }
-      });
+      };
+      w.on('message', onStart);
       w.once('exit', (code) => !closing && reject(new Error(`server process exited at start (code ${code})`)));
     });
   };
