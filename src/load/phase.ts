@@ -141,15 +141,16 @@ export async function runPhase(ctx: PhaseContext, protocol: ProtocolName): Promi
   const label = ctx.variant ? `${protocol} · ${ctx.variant}` : protocol;
   const ticker = setInterval(() => {
     const t = pool.totals();
-    const second = Math.floor((nowMicros() - phaseStart) / 1_000_000);
+    const now = nowMicros();
+    const second = Math.floor((now - phaseStart) / 1_000_000);
     if (ctx.onSecond && second > lastSecond) {
       lastSecond = second;
-      const at = new Date(nowMicros() / 1000).toISOString();
+      const at = new Date(now / 1000).toISOString();
       const part = second * 1000 < plan.rampMs ? 'ramp' : 'hold';
       ctx.onSecond({ at, protocol: label, second, part, clients: range.count, connected: t.connected, delivered: t.delivered, errors: t.errors, workerLoopDelayP99Ms: t.loopDelayP99Ms });
     }
-    const left = Math.max(0, (holdEnd - nowMicros() / 1000) / 1000);
-    ctx.onProgress?.(`${ctx.variant ? `${protocol} · ${ctx.variant}` : protocol}: ${t.connected}/${range.count} connected, ${t.delivered.toLocaleString('en-US')} events delivered, ${t.errors} errors, ${left.toFixed(0)}s left`);
+    const left = Math.max(0, (holdEnd - now / 1000) / 1000);
+    ctx.onProgress?.(`${label}: ${t.connected}/${range.count} connected, ${t.delivered.toLocaleString('en-US')} events delivered, ${t.errors} errors, ${left.toFixed(0)}s left`);
   }, 250);
 
   // Memory is sampled once every client is connected (or the ramp plus 10 s is over).
