@@ -154,11 +154,8 @@ async function runAndReport(
     const toStdout = plan.output.json === '-';
     const say = (text: string) => (toStdout ? process.stderr : process.stdout).write(text);
     say(renderSummary(results, view, plan.output.quiet, width));
-    if (toStdout) process.stdout.write(JSON.stringify(results, null, 2) + '\n');
-    else if (plan.output.json) {
-      writeResults(plan.output.json, results);
-      say(`  Results written to ${plan.output.json}${results.partial ? ' (partial)' : ''}\n`);
-    }
+    if (plan.output.json) writeResults(plan.output.json, results);
+    if (plan.output.json && !toStdout) say(`  Results written to ${plan.output.json}${results.partial ? ' (partial)' : ''}\n`);
     if (htmlPath && writeHtml) {
       writeHtml(results, htmlPath);
       say(`  HTML report written to ${htmlPath}\n`);

@@ -25,9 +25,15 @@ export function checkWritable(path: string, flag: string): void {
   if (isDir) throw new UsageError(`${flag} ${path} is a folder`, 'give a file name, e.g. results.json');
 }
 
+/** Writes a results file; `-` is standard output (rtbench run --out -). */
 export function writeResults(path: string, results: RunResults): void {
+  const json = JSON.stringify(results, null, 2) + '\n';
+  if (path === '-') {
+    process.stdout.write(json);
+    return;
+  }
   mkdirSync(dirname(path), { recursive: true });
-  writeFileSync(path, JSON.stringify(results, null, 2) + '\n');
+  writeFileSync(path, json);
 }
 
 /** Reads a results file written by any rtbench of this schema version; errors are one line. */
