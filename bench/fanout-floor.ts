@@ -64,7 +64,12 @@ interface Done {
   sockets: number;
   lastSentUs: number;
 }
-interface Report { bytes: number; lastByteUs: number; cpu: NodeJS.CpuUsage; samples: number[] }
+interface Report {
+  bytes: number;
+  lastByteUs: number;
+  cpu: NodeJS.CpuUsage;
+  samples: number[];
+}
 
 /** Runs the floor; its processes are killed before it returns or throws. */
 export async function measureFanoutFloor(o: FanoutFloorOptions): Promise<FanoutFloor> {
@@ -78,13 +83,19 @@ export async function measureFanoutFloor(o: FanoutFloorOptions): Promise<FanoutF
   try {
     const server = spawn(['server']);
     const port = await reply<number>(server, 'port', 10_000, 'floor server listen');
-    const shares = Array.from({ length: o.processes }, (_, i) =>
-      Math.floor(o.clients / o.processes) + (i < o.clients % o.processes ? 1 : 0));
+    const shares = Array.from(
+      { length: o.processes },
+      (_, i) => Math.floor(o.clients / o.processes) + (i < o.clients % o.processes ? 1 : 0),
+    );
     const clients = shares.map((n) =>
-      spawn(['client', String(port), String(n), String(o.messageBytes), String(SAMPLE_EVERY)]));
+      spawn(['client', String(port), String(n), String(o.messageBytes), String(SAMPLE_EVERY)]),
+    );
     const connectMs = 30_000 + o.clients; // 30 s, and 1 ms more per socket
-    const conns = await Promise.all(clients.map((c) =>
-      reply<{ sockets: number; failed: number }>(c, 'connected', connectMs, 'floor clients connect')));
+    const conns = await Promise.all(
+      clients.map((c) =>
+        reply<{ sockets: number; failed: number }>(c, 'connected', connectMs, 'floor clients connect'),
+      ),
+    );
     const connected = conns.reduce((n, c) => n + c.sockets, 0);
     if (!connected) throw new Error(`no floor socket connected (${conns.reduce((n, c) => n + c.failed, 0)} failed)`);
     // A client sees its connect before the server has accepted it: wait (bounded) for the accepts.
@@ -94,19 +105,23 @@ export async function measureFanoutFloor(o: FanoutFloorOptions): Promise<FanoutF
       if ((await p) >= connected) break;
       await new Promise((r) => setTimeout(r, 50));
     }
-    await Promise.all(clients.map((c) => {
-      const p = reply<true>(c, 'marked', 5000, 'floor client mark');
-      c.send({ mark: true });
-      return p;
-    }));
+    await Promise.all(
+      clients.map((c) => {
+        const p = reply<true>(c, 'marked', 5000, 'floor client mark');
+        c.send({ mark: true });
+        return p;
+      }),
+    );
     const doneP = reply<Done>(server, 'done', (o.holdS + 30) * 1000, 'floor server hold');
     server.send({ start: { rate: o.rate, holdS: o.holdS, messageBytes: o.messageBytes } });
     const done = await doneP;
-    const reports = await Promise.all(clients.map((c, i) => {
-      const p = reply<Report>(c, 'report', GRACE_MS + 10_000, 'floor client report');
-      c.send({ expect: { bytes: done.sent * conns[i].sockets * o.messageBytes, graceMs: GRACE_MS } });
-      return p;
-    }));
+    const reports = await Promise.all(
+      clients.map((c, i) => {
+        const p = reply<Report>(c, 'report', GRACE_MS + 10_000, 'floor client report');
+        c.send({ expect: { bytes: done.sent * conns[i].sockets * o.messageBytes, graceMs: GRACE_MS } });
+        return p;
+      }),
+    );
     const serverCpuP = reply<NodeJS.CpuUsage>(server, 'cpu', 5000, 'floor server cpu');
     server.send({ report: true });
     const serverCpu = await serverCpuP;
@@ -164,8 +179,10 @@ function reply<T>(child: ChildProcess, key: string, timeoutMs: number, what: str
     };
     const onExit = (code: number | null, signal: string | null) =>
       settle(() => reject(new Error(`${what}: the process exited (${signal ?? code})`)));
-    const timer = setTimeout(() => settle(() => reject(new Error(`${what}: no answer in ${timeoutMs / 1000} s`))),
-      timeoutMs);
+    const timer = setTimeout(
+      () => settle(() => reject(new Error(`${what}: no answer in ${timeoutMs / 1000} s`))),
+      timeoutMs,
+    );
     child.on('message', onMessage);
     child.once('exit', onExit);
   });
@@ -174,10 +191,13 @@ function reply<T>(child: ChildProcess, key: string, timeoutMs: number, what: str
 /** Clients reset their sockets and exit; whatever is still running a second later is killed. */
 async function stopAll(children: ChildProcess[]): Promise<void> {
   const running = (c: ChildProcess) => c.exitCode === null && c.signalCode === null;
-  const exited = children.filter(running).map((c) => new Promise<void>((r) => {
-    c.once('exit', () => r());
-    if (c.connected) c.send({ stop: true }, () => {});
-  }));
+  const exited = children.filter(running).map(
+    (c) =>
+      new Promise<void>((r) => {
+        c.once('exit', () => r());
+        if (c.connected) c.send({ stop: true }, () => {});
+      }),
+  );
   await Promise.race([Promise.all(exited), new Promise((r) => setTimeout(r, 1000))]);
   for (const c of children) if (running(c)) c.kill('SIGKILL');
 }

@@ -43,22 +43,29 @@ setTimeout(() => process.exit(0), 200);
 /** Forks `processes` copies of this script, each holding its share over the same ramp; sums what they held. */
 async function forkShares(): Promise<Summary> {
   const self = fileURLToPath(import.meta.url);
-  const shares = Array.from({ length: processes }, (_, i) =>
-    Math.floor(count / processes) + (i < count % processes ? 1 : 0));
-  const results = await Promise.all(shares.map((share, i) => new Promise<Summary | null>((resolve) => {
-    const first = shares.slice(0, i).reduce((a, b) => a + b, 0);
-    const args = [urls, String(share), rampArg, holdArg, '1', String(first)];
-    const child = fork(self, args, { stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
-    let out = '';
-    child.stdout!.on('data', (d) => (out += d));
-    child.on('close', () => {
-      try {
-        resolve(JSON.parse(out.trim().split('\n').pop() ?? '') as Summary);
-      } catch {
-        resolve(null);
-      }
-    });
-  })));
+  const shares = Array.from(
+    { length: processes },
+    (_, i) => Math.floor(count / processes) + (i < count % processes ? 1 : 0),
+  );
+  const results = await Promise.all(
+    shares.map(
+      (share, i) =>
+        new Promise<Summary | null>((resolve) => {
+          const first = shares.slice(0, i).reduce((a, b) => a + b, 0);
+          const args = [urls, String(share), rampArg, holdArg, '1', String(first)];
+          const child = fork(self, args, { stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
+          let out = '';
+          child.stdout!.on('data', (d) => (out += d));
+          child.on('close', () => {
+            try {
+              resolve(JSON.parse(out.trim().split('\n').pop() ?? '') as Summary);
+            } catch {
+              resolve(null);
+            }
+          });
+        }),
+    ),
+  );
   const sum: Summary = { sockets: count, connected: 0, held: 0, closedEarly: 0, errors: 0 };
   for (const r of results) {
     if (!r) continue;
@@ -71,7 +78,10 @@ async function forkShares(): Promise<Summary> {
 }
 
 async function hold(): Promise<Summary> {
-  const destinations = urls.split(',').map((u) => new URL(u)).map((u) => ({ host: u.hostname, port: Number(u.port) }));
+  const destinations = urls
+    .split(',')
+    .map((u) => new URL(u))
+    .map((u) => ({ host: u.hostname, port: Number(u.port) }));
   const open = new Set<Socket>();
   const s: Summary = { sockets: count, connected: 0, held: 0, closedEarly: 0, errors: 0 };
   let ending = false;

@@ -48,9 +48,7 @@ export interface BenchReport {
       workerLoopDelayP99Ms?: number | null;
     };
     autocannon:
-      | { requestsPerSec: number; total: number; errors: number; p99Ms: number; peakRss: number }
-      | Failed
-      | null;
+      { requestsPerSec: number; total: number; errors: number; p99Ms: number; peakRss: number } | Failed | null;
     wrk: { requestsPerSec: number; p99Ms: number | null; peakRss: number } | Failed | null;
     /** the reference server's busiest second during each tool's run, as a share of one core */
     serverCpu?: { rtbench: number | null; autocannon: number | null; wrk: number | null };
@@ -94,8 +92,11 @@ export function renderBenchMarkdown(r: BenchReport): string {
   );
   const env = Object.entries(r.env);
   if (env.length) {
-    out.push(`**A smaller run than the default** (${env.map(([k, v]) => `\`${k}=${v}\``).join(', ')}): ` +
-      'the goals are about the default sizes, so a goal not run at its size shows as not measured.', '');
+    out.push(
+      `**A smaller run than the default** (${env.map(([k, v]) => `\`${k}=${v}\``).join(', ')}): ` +
+        'the goals are about the default sizes, so a goal not run at its size shows as not measured.',
+      '',
+    );
   }
 
   out.push('## Goals', '');
@@ -114,9 +115,9 @@ export function renderBenchMarkdown(r: BenchReport): string {
       'an upper bound of what a connection needs.',
     '- rtbench ran its polling throughput clients in one worker process, like autocannon; its other runs use its ' +
       'automatic worker split. autocannon, wrk and Artillery ran with their defaults otherwise.',
-    '- Two memory floors: the scale table\'s is rtbench\'s own, measured in each run (a worker\'s RSS after a GC ' +
+    "- Two memory floors: the scale table's is rtbench's own, measured in each run (a worker's RSS after a GC " +
       'with and without up to 2,000 bare sockets to a listener of its own, ÷ sockets), so it compares with that ' +
-      'table\'s client readings; the client-memory table\'s is a process holding bare sockets to the reference ' +
+      "table's client readings; the client-memory table's is a process holding bare sockets to the reference " +
       'server, read like every tool there (peak process-tree RSS, slope between two sizes). Each multiple is against ' +
       'its own floor.',
     '- Client load and the server share the cores; anything else running on the machine lowers every figure.',
@@ -132,17 +133,19 @@ function layoutOf(p: ProtocolResult): string {
   const l = p.layout;
   if (!l) return '';
   const sources = l.sourceAddresses.length ? `${l.sourceAddresses.length} bound source addr.` : 'source addr. by OS';
-  return `${l.workers} workers (${num(l.clientsPerWorker[0])} each), ${l.serverProcesses ?? '?'} server proc., ` +
-    `${l.destinations?.length ?? 1} dest., ${sources}`;
+  return (
+    `${l.workers} workers (${num(l.clientsPerWorker[0])} each), ${l.serverProcesses ?? '?'} server proc., ` +
+    `${l.destinations?.length ?? 1} dest., ${sources}`
+  );
 }
 
 function scaleSection(r: BenchReport): string[] {
   const out = [`## Concurrent clients held for ${r.holdS} s (1 event/s, 256 B)`, ''];
   out.push(
-    'Latency and loop delay are the **hold**\'s (events intended after the ramp, every client connected); the ' +
-      'ramp\'s p99 is apart. Client RSS per connection is rtbench\'s own reading (worker RSS delta after a GC ÷ ' +
+    "Latency and loop delay are the **hold**'s (events intended after the ramp, every client connected); the " +
+      "ramp's p99 is apart. Client RSS per connection is rtbench's own reading (worker RSS delta after a GC ÷ " +
       'clients) and its multiple of the bare-socket floor the same run measured the same way. Client CPU is the ' +
-      'workers\' CPU time in the hold per event delivered in it.',
+      "workers' CPU time in the hold per event delivered in it.",
     '',
     '| Protocol | Clients | Held | Connected | Lost | Hold p50 / p99 | Ramp p99 | Client RSS/conn (× floor) | ' +
       'Server RSS/conn | Connect rate (asked) | Client CPU/event | Layout | Generator loop p99 (workers / publisher) |',
@@ -244,24 +247,26 @@ function floorTable(f: NonNullable<BenchReport['fanout']>): string[] {
     `The floor ran right after rtbench's run: one node:net server process wrote one prebuilt ${fl.messageBytes}-byte ` +
       `Buffer (the size of rtbench's delivered message) to each of ${num(fl.connected)} sockets ${fl.rate} times a ` +
       `second for ${fl.holdS} s, a write loop over every socket per event; ${fl.processes} client processes (as many ` +
-      'as rtbench\'s workers) read the sockets with `onread` into one shared buffer and only counted bytes. ' +
+      "as rtbench's workers) read the sockets with `onread` into one shared buffer and only counted bytes. " +
       `${num(fl.eventsSent)} of ${num(fl.eventsIntended)} events went out` +
       (fl.eventsLate ? `, ${num(fl.eventsLate)} of them begun more than one interval late` : '') +
       `; one write loop took ${ms(fl.writeLoop.meanMs)} on average (max ${ms(fl.writeLoop.maxMs)}) against an ` +
       `interval of ${ms(1000 / fl.rate)}; ${num(fl.delivered)} delivered, ${num(fl.lost)} lost. Its deliveries per ` +
-      'second count from the first event to the last byte received, or to the end of the sent events\' schedule if ' +
+      "second count from the first event to the last byte received, or to the end of the sent events' schedule if " +
       `that is later (${fl.wallS.toFixed(2)} s); CPU per delivery is each side's process CPU time over the hold ÷ ` +
       'deliveries, user + system' +
-      (lat ? `; latency from each event's due time, on 1 socket in ${lat.sampleEvery}: p50 ${ms(lat.p50Ms)}, ` +
-        `p99 ${ms(lat.p99Ms)}, max ${ms(lat.maxMs)}.` : '.') +
-      ' rtbench\'s deliveries per second are its mean over the hold\'s whole seconds; its results hold no server CPU.',
+      (lat
+        ? `; latency from each event's due time, on 1 socket in ${lat.sampleEvery}: p50 ${ms(lat.p50Ms)}, ` +
+          `p99 ${ms(lat.p99Ms)}, max ${ms(lat.maxMs)}.`
+        : '.') +
+      " rtbench's deliveries per second are its mean over the hold's whole seconds; its results hold no server CPU.",
     '',
   ];
 }
 
 const ms = (v: number) => formatMs(v * 1000);
 const floorMultiple = (perSec: number, fl: FanoutFloor) =>
-  (fl.deliveredPerSec ? `${(perSec / fl.deliveredPerSec).toFixed(2)}×` : '?');
+  fl.deliveredPerSec ? `${(perSec / fl.deliveredPerSec).toFixed(2)}×` : '?';
 
 function pollingSection(p: NonNullable<BenchReport['polling']>): string[] {
   const title = `Polling throughput, same reference server (${p.connections} connections, ${p.seconds} s, GET /poll)`;
@@ -269,18 +274,28 @@ function pollingSection(p: NonNullable<BenchReport['polling']>): string[] {
   const cpu = (v: number | null | undefined) => (v === null || v === undefined ? '–' : `${Math.round(v * 100)}%`);
   out.push('| Tool | Requests/s | Server CPU, busiest second (share of 1 core) | Notes |');
   out.push('| --- | ---: | ---: | --- |');
-  out.push(`| rtbench (--poll-interval 0) | ${num(p.rtbench.requestsPerSec)} | ${cpu(p.serverCpu?.rtbench)} | ` +
-    `${num(p.rtbench.requests)} requests, ${p.rtbench.errors} errors, ${p.rtbench.workers} worker processes; ` +
-    'each answer is parsed for events and its cursor |');
-  out.push(ok(p.autocannon)
-    ? `| autocannon | ${num(p.autocannon.requestsPerSec)} | ${cpu(p.serverCpu?.autocannon)} | ` +
-      `1 process, p99 ${p.autocannon.p99Ms} ms, ${p.autocannon.errors} errors |`
-    : `| autocannon | – | – | ${p.autocannon ? p.autocannon.error : 'not installed'} |`);
-  out.push(ok(p.wrk)
-    ? `| wrk (2 threads) | ${num(p.wrk.requestsPerSec)} | ${cpu(p.serverCpu?.wrk)} | p99 ${p.wrk.p99Ms ?? '?'} ms |`
-    : `| wrk | – | – | ${p.wrk ? p.wrk.error : 'not installed'} |`);
-  out.push('', 'The reference server here is one Node process: at about 100% of a core it, not the load tool, sets ' +
-    'the request rate, and the tools can only tie.', '');
+  out.push(
+    `| rtbench (--poll-interval 0) | ${num(p.rtbench.requestsPerSec)} | ${cpu(p.serverCpu?.rtbench)} | ` +
+      `${num(p.rtbench.requests)} requests, ${p.rtbench.errors} errors, ${p.rtbench.workers} worker processes; ` +
+      'each answer is parsed for events and its cursor |',
+  );
+  out.push(
+    ok(p.autocannon)
+      ? `| autocannon | ${num(p.autocannon.requestsPerSec)} | ${cpu(p.serverCpu?.autocannon)} | ` +
+          `1 process, p99 ${p.autocannon.p99Ms} ms, ${p.autocannon.errors} errors |`
+      : `| autocannon | – | – | ${p.autocannon ? p.autocannon.error : 'not installed'} |`,
+  );
+  out.push(
+    ok(p.wrk)
+      ? `| wrk (2 threads) | ${num(p.wrk.requestsPerSec)} | ${cpu(p.serverCpu?.wrk)} | p99 ${p.wrk.p99Ms ?? '?'} ms |`
+      : `| wrk | – | – | ${p.wrk ? p.wrk.error : 'not installed'} |`,
+  );
+  out.push(
+    '',
+    'The reference server here is one Node process: at about 100% of a core it, not the load tool, sets ' +
+      'the request rate, and the tools can only tie.',
+    '',
+  );
   return out;
 }
 
@@ -304,20 +319,25 @@ function memorySection(w: ClientMemoryComparison): string[] {
       'that protocol the server counted (the floor: sockets still open at the end of the hold, by its own count; ' +
       `its sockets were held in ${w.floorProcesses} process${w.floorProcesses > 1 ? 'es forked by one' : ''} at ` +
       'every size, for the open-file limit). ' +
-      'Memory per connection is the slope between the two runs, so each tool\'s fixed cost cancels out; the last ' +
-      'column divides it by the floor\'s.',
+      "Memory per connection is the slope between the two runs, so each tool's fixed cost cancels out; the last " +
+      "column divides it by the floor's.",
     '',
   );
   const sizes = w.sizes.map((n) => `${num(n)}: held / peak RSS`).join(' | ');
   out.push(`| Tool | ${sizes} | RSS per connection (slope) | × floor |`);
   out.push(`| --- | ${w.sizes.map(() => '---').join(' | ')} | ---: | ---: |`);
   for (const t of w.tools) {
-    const cells = t.runs.map((r) => `${num(r.held)} / ${formatBytes(r.peakRss)}` +
-      (r.exitCode === 0 ? '' : ` (exit ${r.exitCode})`) +
-      (r.lost ? `, ${num(r.lost)} lost` : '') +
-      errorList(r.errors));
-    out.push(`| ${TOOL_NAMES[t.tool]} | ${cells.join(' | ')} | ${mem(t.rssPerConnection)} | ` +
-      `${t.tool === 'floor' ? '1.0×' : times(t.floorMultiple)} |`);
+    const cells = t.runs.map(
+      (r) =>
+        `${num(r.held)} / ${formatBytes(r.peakRss)}` +
+        (r.exitCode === 0 ? '' : ` (exit ${r.exitCode})`) +
+        (r.lost ? `, ${num(r.lost)} lost` : '') +
+        errorList(r.errors),
+    );
+    out.push(
+      `| ${TOOL_NAMES[t.tool]} | ${cells.join(' | ')} | ${mem(t.rssPerConnection)} | ` +
+        `${t.tool === 'floor' ? '1.0×' : times(t.floorMultiple)} |`,
+    );
   }
   out.push('');
   for (const t of w.tools) {
@@ -363,8 +383,10 @@ function scaleGoal(r: BenchReport, protocol: string): string {
   if (!step.held) misses.push(`not held: ${step.why}`);
   if (r.holdS < GOAL.holdS) misses.push(`held only ${r.holdS} s`);
   if (p.latency.p99 >= GOAL.p99Micros) {
-    misses.push(`hold p99 ${formatMs(p.latency.p99)} ≥ ${formatMs(GOAL.p99Micros)}` +
-      (g?.saturated ? ' with the generator saturated (its loop delay is part of it)' : ', generator not saturated'));
+    misses.push(
+      `hold p99 ${formatMs(p.latency.p99)} ≥ ${formatMs(GOAL.p99Micros)}` +
+        (g?.saturated ? ' with the generator saturated (its loop delay is part of it)' : ', generator not saturated'),
+    );
   } else if (g?.saturated) misses.push('generator saturated');
   if (!misses.length) return `✅ ${what}: ${figures}, hold p99 ${formatMs(p.latency.p99)}; generator not saturated.`;
   return `❌ ${what}: ${misses.join('; ')} (${figures}).`;
@@ -387,7 +409,7 @@ function memoryGoals(w: ClientMemoryComparison | null): string[] {
   }
   const rt = tool('websocket');
   const art = tool('artillery');
-  const what = 'websocket client RSS per connection ≤ Artillery\'s (same method)';
+  const what = "websocket client RSS per connection ≤ Artillery's (same method)";
   if (!rt?.rssPerConnection || !art?.rssPerConnection) {
     const why = !w ? 'not run' : art ? 'no slope: see the client-memory table' : 'Artillery not installed';
     lines.push(`❌ ${what}: not measured (${why}).`);
@@ -395,9 +417,10 @@ function memoryGoals(w: ClientMemoryComparison | null): string[] {
     const held = (t: MemoryTool) => t.runs[t.runs.length - 1]?.held ?? 0;
     const largest = w!.sizes[w!.sizes.length - 1];
     const artErrors = errorList(art.runs[art.runs.length - 1]?.errors).replace(/^; /, '');
-    const capacity = held(art) < largest
-      ? ` At ${num(largest)}, Artillery held ${num(held(art))}${artErrors ? ` (its own report: ${artErrors})` : ''}.`
-      : '';
+    const capacity =
+      held(art) < largest
+        ? ` At ${num(largest)}, Artillery held ${num(held(art))}${artErrors ? ` (its own report: ${artErrors})` : ''}.`
+        : '';
     const figure = `${mem(rt.rssPerConnection)} vs ${mem(art.rssPerConnection)}`;
     lines.push(`${rt.rssPerConnection <= art.rssPerConnection ? '✅' : '❌'} ${what}: ${figure}.${capacity}`);
   }
@@ -408,8 +431,10 @@ function memoryGoals(w: ClientMemoryComparison | null): string[] {
 function heapShare(t: MemoryTool): string {
   const r: MemoryRun | undefined = t.runs[t.runs.length - 1];
   if (!r?.heapPerClient || !r.floorHeapPerSocket) return '';
-  return ` rtbench's own reading in the ${num(r.size)} run: ${mem(r.heapPerClient)} of JS heap per client against ` +
-    `${mem(r.floorHeapPerSocket)} per bare socket.`;
+  return (
+    ` rtbench's own reading in the ${num(r.size)} run: ${mem(r.heapPerClient)} of JS heap per client against ` +
+    `${mem(r.floorHeapPerSocket)} per bare socket.`
+  );
 }
 
 function fanoutGoal(f: BenchReport['fanout'], cores: number): string {
@@ -433,8 +458,10 @@ function fanoutGoal(f: BenchReport['fanout'], cores: number): string {
   const reasons: string[] = [];
   if (g) reasons.push(`generator ${g.saturated ? '' : 'not '}saturated (worker loop p99 ${g.workerLoopDelayP99Ms} ms)`);
   if (cpu) {
-    reasons.push(`client workers used ${cpu.toFixed(1)} µs CPU per delivered event, so ${num(expected)}/s needs ` +
-      `${((cpu * expected) / 1e6).toFixed(1)} cores for the clients alone, on ${cores} cores shared with the server`);
+    reasons.push(
+      `client workers used ${cpu.toFixed(1)} µs CPU per delivered event, so ${num(expected)}/s needs ` +
+        `${((cpu * expected) / 1e6).toFixed(1)} cores for the clients alone, on ${cores} cores shared with the server`,
+    );
   }
   const machine = fl ? floorReason(fl, expected, cores) : '';
   if (!machine) return `❌ ${what}: ${figure}${reasons.length ? `; ${reasons.join('; ')}` : ''}.`;
@@ -450,21 +477,27 @@ function floorReason(fl: FanoutFloor, expected: number, cores: number): string {
   const cost = `${server.toFixed(1)} µs (server) + ${client.toFixed(1)} µs (client) CPU per delivery`;
   const needed = ((server + client) * expected) / 1e6;
   if (needed > cores) {
-    return `Beyond this machine: bare sockets alone cost ${cost}, so ${num(expected)}/s needs ${needed.toFixed(1)} ` +
-      `cores; this machine has ${cores}.`;
+    return (
+      `Beyond this machine: bare sockets alone cost ${cost}, so ${num(expected)}/s needs ${needed.toFixed(1)} ` +
+      `cores; this machine has ${cores}.`
+    );
   }
   // Enough cores in all, but the floor's server is one process: one core at most.
   const serverCores = (server * expected) / 1e6;
   if (serverCores > 1) {
-    return `Bare sockets miss it too: they cost ${cost}, so ${num(expected)}/s needs ${serverCores.toFixed(1)} ` +
-      'cores for the one server process, which runs on one.';
+    return (
+      `Bare sockets miss it too: they cost ${cost}, so ${num(expected)}/s needs ${serverCores.toFixed(1)} ` +
+      'cores for the one server process, which runs on one.'
+    );
   }
-  return `Bare sockets miss it too, though they cost ${cost}: ${needed.toFixed(1)} of this machine's ${cores} ` +
-    `cores at ${num(expected)}/s.`;
+  return (
+    `Bare sockets miss it too, though they cost ${cost}: ${needed.toFixed(1)} of this machine's ${cores} ` +
+    `cores at ${num(expected)}/s.`
+  );
 }
 
 function pollingGoal(p: BenchReport['polling']): string {
-  const what = 'polling ≥ autocannon\'s request rate on the same server';
+  const what = "polling ≥ autocannon's request rate on the same server";
   if (!p || !ok(p.autocannon)) return `❌ ${what}: not measured (autocannon missing or failed).`;
   const ratio = p.rtbench.requestsPerSec / p.autocannon.requestsPerSec;
   const busy = [p.serverCpu?.rtbench, p.serverCpu?.autocannon].every((v) => v !== null && v !== undefined && v >= 0.9);
@@ -489,18 +522,21 @@ function pollingGoal(p: BenchReport['polling']): string {
 }
 
 function connectGoal(r: BenchReport, protocol: string): string {
-  const what = `${protocol} connect rate at ${num(GOAL.clients)} within ${GOAL.connectFactor}× of the rate at ` +
+  const what =
+    `${protocol} connect rate at ${num(GOAL.clients)} within ${GOAL.connectFactor}× of the rate at ` +
     num(GOAL.connectBase);
   const c = connectRatio(r, protocol, { small: GOAL.connectBase, large: GOAL.clients });
   if (!c) {
     const ran = r.scale.filter((s) => s.protocol === protocol).map((s) => num(s.clients));
     return `❌ ${what}: not measured (steps run: ${ran.join(', ') || 'none'}).`;
   }
-  const figure = `${num(c.large.result.connectRate)}/s vs ${num(c.small.result.connectRate)}/s ` +
-    `(${c.ratio.toFixed(2)}×)`;
+  const figure =
+    `${num(c.large.result.connectRate)}/s vs ${num(c.small.result.connectRate)}/s ` + `(${c.ratio.toFixed(2)}×)`;
   if (c.ratio >= 1 / GOAL.connectFactor) return `✅ ${what}: ${figure}.`;
   const ramp = c.large.result.ramp;
   const measured = ramp ? `; worker loop p99 during its ramp ${ramp.workerLoopDelayP99Ms} ms` : '';
-  const errs = Object.entries(c.large.result.errorsByType).map(([k, v]) => `${k} ×${v}`).join(', ');
+  const errs = Object.entries(c.large.result.errorsByType)
+    .map(([k, v]) => `${k} ×${v}`)
+    .join(', ');
   return `❌ ${what}: ${figure}${measured}${errs ? `; errors: ${errs}` : ''}.`;
 }

@@ -17,18 +17,26 @@ export interface Peers {
  * Installs those of `pkgs` whose binary is missing in `dir` with npm (install scripts off:
  * artillery would fetch a browser); `bin` gives each installed binary, or null.
  */
-function installNpmPeers(dir: string, pkgs: string[], log: (s: string) => void): { bin(pkg: string): string | null; failure: string | null } {
+function installNpmPeers(
+  dir: string,
+  pkgs: string[],
+  log: (s: string) => void,
+): { bin(pkg: string): string | null; failure: string | null } {
   mkdirSync(dir, { recursive: true });
   const path = (name: string) => join(dir, 'node_modules', '.bin', name);
   const missing = pkgs.filter((p) => !existsSync(path(p)));
   let failure: string | null = null;
   if (missing.length) {
     log(`installing ${missing.join(' and ')} into ${dir} …`);
-    const r = spawnSync('npm', ['install', '--prefix', dir, '--no-audit', '--no-fund', '--ignore-scripts', '--loglevel=error', ...missing], {
-      stdio: ['ignore', 'inherit', 'inherit'],
-      env: { ...process.env, PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD: '1' },
-      timeout: 300_000,
-    });
+    const r = spawnSync(
+      'npm',
+      ['install', '--prefix', dir, '--no-audit', '--no-fund', '--ignore-scripts', '--loglevel=error', ...missing],
+      {
+        stdio: ['ignore', 'inherit', 'inherit'],
+        env: { ...process.env, PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD: '1' },
+        timeout: 300_000,
+      },
+    );
     if (r.status !== 0) failure = `npm install of ${missing.join('/')} failed (exit ${r.status}).`;
   }
   return { bin: (pkg) => (existsSync(path(pkg)) ? path(pkg) : null), failure };
@@ -61,7 +69,8 @@ export function installPeers(dir: string, mode: PeerMode, log: (s: string) => vo
   }
   const version = (pkg: string) => {
     try {
-      return JSON.parse(readFileSync(join(dir, 'node_modules', pkg, 'package.json'), 'utf8')).version as string;
+      return (JSON.parse(readFileSync(join(dir, 'node_modules', pkg, 'package.json'), 'utf8')) as { version: string })
+        .version;
     } catch {
       return null;
     }
@@ -101,7 +110,11 @@ function wrkVersion(wrk: string): string {
  * Runs a command to its end (killed after `timeoutMs`), sampling the RSS of its whole process tree
  * and its CPU time (`cpuSeconds`: user + system, as of the last sample, up to 250 ms before the end).
  */
-export function runSampled(cmd: string, args: string[], o: { timeoutMs: number; env?: NodeJS.ProcessEnv; onSample?: () => void }): Promise<{ code: number | null; stdout: string; stderr: string; peakRss: number; cpuSeconds: number }> {
+export function runSampled(
+  cmd: string,
+  args: string[],
+  o: { timeoutMs: number; env?: NodeJS.ProcessEnv; onSample?: () => void },
+): Promise<{ code: number | null; stdout: string; stderr: string; peakRss: number; cpuSeconds: number }> {
   return new Promise((resolve) => {
     const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...o.env } });
     let stdout = '';
@@ -180,27 +193,58 @@ export function treeRss(root: number): number {
 
 /** autocannon's request rate: total 2xx answers over the run's duration. */
 export async function runAutocannon(bin: string, url: string, connections: number, seconds: number) {
-  const r = await runSampled(bin, ['-c', String(connections), '-d', String(seconds), '-j', '-n', url], { timeoutMs: (seconds + 60) * 1000 });
-  const j = JSON.parse(r.stdout) as { requests: { total: number; average: number }; duration: number; '2xx': number; errors: number; latency: { p99: number } };
-  return { requestsPerSec: j['2xx'] / j.duration, total: j['2xx'], errors: j.errors, p99Ms: j.latency.p99, peakRss: r.peakRss, cpuSeconds: r.cpuSeconds };
+  const r = await runSampled(bin, ['-c', String(connections), '-d', String(seconds), '-j', '-n', url], {
+    timeoutMs: (seconds + 60) * 1000,
+  });
+  const j = JSON.parse(r.stdout) as {
+    requests: { total: number; average: number };
+    duration: number;
+    '2xx': number;
+    errors: number;
+    latency: { p99: number };
+  };
+  return {
+    requestsPerSec: j['2xx'] / j.duration,
+    total: j['2xx'],
+    errors: j.errors,
+    p99Ms: j.latency.p99,
+    peakRss: r.peakRss,
+    cpuSeconds: r.cpuSeconds,
+  };
 }
 
 /** wrk's own "Requests/sec" line. */
 export async function runWrk(bin: string, url: string, connections: number, seconds: number, threads: number) {
-  const r = await runSampled(bin, [`-t${threads}`, `-c${connections}`, `-d${seconds}s`, '--latency', url], { timeoutMs: (seconds + 60) * 1000 });
+  const r = await runSampled(bin, [`-t${threads}`, `-c${connections}`, `-d${seconds}s`, '--latency', url], {
+    timeoutMs: (seconds + 60) * 1000,
+  });
   const rps = /Requests\/sec:\s+([\d.]+)/.exec(r.stdout);
   const p99 = /99%\s+([\d.]+)(us|ms|s)/.exec(r.stdout);
   const unit = { us: 0.001, ms: 1, s: 1000 } as Record<string, number>;
   if (!rps) throw new Error(`wrk printed no rate: ${r.stdout}${r.stderr}`);
   const total = /(\d+) requests in/.exec(r.stdout);
-  return { requestsPerSec: Number(rps[1]), total: total ? Number(total[1]) : null, p99Ms: p99 ? Number(p99[1]) * unit[p99[2]] : null, peakRss: r.peakRss, cpuSeconds: r.cpuSeconds };
+  return {
+    requestsPerSec: Number(rps[1]),
+    total: total ? Number(total[1]) : null,
+    p99Ms: p99 ? Number(p99[1]) * unit[p99[2]] : null,
+    peakRss: r.peakRss,
+    cpuSeconds: r.cpuSeconds,
+  };
 }
 
 /**
  * Artillery's WebSocket engine: `vus` virtual users arrive over `arriveS` seconds, each opens a
  * WebSocket and holds it for `holdS` seconds. Returns the peak RSS of artillery's process tree.
  */
-export async function runArtilleryWs(bin: string, dir: string, wsUrl: string, vus: number, arriveS: number, holdS: number, onSample: () => void) {
+export async function runArtilleryWs(
+  bin: string,
+  dir: string,
+  wsUrl: string,
+  vus: number,
+  arriveS: number,
+  holdS: number,
+  onSample: () => void,
+) {
   const script = join(dir, `ws-${vus}.yml`);
   writeFileSync(
     script,
@@ -220,15 +264,28 @@ export async function runArtilleryWs(bin: string, dir: string, wsUrl: string, vu
   // Telemetry off: the bench talks to loopback only.
   const env = { ARTILLERY_DISABLE_TELEMETRY: 'true', DO_NOT_TRACK: '1', ARTILLERY_NO_UPDATE_CHECK: '1' };
   const reportFile = join(dir, `ws-${vus}-report.json`);
-  const r = await runSampled(bin, ['run', '--quiet', '--output', reportFile, script], { timeoutMs: (arriveS + holdS + 90) * 1000, env, onSample });
-  return { code: r.code, peakRss: r.peakRss, output: (r.stdout + r.stderr).slice(-2000), errors: artilleryErrors(reportFile) };
+  const r = await runSampled(bin, ['run', '--quiet', '--output', reportFile, script], {
+    timeoutMs: (arriveS + holdS + 90) * 1000,
+    env,
+    onSample,
+  });
+  return {
+    code: r.code,
+    peakRss: r.peakRss,
+    output: (r.stdout + r.stderr).slice(-2000),
+    errors: artilleryErrors(reportFile),
+  };
 }
 
 /** Artillery's own error counters (errors.<code>) and failed virtual users, from its JSON report. */
 function artilleryErrors(reportFile: string): Record<string, number> {
   try {
-    const counters = (JSON.parse(readFileSync(reportFile, 'utf8')) as { aggregate?: { counters?: Record<string, number> } }).aggregate?.counters ?? {};
-    return Object.fromEntries(Object.entries(counters).filter(([k]) => k.startsWith('errors.') || k === 'vusers.failed'));
+    const counters =
+      (JSON.parse(readFileSync(reportFile, 'utf8')) as { aggregate?: { counters?: Record<string, number> } }).aggregate
+        ?.counters ?? {};
+    return Object.fromEntries(
+      Object.entries(counters).filter(([k]) => k.startsWith('errors.') || k === 'vusers.failed'),
+    );
   } catch {
     return {};
   }

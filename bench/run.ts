@@ -23,7 +23,10 @@ import { measureFanoutFloor, type FanoutFloor } from './fanout-floor.js';
 import { renderBenchMarkdown, type BenchReport, type ScaleStep } from './markdown.js';
 
 const list = (v: string | undefined, fallback: string) =>
-  (v || fallback).split(',').map((s) => s.trim()).filter(Boolean);
+  (v || fallback)
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
 const ENV = process.env;
 /** Clients per scale step (WebSocket, then SSE); the goal is about 50,000. */
 const STEPS = list(ENV.RTBENCH_BENCH_STEPS, '5000,20000,50000').map(Number);
@@ -94,7 +97,9 @@ async function scale(protocol: 'websocket' | 'sse'): Promise<ScaleStep[]> {
 
 /** What was measured to go wrong in a step: connections, loss, errors, the run's own reason, the generator. */
 function whyNot(r: ProtocolResult, clients: number, partialReason: string | null): string {
-  const kinds = Object.entries(r.errorsByType).sort((a, b) => b[1] - a[1]).slice(0, 3);
+  const kinds = Object.entries(r.errorsByType)
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, 3);
   const parts = [];
   if (r.connectedPeak < clients) parts.push(`${r.connectedPeak} of ${clients} connected`);
   if (r.lost) parts.push(`${r.lost} events lost (${r.ramp?.lost ?? '?'} of them in the ramp)`);
@@ -124,7 +129,11 @@ async function fanoutFloor(report: BenchReport, rt: ProtocolResult): Promise<Fan
   log(`fan-out floor: bare node:net sockets, ${messageBytes} B, ${processes} client processes …`);
   try {
     const floor = await measureFanoutFloor({
-      clients: FANOUT_CLIENTS, rate: FANOUT_RATE, holdS: FANOUT_HOLD_S, messageBytes, processes,
+      clients: FANOUT_CLIENTS,
+      rate: FANOUT_RATE,
+      holdS: FANOUT_HOLD_S,
+      messageBytes,
+      processes,
     });
     log(`fan-out floor: ${Math.round(floor.deliveredPerSec)} deliveries/s, ${floor.lost} lost`);
     return floor;
@@ -144,15 +153,24 @@ async function polling(report: BenchReport, peers: Peers): Promise<void> {
     // A fresh server runs its first seconds unoptimised; that would fall on whichever tool goes first.
     if (peers.autocannon) await runAutocannon(peers.autocannon, url, POLL_CONNECTIONS, 3).catch(() => null);
     // One client process, as autocannon runs: on 2 cores a second one would only take CPU from the server.
-    const rtRun = await withServerCpu(server.url, () => run('polling', {
-      target: server.url, clients: POLL_CONNECTIONS, pollInterval: 0, duration: `${POLL_SECONDS}s`, ramp: '0ms',
-      rate: '1/s', metrics: 'none', workers: 1,
-    }));
+    const rtRun = await withServerCpu(server.url, () =>
+      run('polling', {
+        target: server.url,
+        clients: POLL_CONNECTIONS,
+        pollInterval: 0,
+        duration: `${POLL_SECONDS}s`,
+        ramp: '0ms',
+        rate: '1/s',
+        metrics: 'none',
+        workers: 1,
+      }),
+    );
     const rt = rtRun.value.result;
     const fail = (e: Error) => ({ error: e.message });
     const acRun = peers.autocannon
       ? await withServerCpu(server.url, () =>
-        runAutocannon(peers.autocannon!, url, POLL_CONNECTIONS, POLL_SECONDS).catch(fail))
+          runAutocannon(peers.autocannon!, url, POLL_CONNECTIONS, POLL_SECONDS).catch(fail),
+        )
       : null;
     const wrkRun = peers.wrk
       ? await withServerCpu(server.url, () => runWrk(peers.wrk!, url, POLL_CONNECTIONS, POLL_SECONDS, 2).catch(fail))
@@ -161,7 +179,10 @@ async function polling(report: BenchReport, peers: Peers): Promise<void> {
       connections: POLL_CONNECTIONS,
       seconds: POLL_SECONDS,
       rtbench: {
-        requestsPerSec: rt.requestRate ?? 0, requests: rt.requests, errors: rt.errors, workers: rt.layout?.workers ?? 0,
+        requestsPerSec: rt.requestRate ?? 0,
+        requests: rt.requests,
+        errors: rt.errors,
+        workers: rt.layout?.workers ?? 0,
         workerLoopDelayP99Ms: rt.generator?.workerLoopDelayP99Ms ?? null,
       },
       autocannon: acRun?.value ?? null,
@@ -232,7 +253,10 @@ async function main(): Promise<void> {
     const rampS = Math.max(1, FANOUT_CLIENTS / RAMP_PER_SECOND.websocket);
     log(`fan-out: ${FANOUT_CLIENTS} WebSocket clients × ${FANOUT_RATE} events/s …`);
     const { result } = await run('websocket', {
-      clients: FANOUT_CLIENTS, duration: `${FANOUT_HOLD_S}s`, ramp: `${rampS}s`, rate: `${FANOUT_RATE}/s`,
+      clients: FANOUT_CLIENTS,
+      duration: `${FANOUT_HOLD_S}s`,
+      ramp: `${rampS}s`,
+      rate: `${FANOUT_RATE}/s`,
     });
     report.fanout = {
       clients: FANOUT_CLIENTS,
@@ -251,7 +275,7 @@ async function main(): Promise<void> {
   report.durationS = (Date.now() - started) / 1000;
   mkdirSync(OUT_DIR, { recursive: true });
   // Summaries only: histograms and per-second timelines would make the file megabytes.
-  const json = JSON.stringify(report, (k, v) => (k === 'hdr' || k === 'timeline' ? undefined : v), 2);
+  const json = JSON.stringify(report, (k, v: unknown) => (k === 'hdr' || k === 'timeline' ? undefined : v), 2);
   writeFileSync(join(OUT_DIR, 'bench.json'), json + '\n');
   const md = renderBenchMarkdown(report);
   writeFileSync(join(OUT_DIR, 'bench.md'), md);

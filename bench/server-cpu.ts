@@ -33,7 +33,10 @@ export function sampleServerCpu(url: string): { stop(): Promise<number | null> }
 }
 
 /** Runs `f` while sampling the server's CPU. */
-export async function withServerCpu<T>(url: string, f: () => Promise<T>): Promise<{ value: T; serverCpu: number | null }> {
+export async function withServerCpu<T>(
+  url: string,
+  f: () => Promise<T>,
+): Promise<{ value: T; serverCpu: number | null }> {
   const sampler = sampleServerCpu(url);
   let value: T;
   let serverCpu: number | null;

@@ -62,14 +62,18 @@ const floor: Variant = async (url, n) => {
     `GET /ws HTTP/1.1\r\nHost: ${hostname}:${port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
     'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n';
   const sockets: Socket[] = [];
-  await inBatches(n, () => new Promise<void>((resolve, reject) => {
-    const s = net.connect(Number(port), hostname);
-    s.once('error', reject);
-    s.once('data', () => resolve());
-    s.on('data', ignore);
-    s.write(request);
-    sockets.push(s);
-  }));
+  await inBatches(
+    n,
+    () =>
+      new Promise<void>((resolve, reject) => {
+        const s = net.connect(Number(port), hostname);
+        s.once('error', reject);
+        s.once('data', () => resolve());
+        s.on('data', ignore);
+        s.write(request);
+        sockets.push(s);
+      }),
+  );
   return { close: () => sockets.forEach((s) => s.destroy()) };
 };
 
@@ -77,13 +81,17 @@ const floor: Variant = async (url, n) => {
 function wsPackage(options: WebSocket.ClientOptions): Variant {
   return async (url, n) => {
     const all: WebSocket[] = [];
-    await inBatches(n, () => new Promise<void>((resolve, reject) => {
-      const ws = new WebSocket(url.replace(/^http/, 'ws') + '/ws', options);
-      ws.once('open', () => resolve());
-      ws.once('error', reject);
-      ws.on('message', ignore);
-      all.push(ws);
-    }));
+    await inBatches(
+      n,
+      () =>
+        new Promise<void>((resolve, reject) => {
+          const ws = new WebSocket(url.replace(/^http/, 'ws') + '/ws', options);
+          ws.once('open', () => resolve());
+          ws.once('error', reject);
+          ws.on('message', ignore);
+          all.push(ws);
+        }),
+    );
     return { close: () => all.forEach((ws) => ws.terminate()) };
   };
 }
@@ -96,7 +104,10 @@ class WsPackageClient extends ReconnectingClient {
   private ws: WebSocket | null = null;
   private cursor = 0;
 
-  constructor(spec: ClientSpec, private readonly tuned: boolean) {
+  constructor(
+    spec: ClientSpec,
+    private readonly tuned: boolean,
+  ) {
     super(spec);
   }
 
@@ -108,7 +119,7 @@ class WsPackageClient extends ReconnectingClient {
     const handshakeTimeout = options.requestTimeoutMs;
     const ws = new WebSocket(url, { perMessageDeflate: false, headers, handshakeTimeout, ...tuning });
     this.ws = ws;
-    ws.on('upgrade', (res) => shared.wire.track(res.socket as Socket));
+    ws.on('upgrade', (res) => shared.wire.track(res.socket));
     ws.on('unexpected-response', (_req, res) => {
       this.spec.events.error(statusKind(res.statusCode ?? 0));
       res.resume();
@@ -156,7 +167,7 @@ function countingEvents(): { events: ClientEvents; connected(): number } {
 function sessionOf(openSession: (options: DriverOptions) => DriverSession, recorder = false): Variant {
   return async (url, n) => {
     const options: DriverOptions = {
-        target: bundledEndpoints(url),
+      target: bundledEndpoints(url),
       tag: 'probe',
       pollIntervalMs: 1000,
       requestTimeoutMs: 10_000,
@@ -181,8 +192,8 @@ const VARIANTS: Record<string, Variant> = {
   'ws-bare-tuned': wsPackage({ perMessageDeflate: false, skipUTF8Validation: true, maxPayload: 16 * 1024 * 1024 }),
   'ws-today': sessionOf((o) => new ClientSession(o, (spec) => new WsPackageClient(spec, false))),
   'ws-today-tuned': sessionOf((o) => new ClientSession(o, (spec) => new WsPackageClient(spec, true))),
-  lean: sessionOf(websocketDriver.openSession),
-  'lean+recorder': sessionOf(websocketDriver.openSession, true),
+  lean: sessionOf((o) => websocketDriver.openSession(o)),
+  'lean+recorder': sessionOf((o) => websocketDriver.openSession(o), true),
 };
 
 interface Measured {
@@ -238,7 +249,10 @@ async function measure(variant: string, url: string, n: number, breakdown: boole
   if (kindsBefore) {
     // Taken after the readings: a snapshot allocates a lot itself.
     const diff = [...heapByKind()].map(([k, v]): [string, number] => [k, (v - (kindsBefore.get(k) ?? 0)) / n]);
-    m.breakdown = diff.filter(([, v]) => v >= 8).sort((a, b) => b[1] - a[1]).slice(0, 25);
+    m.breakdown = diff
+      .filter(([, v]) => v >= 8)
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, 25);
   }
   await held.close();
   return m;

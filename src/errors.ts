@@ -1,6 +1,9 @@
 /** A mistake the user can fix: printed as one line with a hint, exit code 2. */
 export class UsageError extends Error {
-  constructor(message: string, readonly hint?: string) {
+  constructor(
+    message: string,
+    readonly hint?: string,
+  ) {
     super(message);
     this.name = 'UsageError';
   }
@@ -8,7 +11,10 @@ export class UsageError extends Error {
 
 /** The target server cannot be used (unreachable, refuses to publish): one line, exit code 2. */
 export class TargetError extends Error {
-  constructor(message: string, readonly hint?: string) {
+  constructor(
+    message: string,
+    readonly hint?: string,
+  ) {
     super(message);
     this.name = 'TargetError';
   }

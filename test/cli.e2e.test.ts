@@ -10,7 +10,11 @@ import { fileURLToPath } from 'node:url';
 const BIN = fileURLToPath(new URL('../../bin/rtbench', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'rtbench-cli-'));
 
-interface Outcome { code: number | null; stdout: string; stderr: string }
+interface Outcome {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
 
 function rtbench(args: string[], opts: { interruptAfterMs?: number; timeoutMs?: number } = {}): Promise<Outcome> {
   return new Promise((resolve) => {
@@ -37,7 +41,10 @@ function assertOneLineError(o: Outcome, mentions: RegExp): void {
 }
 
 test('an unknown protocol name is a one-line error naming the valid ones', async () => {
-  assertOneLineError(await rtbench(['run', '--protocols', 'sse,carrier-pigeon']), /unknown protocol "carrier-pigeon".*polling, long-polling, sse, websocket/);
+  assertOneLineError(
+    await rtbench(['run', '--protocols', 'sse,carrier-pigeon']),
+    /unknown protocol "carrier-pigeon".*polling, long-polling, sse, websocket/,
+  );
 });
 
 test('malformed duration, rate and size are one-line errors with the expected format', async () => {
@@ -59,7 +66,10 @@ test('a scenario file with a wrong key names the key and suggests the right one'
 
 test('an unreachable target is a one-line error', async () => {
   const port = await closedPort();
-  assertOneLineError(await rtbench(['run', '--target', `http://127.0.0.1:${port}`, '--duration', '1s']), /cannot reach http:\/\/127\.0\.0\.1:\d+ \(ECONNREFUSED\)/);
+  assertOneLineError(
+    await rtbench(['run', '--target', `http://127.0.0.1:${port}`, '--duration', '1s']),
+    /cannot reach http:\/\/127\.0\.0\.1:\d+ \(ECONNREFUSED\)/,
+  );
   assertOneLineError(await rtbench(['run', '--target', 'not a url']), /is not a URL/);
 });
 
@@ -75,7 +85,10 @@ test('a port in use is a one-line error for serve', async () => {
 });
 
 test('a port outside 0–65535 is a one-line error for serve, not a stack trace', async () => {
-  assertOneLineError(await rtbench(['serve', '--port', '99999']), /malformed port "99999" — use a whole number from 0 to 65535/);
+  assertOneLineError(
+    await rtbench(['serve', '--port', '99999']),
+    /malformed port "99999" — use a whole number from 0 to 65535/,
+  );
 });
 
 test('an unknown flag or command exits 2 without a stack trace', async () => {
@@ -87,7 +100,25 @@ test('an unknown flag or command exits 2 without a stack trace', async () => {
 
 test('Ctrl-C during a run prints and writes what was measured so far, marked partial', async () => {
   const out = join(dir, 'partial.json');
-  const o = await rtbench(['run', '--protocols', 'websocket,sse', '--clients', '10', '--duration', '60s', '--ramp', '200ms', '--rate', '10/s', '--out', out, '--quiet'], { interruptAfterMs: 4000, timeoutMs: 40_000 });
+  const o = await rtbench(
+    [
+      'run',
+      '--protocols',
+      'websocket,sse',
+      '--clients',
+      '10',
+      '--duration',
+      '60s',
+      '--ramp',
+      '200ms',
+      '--rate',
+      '10/s',
+      '--out',
+      out,
+      '--quiet',
+    ],
+    { interruptAfterMs: 4000, timeoutMs: 40_000 },
+  );
   assert.equal(o.code, 130, o.stderr);
   assert.ok(existsSync(out), 'results file written');
   const results = JSON.parse(readFileSync(out, 'utf8'));
@@ -110,11 +141,17 @@ async function closedPort(): Promise<number> {
 }
 
 test('an unknown fault is a one-line error naming the fault and the valid forms', async () => {
-  assertOneLineError(await rtbench(['run', '--faults', 'explode@3s']), /unknown fault "explode".*drop-connections=<share>@<time>, restart@<time> or kill-instance@<time>/);
+  assertOneLineError(
+    await rtbench(['run', '--faults', 'explode@3s']),
+    /unknown fault "explode".*drop-connections=<share>@<time>, restart@<time> or kill-instance@<time>/,
+  );
 });
 
 test('a malformed slow mode and an unknown backpressure policy are one-line errors', async () => {
-  assertOneLineError(await rtbench(['run', '--slow-consumers', '10%', '--slow-mode', 'sleepy']), /unknown slow mode "sleepy"/);
+  assertOneLineError(
+    await rtbench(['run', '--slow-consumers', '10%', '--slow-mode', 'sleepy']),
+    /unknown slow mode "sleepy"/,
+  );
   assertOneLineError(await rtbench(['serve', '--backpressure', 'yolo']), /unknown backpressure policy "yolo"/);
 });
 
@@ -135,22 +172,50 @@ test('a run whose clients never connect is partial, says why in one line and exi
   }
 });
 
-test('run --fail-on checks absolute limits on this run: a broken one exits 1, a kept one 0; a relative one is a usage error', async () => {
-  const args = ['run', '--protocols', 'websocket', '--clients', '5', '--duration', '2s', '--ramp', '100ms', '--rate', '5/s', '--workers', '1', '--quiet'];
-  const failing = await rtbench([...args, '--fail-on', 'p95>0,lost>0']);
-  assert.equal(failing.code, 1, failing.stderr);
-  assert.match(failing.stdout, /FAIL websocket p95 \S+ ms > 0/);
-  assert.match(failing.stdout, /pass websocket lost 0 \(limit > 0\)/);
-  assert.match(failing.stderr, /^rtbench: 1 of 2 --fail-on checks failed$/m);
-  const passing = await rtbench([...args, '--fail-on', 'websocket:p99>10s,errors>0']);
-  assert.equal(passing.code, 0, passing.stderr);
-  assertOneLineError(await rtbench([...args, '--fail-on', 'p99>+10%']), /is a change from a baseline; a single run has none/);
-});
+test(
+  'run --fail-on checks absolute limits on this run: a broken one exits 1, a kept one 0; a relative one is ' +
+    'a usage error',
+  async () => {
+    const args = [
+      'run',
+      '--protocols',
+      'websocket',
+      '--clients',
+      '5',
+      '--duration',
+      '2s',
+      '--ramp',
+      '100ms',
+      '--rate',
+      '5/s',
+      '--workers',
+      '1',
+      '--quiet',
+    ];
+    const failing = await rtbench([...args, '--fail-on', 'p95>0,lost>0']);
+    assert.equal(failing.code, 1, failing.stderr);
+    assert.match(failing.stdout, /FAIL websocket p95 \S+ ms > 0/);
+    assert.match(failing.stdout, /pass websocket lost 0 \(limit > 0\)/);
+    assert.match(failing.stderr, /^rtbench: 1 of 2 --fail-on checks failed$/m);
+    const passing = await rtbench([...args, '--fail-on', 'websocket:p99>10s,errors>0']);
+    assert.equal(passing.code, 0, passing.stderr);
+    assertOneLineError(
+      await rtbench([...args, '--fail-on', 'p99>+10%']),
+      /is a change from a baseline; a single run has none/,
+    );
+  },
+);
 
 test('run --help is a grouped reference with defaults, short flags and examples', async () => {
   const o = await rtbench(['run', '--help']);
   assert.equal(o.code, 0);
-  for (const heading of ['Load:', 'Output and gates:', 'Target (instead of the bundled server):', 'Bundled server:', 'Examples:']) {
+  for (const heading of [
+    'Load:',
+    'Output and gates:',
+    'Target (instead of the bundled server):',
+    'Bundled server:',
+    'Examples:',
+  ]) {
     assert.match(o.stdout, new RegExp(`^${heading.replace(/[()]/g, '\\$&')}$`, 'm'), heading);
   }
   assert.match(o.stdout, /-c, --clients <n>\s+simulated clients per protocol \(default:\s+100\)/);
@@ -166,43 +231,92 @@ test('piped, a run prints whole-run progress lines with the phase and the time l
 
 test('a client worker that dies fails its phase with the reason, and the next protocols still run', async () => {
   const out = join(dir, 'dead-worker.json');
-  const args = ['run', '-p', 'sse,websocket', '-c', '4', '-d', '5s', '--ramp', '100ms', '--workers', '2', '-r', '5/s', '-o', out, '-q'];
+  const args = [
+    'run',
+    '-p',
+    'sse,websocket',
+    '-c',
+    '4',
+    '-d',
+    '5s',
+    '--ramp',
+    '100ms',
+    '--workers',
+    '2',
+    '-r',
+    '5/s',
+    '-o',
+    out,
+    '-q',
+  ];
   const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr.on('data', (d) => (stderr += d));
   const code = new Promise<number | null>((resolve) => child.on('close', resolve));
   await new Promise((r) => setTimeout(r, 3000));
   // The run's client workers are its children running load/worker.js; kill one mid-hold.
-  const workers = readdirSync('/proc').filter((p) => /^\d+$/.test(p)).filter((p) => {
-    try {
-      const stat = readFileSync(`/proc/${p}/stat`, 'utf8');
-      return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === child.pid && readFileSync(`/proc/${p}/cmdline`, 'utf8').includes('worker.js');
-    } catch {
-      return false;
-    }
-  });
+  const workers = readdirSync('/proc')
+    .filter((p) => /^\d+$/.test(p))
+    .filter((p) => {
+      try {
+        const stat = readFileSync(`/proc/${p}/stat`, 'utf8');
+        return (
+          Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === child.pid &&
+          readFileSync(`/proc/${p}/cmdline`, 'utf8').includes('worker.js')
+        );
+      } catch {
+        return false;
+      }
+    });
   assert.equal(workers.length, 2, 'two client workers');
   process.kill(Number(workers[0]), 'SIGKILL');
   assert.equal(await code, 3, stderr);
   const results = JSON.parse(readFileSync(out, 'utf8'));
-  assert.match(results.partialReason, /^sse: 1 client worker\(s\) died mid-phase; the figures of their 2 clients are missing$/);
-  assert.deepEqual(results.protocols.map((p: { protocol: string; partial: boolean }) => [p.protocol, p.partial]), [['sse', true], ['websocket', false]]);
+  assert.match(
+    results.partialReason,
+    /^sse: 1 client worker\(s\) died mid-phase; the figures of their 2 clients are missing$/,
+  );
+  assert.deepEqual(
+    results.protocols.map((p: { protocol: string; partial: boolean }) => [p.protocol, p.partial]),
+    [
+      ['sse', true],
+      ['websocket', false],
+    ],
+  );
 });
 
-test('rtbench validate checks a scenario without running it: ok and what it would run, or one line naming the problem', async () => {
-  const ok = await rtbench(['validate', 'dashboard']);
-  assert.equal(ok.code, 0, ok.stderr);
-  assert.match(ok.stdout, /dashboard\.json: ok — .*clients each, .* s per protocol, against the bundled server/);
-  const bad = join(dir, 'bad-gate.json');
-  writeFileSync(bad, JSON.stringify({ clients: 10, failOn: 'p99>+10%' }));
-  assertOneLineError(await rtbench(['validate', bad]), /is a change from a baseline/);
-  const unset = join(dir, 'unset-var.json');
-  writeFileSync(unset, JSON.stringify({ target: 'http://${RTBENCH_TEST_UNSET_HOST}:8080' }));
-  assertOneLineError(await rtbench(['validate', unset]), /uses \$\{RTBENCH_TEST_UNSET_HOST\}, which is not set/);
-});
+test(
+  'rtbench validate checks a scenario without running it: ok and what it would run, or one line naming the ' +
+    'problem',
+  async () => {
+    const ok = await rtbench(['validate', 'dashboard']);
+    assert.equal(ok.code, 0, ok.stderr);
+    assert.match(ok.stdout, /dashboard\.json: ok — .*clients each, .* s per protocol, against the bundled server/);
+    const bad = join(dir, 'bad-gate.json');
+    writeFileSync(bad, JSON.stringify({ clients: 10, failOn: 'p99>+10%' }));
+    assertOneLineError(await rtbench(['validate', bad]), /is a change from a baseline/);
+    const unset = join(dir, 'unset-var.json');
+    writeFileSync(unset, JSON.stringify({ target: 'http://${RTBENCH_TEST_UNSET_HOST}:8080' }));
+    assertOneLineError(await rtbench(['validate', unset]), /uses \$\{RTBENCH_TEST_UNSET_HOST\}, which is not set/);
+  },
+);
 
 test('--out - writes the results JSON to standard output and everything for people to stderr', async () => {
-  const o = await rtbench(['run', '-p', 'websocket', '-c', '3', '-d', '1s', '--ramp', '100ms', '--workers', '1', '-o', '-']);
+  const o = await rtbench([
+    'run',
+    '-p',
+    'websocket',
+    '-c',
+    '3',
+    '-d',
+    '1s',
+    '--ramp',
+    '100ms',
+    '--workers',
+    '1',
+    '-o',
+    '-',
+  ]);
   assert.equal(o.code, 0, o.stderr);
   const results = JSON.parse(o.stdout);
   assert.equal(results.protocols[0].protocol, 'websocket');
@@ -211,14 +325,39 @@ test('--out - writes the results JSON to standard output and everything for peop
 
 test('--ndjson writes each phase’s running totals once a second, one JSON object per line', async () => {
   const file = join(dir, 'seconds.ndjson');
-  const o = await rtbench(['run', '-p', 'sse,websocket', '-c', '3', '-d', '2s', '--ramp', '500ms', '--workers', '1', '-q', '--ndjson', file]);
+  const o = await rtbench([
+    'run',
+    '-p',
+    'sse,websocket',
+    '-c',
+    '3',
+    '-d',
+    '2s',
+    '--ramp',
+    '500ms',
+    '--workers',
+    '1',
+    '-q',
+    '--ndjson',
+    file,
+  ]);
   assert.equal(o.code, 0, o.stderr);
-  const lines = readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  const lines = readFileSync(file, 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
   for (const protocol of ['sse', 'websocket']) {
     const mine = lines.filter((l) => l.protocol === protocol);
     assert.ok(mine.length >= 2, `${protocol}: ${mine.length} lines`);
-    assert.deepEqual(mine.map((l) => l.second), mine.map((_, i) => mine[0].second + i), 'one line a second, in order');
+    assert.deepEqual(
+      mine.map((l) => l.second),
+      mine.map((_, i) => mine[0].second + i),
+      'one line a second, in order',
+    );
     assert.equal(mine[mine.length - 1].connected, 3);
-    assert.ok(mine.every((l, i) => i === 0 || l.delivered >= mine[i - 1].delivered), 'running totals');
+    assert.ok(
+      mine.every((l, i) => i === 0 || l.delivered >= mine[i - 1].delivered),
+      'running totals',
+    );
   }
 });

@@ -25,10 +25,24 @@ test('--fail-on parses absolute limits, relative changes and percentage-point ch
   const [p99, lost, wasted, delta, scoped] = parseRules('p99>+10%, lost>0 ,wasted>+5%,p99.9>+5ms,ws:max<250ms');
   assert.deepEqual([p99.metric.name, p99.op, p99.mode, p99.value], ['p99', '>', 'relative', 10]);
   assert.deepEqual([lost.metric.name, lost.mode, lost.value], ['lost', 'absolute', 0]);
-  assert.deepEqual([wasted.metric.name, wasted.mode, wasted.value], ['wasted', 'delta', 5], 'a change of a percentage is in points');
+  assert.deepEqual(
+    [wasted.metric.name, wasted.mode, wasted.value],
+    ['wasted', 'delta', 5],
+    'a change of a percentage is in points',
+  );
   assert.deepEqual([delta.metric.name, delta.mode, delta.value], ['p999', 'delta', 5000], 'microseconds');
-  assert.deepEqual([scoped.protocol, scoped.metric.name, scoped.op, scoped.mode, scoped.value], ['websocket', 'max', '<', 'absolute', 250_000]);
-  assert.deepEqual(parseRules('bytes-in>2KB,wasted>50%,errors>+10%').map((r) => [r.mode, r.value]), [['absolute', 2048], ['absolute', 50], ['relative', 10]]);
+  assert.deepEqual(
+    [scoped.protocol, scoped.metric.name, scoped.op, scoped.mode, scoped.value],
+    ['websocket', 'max', '<', 'absolute', 250_000],
+  );
+  assert.deepEqual(
+    parseRules('bytes-in>2KB,wasted>50%,errors>+10%').map((r) => [r.mode, r.value]),
+    [
+      ['absolute', 2048],
+      ['absolute', 50],
+      ['relative', 10],
+    ],
+  );
   assert.deepEqual(parseRules(undefined), []);
 });
 
@@ -44,7 +58,12 @@ test('--fail-on mistakes are usage errors that say what is wrong', () => {
     ['p99>+10%,,lost>0', /empty limit/],
     ['', /--fail-on is empty/],
   ];
-  for (const [text, message] of cases) assert.throws(() => parseRules(text), (e: unknown) => e instanceof UsageError && message.test(e.message), text);
+  for (const [text, message] of cases)
+    assert.throws(
+      () => parseRules(text),
+      (e: unknown) => e instanceof UsageError && message.test(e.message),
+      text,
+    );
 });
 
 test('identical runs hold every limit and show no change', () => {
@@ -56,7 +75,11 @@ test('identical runs hold every limit and show no change', () => {
 });
 
 test('a 25% slower WebSocket breaks p99>+10% and the message names protocol, change and limit', () => {
-  const c = compareRuns(baseline, makeResults(withChanges({ websocket: { latencyScale: 1.25 } })), parseRules('p99>+10%'));
+  const c = compareRuns(
+    baseline,
+    makeResults(withChanges({ websocket: { latencyScale: 1.25 } })),
+    parseRules('p99>+10%'),
+  );
   assert.equal(c.failed, true);
   const [message, ...rest] = failures(c);
   assert.deepEqual(rest, []);
@@ -69,10 +92,18 @@ test('absolute limits apply as written: lost>0 fails on any loss', () => {
 });
 
 test('wasted>+5% is in percentage points of the wasted share', () => {
-  const seven = compareRuns(baseline, makeResults(withChanges({ polling: { wastedPct: 57 } })), parseRules('wasted>+5%'));
+  const seven = compareRuns(
+    baseline,
+    makeResults(withChanges({ polling: { wastedPct: 57 } })),
+    parseRules('wasted>+5%'),
+  );
   assert.equal(seven.failed, true);
   assert.match(failures(seven)[0], /^FAIL polling wasted \+7\.0 pp > \+5 pp \(50\.0% → 57\.0%\)$/);
-  const three = compareRuns(baseline, makeResults(withChanges({ polling: { wastedPct: 53 } })), parseRules('wasted>+5%'));
+  const three = compareRuns(
+    baseline,
+    makeResults(withChanges({ polling: { wastedPct: 53 } })),
+    parseRules('wasted>+5%'),
+  );
   assert.equal(three.failed, false, '+3 points is within a +5 point limit (though +6% relative)');
 });
 
@@ -100,15 +131,21 @@ test('a real regression is not hidden by noise', () => {
   );
 });
 
-test('a protocol missing from the current run fails its limits; one missing from the baseline skips relative ones', () => {
-  const noSse = makeResults(realisticSpecs().filter((s) => s.protocol !== 'sse'));
-  const gone = compareRuns(baseline, noSse, parseRules('p99>+10%'));
-  assert.deepEqual(failures(gone), ['FAIL sse is missing from the current run (p99>+10%)']);
-  assert.match(gone.notes.join(' '), /Only in the baseline: sse/);
-  const added = compareRuns(noSse, baseline, parseRules('p99>+10%,lost>0'));
-  assert.equal(added.failed, false);
-  assert.deepEqual(added.outcomes.filter((o) => o.protocol === 'sse').map((o) => o.status), ['skipped', 'pass']);
-});
+test(
+  'a protocol missing from the current run fails its limits; one missing from the baseline skips relative ' + 'ones',
+  () => {
+    const noSse = makeResults(realisticSpecs().filter((s) => s.protocol !== 'sse'));
+    const gone = compareRuns(baseline, noSse, parseRules('p99>+10%'));
+    assert.deepEqual(failures(gone), ['FAIL sse is missing from the current run (p99>+10%)']);
+    assert.match(gone.notes.join(' '), /Only in the baseline: sse/);
+    const added = compareRuns(noSse, baseline, parseRules('p99>+10%,lost>0'));
+    assert.equal(added.failed, false);
+    assert.deepEqual(
+      added.outcomes.filter((o) => o.protocol === 'sse').map((o) => o.status),
+      ['skipped', 'pass'],
+    );
+  },
+);
 
 test('the order-statistic interval of a percentile matches k·sqrt(n·p·(1−p)) ranks', () => {
   const h = newHistogram();

@@ -103,7 +103,10 @@ test('polling keeps its place with HTTP caching headers (ETag / If-None-Match)',
     const long = await clientsOf('long-polling', server.url, 'hc', 1, { target });
     await new Promise((r) => setTimeout(r, 400));
     await publish(server.url, 'hc', 1, 10);
-    await waitFor(() => poll.recorder.latency.totalCount === 10 && long.recorder.latency.totalCount === 10, 'deliveries via ETag cursor');
+    await waitFor(
+      () => poll.recorder.latency.totalCount === 10 && long.recorder.latency.totalCount === 10,
+      'deliveries via ETag cursor',
+    );
     assert.equal(poll.recorder.snapshot(10).counters.duplicated, 0);
     assert.equal(long.recorder.snapshot(10).counters.lost, 0);
     assert.ok(poll.recorder.counters.wasted > 0, '304 answers count as wasted');

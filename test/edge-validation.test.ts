@@ -23,9 +23,10 @@ test('values past what a run can hold are one-line usage errors before anything 
     [{ payload: '600MB' }, /payload .* over rtbench's limit of 16MB/],
     [{ rooms: 1e6 }, /--rooms 1000000 is more than 100,000/],
     [{ headers: ['x-a: 1'] }, /--header is sent to a target/],
-    [{ protocols: ['sse', 5] as unknown as string[] }, /protocols must be names/],
+    [{ protocols: ['sse', 5] as unknown }, /protocols must be names/],
   ];
-  for (const [options, pattern] of cases) assert.throws(() => buildPlan(options), usage(pattern), JSON.stringify(options));
+  for (const [options, pattern] of cases)
+    assert.throws(() => buildPlan(options), usage(pattern), JSON.stringify(options));
   // The limits are limits, not the usual values.
   assert.equal(buildPlan({ duration: '24h', clients: 1_000_000, payload: '16MB' }).clients, 1_000_000);
 });
@@ -41,31 +42,44 @@ test('an output path that cannot be written is a usage error before the run, nam
   const dir = mkdtempSync(join(tmpdir(), 'rtbench-out-'));
   const aFile = join(dir, 'file.txt');
   writeFileSync(aFile, 'x');
-  assert.throws(() => checkWritable(join(aFile, 'results.json'), '--out'), usage(/cannot write --out .*folder .* cannot be written/));
+  assert.throws(
+    () => checkWritable(join(aFile, 'results.json'), '--out'),
+    usage(/cannot write --out .*folder .* cannot be written/),
+  );
   assert.throws(() => checkWritable(dir, '--html'), usage(/--html .* is a folder/));
   checkWritable(join(dir, 'new', 'results.json'), '--out');
   checkWritable(aFile, '--out');
 });
 
-test('silence shows inside a phase: a handshake or an answer is awaited 10 s by default, only a long-poll longer', () => {
-  const plan = buildPlan({});
-  assert.equal(plan.requestTimeoutMs, 10_000);
-  assert.equal(plan.longPollWaitMs, 40_000, 'the bundled server holds a long-poll 30 s; 10 s of slack');
-  assert.equal(buildPlan({ longPollTimeout: '60s' }).longPollWaitMs, 70_000);
-  const set = buildPlan({ timeout: '2s' });
-  assert.deepEqual([set.requestTimeoutMs, set.longPollWaitMs], [2000, 2000]);
-});
+test(
+  'silence shows inside a phase: a handshake or an answer is awaited 10 s by default, only a long-poll ' + 'longer',
+  () => {
+    const plan = buildPlan({});
+    assert.equal(plan.requestTimeoutMs, 10_000);
+    assert.equal(plan.longPollWaitMs, 40_000, 'the bundled server holds a long-poll 30 s; 10 s of slack');
+    assert.equal(buildPlan({ longPollTimeout: '60s' }).longPollWaitMs, 70_000);
+    const set = buildPlan({ timeout: '2s' });
+    assert.deepEqual([set.requestTimeoutMs, set.longPollWaitMs], [2000, 2000]);
+  },
+);
 
-test('a scenario takes ${VAR} and ${VAR:-default} from the environment; an unset one without a default is named', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'rtbench-env-'));
-  const file = join(dir, 'env.json');
-  writeFileSync(file, '{"target": "http://${RT_HOST}:${RT_PORT:-8080}", "headers": {"authorization": "Bearer ${RT_TOKEN}"}, "clients": 3}');
-  const o = loadScenarioFile(file, { RT_HOST: '127.0.0.1', RT_TOKEN: 's3cret' });
-  assert.equal(o.target, 'http://127.0.0.1:8080');
-  assert.deepEqual(o.headers, { authorization: 'Bearer s3cret' });
-  assert.equal(o.clients, 3);
-  assert.throws(() => loadScenarioFile(file, { RT_HOST: 'x' }), usage(/uses \$\{RT_TOKEN\}, which is not set/));
-});
+test(
+  'a scenario takes ${VAR} and ${VAR:-default} from the environment; an unset one without a default is ' + 'named',
+  () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rtbench-env-'));
+    const file = join(dir, 'env.json');
+    writeFileSync(
+      file,
+      '{"target": "http://${RT_HOST}:${RT_PORT:-8080}", "headers": {"authorization": "Bearer ${RT_TOKEN}"}, ' +
+        '"clients": 3}',
+    );
+    const o = loadScenarioFile(file, { RT_HOST: '127.0.0.1', RT_TOKEN: 's3cret' });
+    assert.equal(o.target, 'http://127.0.0.1:8080');
+    assert.deepEqual(o.headers, { authorization: 'Bearer s3cret' });
+    assert.equal(o.clients, 3);
+    assert.throws(() => loadScenarioFile(file, { RT_HOST: 'x' }), usage(/uses \$\{RT_TOKEN\}, which is not set/));
+  },
+);
 
 test('tags: key=value flags or an object in a scenario, recorded with the results; a malformed one is named', () => {
   assert.deepEqual(buildPlan({ tags: ['build=1234', 'env=ci'] }).tags, { build: '1234', env: 'ci' });

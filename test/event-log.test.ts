@@ -13,7 +13,10 @@ test('the ring holds at most its bytes: the oldest events go first, the newest a
   assert.ok(log.size >= 2 && log.size <= 3, `${log.size} events held`);
   assert.equal(log.lastId, 100);
   assert.equal(log.oldestId, 100 - log.size + 1);
-  assert.deepEqual(log.after(0).map((e) => e.id), Array.from({ length: log.size }, (_, i) => log.oldestId + i));
+  assert.deepEqual(
+    log.after(0).map((e) => e.id),
+    Array.from({ length: log.size }, (_, i) => log.oldestId + i),
+  );
   log.append(big(5_000_000));
   assert.equal(log.size, 1, 'one event over the bound alone still stays');
   assert.equal(log.after(0)[0].id, 101);
@@ -29,22 +32,28 @@ test('the ring by count still evicts by count, and its byte tally follows what i
   assert.equal(log.bytes, held);
 });
 
-test('a poll answer is a page of at most its JSON characters (always one event); the cursor pages through the rest', async () => {
-  const server = await startReferenceServer({ port: 0, maxAnswerChars: 2_500 });
-  try {
-    for (let i = 0; i < 5; i++) {
-      const res = await fetch(`${server.url}/publish`, { method: 'POST', body: big(1000) });
-      assert.equal(res.status, 202);
+test(
+  'a poll answer is a page of at most its JSON characters (always one event); the cursor pages through the ' + 'rest',
+  async () => {
+    const server = await startReferenceServer({ port: 0, maxAnswerChars: 2_500 });
+    try {
+      for (let i = 0; i < 5; i++) {
+        const res = await fetch(`${server.url}/publish`, { method: 'POST', body: big(1000) });
+        assert.equal(res.status, 202);
+      }
+      let cursor = 0;
+      const pages: number[] = [];
+      for (let i = 0; i < 10 && cursor < 5; i++) {
+        const body = (await (await fetch(`${server.url}/poll?since=${cursor}`)).json()) as {
+          cursor: number;
+          events: unknown[];
+        };
+        pages.push(body.events.length);
+        cursor = body.cursor;
+      }
+      assert.deepEqual(pages, [2, 2, 1]);
+    } finally {
+      await server.close();
     }
-    let cursor = 0;
-    const pages: number[] = [];
-    for (let i = 0; i < 10 && cursor < 5; i++) {
-      const body = (await (await fetch(`${server.url}/poll?since=${cursor}`)).json()) as { cursor: number; events: unknown[] };
-      pages.push(body.events.length);
-      cursor = body.cursor;
-    }
-    assert.deepEqual(pages, [2, 2, 1]);
-  } finally {
-    await server.close();
-  }
-});
+  },
+);

@@ -5,7 +5,8 @@ import type { RunResults } from '../src/results/schema.js';
 import { evaluateGates, parseRunGates } from '../src/report/gate.js';
 import { UsageError } from '../src/errors.js';
 
-const example = (): RunResults => JSON.parse(readFileSync(new URL('../../reports/example-run.json', import.meta.url), 'utf8'));
+const example = (): RunResults =>
+  JSON.parse(readFileSync(new URL('../../reports/example-run.json', import.meta.url), 'utf8'));
 
 test('single-run limits apply to every protocol, or to the one they name; p95 comes from the histogram', () => {
   const r = example();
@@ -14,20 +15,35 @@ test('single-run limits apply to every protocol, or to the one they name; p95 co
   const limitMs = Math.round((p99s[1] + p99s[2]) / 2 / 1000);
   const outcomes = evaluateGates(r, parseRunGates(`p99>${limitMs}ms,websocket:p95>1ms,lost>0`));
   assert.equal(outcomes.length, 4 + 1 + 4);
-  const failedP99 = outcomes.filter((o) => o.failed && o.rule.startsWith('p99')).map((o) => o.protocol).sort();
-  const over = r.protocols.filter((p) => p.latency.p99 > limitMs * 1000).map((p) => p.protocol).sort();
+  const failedP99 = outcomes
+    .filter((o) => o.failed && o.rule.startsWith('p99'))
+    .map((o) => o.protocol)
+    .sort();
+  const over = r.protocols
+    .filter((p) => p.latency.p99 > limitMs * 1000)
+    .map((p) => p.protocol)
+    .sort();
   assert.deepEqual(failedP99, over);
   assert.ok(over.length > 0 && over.length < 4, `${limitMs} ms splits the protocols`);
-  assert.equal(outcomes.filter((o) => o.rule === 'lost>0' && o.failed).length, r.protocols.filter((p) => p.lost > 0).length);
+  assert.equal(
+    outcomes.filter((o) => o.rule === 'lost>0' && o.failed).length,
+    r.protocols.filter((p) => p.lost > 0).length,
+  );
   const p95 = outcomes.find((o) => o.rule === 'websocket:p95>1ms')!;
   const value = Number(p95.message.match(/p95 ([\d.]+) (ms|s)/)![1]) * (/ s /.test(p95.message) ? 1e6 : 1000);
   const ws = r.protocols.find((p) => p.protocol === 'websocket')!;
-  assert.ok(value >= ws.latency.p90 * 0.99 && value <= ws.latency.p99 * 1.01, `p95 ${value} µs lies between p90 and p99`);
+  assert.ok(
+    value >= ws.latency.p90 * 0.99 && value <= ws.latency.p99 * 1.01,
+    `p95 ${value} µs lies between p90 and p99`,
+  );
   assert.equal(p95.failed, value > 1000);
 });
 
 test('a limit relative to a baseline is a usage error for a single run', () => {
-  assert.throws(() => parseRunGates('p99>+10%'), (e: unknown) => e instanceof UsageError && /a single run has none/.test(e.message));
+  assert.throws(
+    () => parseRunGates('p99>+10%'),
+    (e: unknown) => e instanceof UsageError && /a single run has none/.test(e.message),
+  );
   assert.throws(() => parseRunGates('p99>+5ms'), UsageError);
   assert.deepEqual(parseRunGates(undefined), []);
 });

@@ -6,11 +6,26 @@ import { pathsFrom } from '../src/protocols/registry.js';
 import type { DriverOptions, TargetEndpoints } from '../src/protocols/types.js';
 
 export function endpointsFor(baseUrl: string, overrides: Partial<TargetEndpoints> = {}): TargetEndpoints {
-  return { baseUrl, paths: pathsFrom((d) => d.defaultPath), cursor: 'query', cursorParam: 'since', headers: {}, ...overrides };
+  return {
+    baseUrl,
+    paths: pathsFrom((d) => d.defaultPath),
+    cursor: 'query',
+    cursorParam: 'since',
+    headers: {},
+    ...overrides,
+  };
 }
 
 export function driverOptions(baseUrl: string, tag: string, overrides: Partial<DriverOptions> = {}): DriverOptions {
-  return { target: endpointsFor(baseUrl), tag, pollIntervalMs: 100, requestTimeoutMs: 10_000, sourceAddresses: [], rooms: 1, ...overrides };
+  return {
+    target: endpointsFor(baseUrl),
+    tag,
+    pollIntervalMs: 100,
+    requestTimeoutMs: 10_000,
+    sourceAddresses: [],
+    rooms: 1,
+    ...overrides,
+  };
 }
 
 /** Publishes events seq first..last of run `tag`, intended now. */

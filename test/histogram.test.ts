@@ -6,7 +6,8 @@ test('percentiles of known latencies are exact within HDR precision (0.1%)', () 
   const h = newHistogram();
   for (let i = 1; i <= 1000; i++) h.recordValue(i * 1000); // 1 ms … 1000 ms in µs
   const s = summarize(h);
-  const near = (actual: number, expected: number) => assert.ok(Math.abs(actual - expected) <= expected * 0.001 + 1, `${actual} ≉ ${expected}`);
+  const near = (actual: number, expected: number) =>
+    assert.ok(Math.abs(actual - expected) <= expected * 0.001 + 1, `${actual} ≉ ${expected}`);
   near(s.p50, 500_000);
   near(s.p90, 900_000);
   near(s.p99, 990_000);
@@ -27,8 +28,14 @@ test('merging encoded histograms equals recording everything in one (never avera
   const a = newHistogram();
   const b = newHistogram();
   const all = newHistogram();
-  for (let i = 0; i < 900; i++) { a.recordValue(1000); all.recordValue(1000); }
-  for (let i = 0; i < 100; i++) { b.recordValue(500_000); all.recordValue(500_000); }
+  for (let i = 0; i < 900; i++) {
+    a.recordValue(1000);
+    all.recordValue(1000);
+  }
+  for (let i = 0; i < 100; i++) {
+    b.recordValue(500_000);
+    all.recordValue(500_000);
+  }
   const merged = mergeEncoded([encodeHistogram(a), encodeHistogram(b)]);
   assert.equal(merged.totalCount, 1000);
   assert.equal(merged.getValueAtPercentile(95), all.getValueAtPercentile(95));

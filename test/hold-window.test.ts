@@ -44,5 +44,8 @@ test('a marker beyond the schedule or from the future is counted as forged and i
 
 test('a phase that connected fewer clients than asked fails with the figures', () => {
   assert.equal(connectShortfall(100, 100, 2000), null);
-  assert.match(String(connectShortfall(18_244, 50_000, 30_000)), /only 18,244 of 50,000 clients were connected by the end of the ramp \+ 10 s \(40 s\)/);
+  assert.match(
+    String(connectShortfall(18_244, 50_000, 30_000)),
+    /only 18,244 of 50,000 clients were connected by the end of the ramp \+ 10 s \(40 s\)/,
+  );
 });

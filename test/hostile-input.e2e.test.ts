@@ -50,16 +50,25 @@ test('a client that never finishes its headers (slowloris) is cut off after the 
 
 test('connections over the limit get 503 and are counted; the server still serves the others', () =>
   withServer({ maxConnections: 3 }, async (s) => {
-    const held = await Promise.all([0, 1, 2].map(() => new Promise<net.Socket>((r) => {
-      const c = net.connect(Number(new URL(s.url).port), '127.0.0.1', () => r(c));
-    })));
+    const held = await Promise.all(
+      [0, 1, 2].map(
+        () =>
+          new Promise<net.Socket>((r) => {
+            const c = net.connect(Number(new URL(s.url).port), '127.0.0.1', () => r(c));
+          }),
+      ),
+    );
     await new Promise((r) => setTimeout(r, 50));
     const answer = await raw(s.url, 'GET /poll HTTP/1.1\r\nhost: x\r\n\r\n');
     assert.match(answer, /^HTTP\/1\.1 503/);
     assert.equal(rejected(s, 'too-many-connections'), 1);
     // A refused connection's request is not served: its publish is not an event.
     const body = '{"refused":true}';
-    const refusedPublish = await raw(s.url, `POST /publish HTTP/1.1\r\nhost: x\r\ncontent-length: ${body.length}\r\n\r\n${body}`, 300);
+    const refusedPublish = await raw(
+      s.url,
+      `POST /publish HTTP/1.1\r\nhost: x\r\ncontent-length: ${body.length}\r\n\r\n${body}`,
+      300,
+    );
     assert.match(refusedPublish, /^HTTP\/1\.1 503/);
     assert.doesNotMatch(refusedPublish, /HTTP\/1\.1 20\d/);
     assert.equal(s.metrics().events.lastId, 0, 'nothing was published');
@@ -131,14 +140,18 @@ test('with a token, WebSocket takes it as a subprotocol or a first message; a wr
     const sub = new WebSocket(wsUrl, ['rtbench', 'bearer.s3cret']);
     await new Promise((r) => sub.once('open', r));
     assert.equal(sub.protocol, 'rtbench');
-    const viaSub = new Promise<string>((r) => sub.once('message', (d) => r(d.toString())));
+    const viaSub = new Promise<string>((r) => sub.once('message', (d: Buffer) => r(d.toString())));
     // First message: the connection opens, but events flow only after the token.
     const first = new WebSocket(wsUrl);
     await new Promise((r) => first.once('open', r));
     first.send(JSON.stringify({ token: 's3cret' }));
-    const viaFirst = new Promise<string>((r) => first.once('message', (d) => r(d.toString())));
+    const viaFirst = new Promise<string>((r) => first.once('message', (d: Buffer) => r(d.toString())));
     await new Promise((r) => setTimeout(r, 100));
-    const res = await request(`${s.url}/publish`, { method: 'POST', body: '{"hello":1}', headers: { authorization: 'Bearer s3cret' } });
+    const res = await request(`${s.url}/publish`, {
+      method: 'POST',
+      body: '{"hello":1}',
+      headers: { authorization: 'Bearer s3cret' },
+    });
     await res.body.dump();
     assert.match(await viaSub, /"hello":1/);
     assert.match(await viaFirst, /"hello":1/);
@@ -150,7 +163,9 @@ test('with a token, WebSocket takes it as a subprotocol or a first message; a wr
     assert.equal(await closed, 1008);
     const refused = new WebSocket(wsUrl, { headers: { authorization: 'Bearer nope' } });
     refused.on('error', () => {});
-    const status = await new Promise<number>((r) => refused.once('unexpected-response', (_q, res) => r(res.statusCode ?? 0)));
+    const status = await new Promise<number>((r) =>
+      refused.once('unexpected-response', (_q, res) => r(res.statusCode ?? 0)),
+    );
     assert.equal(status, 401);
     refused.terminate();
     sub.close();
@@ -173,14 +188,16 @@ const VALID = [
   'GET /sse HTTP/1.1\r\nhost: x\r\nlast-event-id: 5\r\n\r\n',
   'GET /long-poll?since=1 HTTP/1.1\r\nhost: x\r\n\r\n',
   'POST /publish HTTP/1.1\r\nhost: x\r\ncontent-length: 11\r\n\r\n{"fuzz":1}\n',
-  'GET /ws HTTP/1.1\r\nhost: x\r\nupgrade: websocket\r\nconnection: Upgrade\r\nsec-websocket-key: dGhlIHNhbXBsZSBub25jZQ==\r\nsec-websocket-version: 13\r\n\r\n',
+  'GET /ws HTTP/1.1\r\nhost: x\r\nupgrade: websocket\r\nconnection: Upgrade\r\nsec-websocket-key: ' +
+    'dGhlIHNhbXBsZSBub25jZQ==\r\nsec-websocket-version: 13\r\n\r\n',
 ];
 
 /** One hostile input: random bytes, a truncated request, a request with a mangled byte, or garbage after an upgrade. */
 function fuzzInput(rand: () => number): Buffer {
   const pick = VALID[Math.floor(rand() * VALID.length)];
   const kind = Math.floor(rand() * 4);
-  if (kind === 0) return Buffer.from(Array.from({ length: 1 + Math.floor(rand() * 2048) }, () => Math.floor(rand() * 256)));
+  if (kind === 0)
+    return Buffer.from(Array.from({ length: 1 + Math.floor(rand() * 2048) }, () => Math.floor(rand() * 256)));
   if (kind === 1) return Buffer.from(pick.slice(0, Math.floor(rand() * pick.length)), 'latin1');
   if (kind === 2) {
     const b = Buffer.from(pick, 'latin1');
@@ -191,27 +208,44 @@ function fuzzInput(rand: () => number): Buffer {
   return Buffer.concat([Buffer.from(VALID[4], 'latin1'), frames]);
 }
 
-test('fuzz: 3 s of random and truncated requests and frames (seeded) leave the server serving and its memory bounded', { timeout: 30_000 }, () =>
-  withServer({ headersTimeoutMs: 500, maxMessageBytes: 4096 }, async (s) => {
-    const seed = 20240611;
-    const rand = prng(seed);
-    const before = s.metrics(true).memory.heapUsed;
-    const end = Date.now() + 3000;
-    let sent = 0;
-    // At most 20 connections in flight and 5,000 inputs in all: the loop is bounded in count and time.
-    while (Date.now() < end && sent < 5000) {
-      await Promise.all(Array.from({ length: 20 }, () => raw(s.url, fuzzInput(rand), 30 + Math.floor(rand() * 100))));
-      sent += 20;
-    }
-    await waitFor(() => s.metrics().connections.polling + s.metrics().connections.other + s.metrics().connections.websocket + s.metrics().connections.sse + s.metrics().connections['long-polling'] === 0, 'fuzz connections to close', 5000);
-    const after = s.metrics(true).memory.heapUsed;
-    assert.ok(sent >= 100, `sent ${sent} inputs (seed ${seed})`);
-    assert.ok(after - before < 32 * 1024 * 1024, `heap grew ${((after - before) / 1e6).toFixed(1)} MB after ${sent} inputs (seed ${seed})`);
-    await publish(s.url, 'fz', 1, 2);
-    const res = await request(`${s.url}/poll?since=0`);
-    assert.equal(res.statusCode, 200, `still serving after ${sent} inputs (seed ${seed})`);
-    assert.match(await res.body.text(), /~rtb:fz:2:/);
-  }));
+test(
+  'fuzz: 3 s of random and truncated requests and frames (seeded) leave the server serving and its memory bounded',
+  { timeout: 30_000 },
+  () =>
+    withServer({ headersTimeoutMs: 500, maxMessageBytes: 4096 }, async (s) => {
+      const seed = 20240611;
+      const rand = prng(seed);
+      const before = s.metrics(true).memory.heapUsed;
+      const end = Date.now() + 3000;
+      let sent = 0;
+      // At most 20 connections in flight and 5,000 inputs in all: the loop is bounded in count and time.
+      while (Date.now() < end && sent < 5000) {
+        await Promise.all(Array.from({ length: 20 }, () => raw(s.url, fuzzInput(rand), 30 + Math.floor(rand() * 100))));
+        sent += 20;
+      }
+      await waitFor(
+        () =>
+          s.metrics().connections.polling +
+            s.metrics().connections.other +
+            s.metrics().connections.websocket +
+            s.metrics().connections.sse +
+            s.metrics().connections['long-polling'] ===
+          0,
+        'fuzz connections to close',
+        5000,
+      );
+      const after = s.metrics(true).memory.heapUsed;
+      assert.ok(sent >= 100, `sent ${sent} inputs (seed ${seed})`);
+      assert.ok(
+        after - before < 32 * 1024 * 1024,
+        `heap grew ${((after - before) / 1e6).toFixed(1)} MB after ${sent} inputs (seed ${seed})`,
+      );
+      await publish(s.url, 'fz', 1, 2);
+      const res = await request(`${s.url}/poll?since=0`);
+      assert.equal(res.statusCode, 200, `still serving after ${sent} inputs (seed ${seed})`);
+      assert.match(await res.body.text(), /~rtb:fz:2:/);
+    }),
+);
 
 for (const token of [null, 's3cret']) {
   test(`a malformed token cookie is refused or ignored, never a crash (${token ? 'with' : 'without'} a token)`, () =>
@@ -257,9 +291,37 @@ test('a WebSocket client that begins a fragmented message and never finishes it 
   }));
 
 /** Header values a hostile client might send: escapes that do not decode, huge numbers, quotes, control bytes. */
-const NASTY = ['%', '%E0%A4%A', '%%%', '%zz', '"', 'W/"', '-1', '1e999', '9'.repeat(40), 'bearer.', 'x'.repeat(4000), '\u00ff\u00fe', 'a=b; c', ';;;', '=', 'NaN'];
-const HEADERS = ['cookie: rtbench_token=', 'cookie: a=1; rtbench_token=', 'authorization: Bearer ', 'authorization: ', 'last-event-id: ',
-  'if-none-match: ', 'if-modified-since: ', 'sec-websocket-protocol: bearer.', 'sec-websocket-protocol: ', 'sec-websocket-key: ', 'sec-websocket-version: '];
+const NASTY = [
+  '%',
+  '%E0%A4%A',
+  '%%%',
+  '%zz',
+  '"',
+  'W/"',
+  '-1',
+  '1e999',
+  '9'.repeat(40),
+  'bearer.',
+  'x'.repeat(4000),
+  '\u00ff\u00fe',
+  'a=b; c',
+  ';;;',
+  '=',
+  'NaN',
+];
+const HEADERS = [
+  'cookie: rtbench_token=',
+  'cookie: a=1; rtbench_token=',
+  'authorization: Bearer ',
+  'authorization: ',
+  'last-event-id: ',
+  'if-none-match: ',
+  'if-modified-since: ',
+  'sec-websocket-protocol: bearer.',
+  'sec-websocket-protocol: ',
+  'sec-websocket-key: ',
+  'sec-websocket-version: ',
+];
 const PATHS = ['/poll?since=0', '/sse', '/long-poll?since=0', '/ws', '/metrics', '/publish?room=a'];
 
 /** A well-formed request whose header values (cookies, token, cursors, WebSocket fields) are hostile. */
@@ -268,26 +330,33 @@ function fuzzHeaders(rand: () => number): string {
   const path = pick(PATHS);
   const lines = [`GET ${path} HTTP/1.1`, 'host: x'];
   if (path === '/ws') lines.push('upgrade: websocket', 'connection: Upgrade');
-  for (let i = 0, n = 1 + Math.floor(rand() * 4); i < n; i++) lines.push(pick(HEADERS) + pick(NASTY) + (rand() < 0.3 ? pick(NASTY) : ''));
+  for (let i = 0, n = 1 + Math.floor(rand() * 4); i < n; i++)
+    lines.push(pick(HEADERS) + pick(NASTY) + (rand() < 0.3 ? pick(NASTY) : ''));
   return lines.join('\r\n') + '\r\n\r\n';
 }
 
 for (const token of [null, 'secret']) {
-  test(`fuzz: hostile header and cookie values never crash the server (seeded, ${token ? 'with' : 'without'} a token)`, { timeout: 30_000 }, () =>
-    withServer({ token, headersTimeoutMs: 500 }, async (s) => {
-      const seed = 20261129;
-      const rand = prng(seed);
-      const end = Date.now() + 2000;
-      let sent = 0;
-      // Bounded: at most 20 in flight, 2,000 in all, 2 s.
-      while (Date.now() < end && sent < 2000) {
-        await Promise.all(Array.from({ length: 20 }, () => raw(s.url, fuzzHeaders(rand), 20 + Math.floor(rand() * 50))));
-        sent += 20;
-      }
-      assert.ok(sent >= 100, `sent ${sent} requests (seed ${seed})`);
-      const headers = token ? { authorization: `Bearer ${token}` } : {};
-      const res = await request(`${s.url}/poll?since=0`, { headers });
-      assert.equal(res.statusCode, 200, `still serving after ${sent} requests (seed ${seed})`);
-      await res.body.dump();
-    }));
+  test(
+    `fuzz: hostile header and cookie values never crash the server (seeded, ${token ? 'with' : 'without'} a token)`,
+    { timeout: 30_000 },
+    () =>
+      withServer({ token, headersTimeoutMs: 500 }, async (s) => {
+        const seed = 20261129;
+        const rand = prng(seed);
+        const end = Date.now() + 2000;
+        let sent = 0;
+        // Bounded: at most 20 in flight, 2,000 in all, 2 s.
+        while (Date.now() < end && sent < 2000) {
+          await Promise.all(
+            Array.from({ length: 20 }, () => raw(s.url, fuzzHeaders(rand), 20 + Math.floor(rand() * 50))),
+          );
+          sent += 20;
+        }
+        assert.ok(sent >= 100, `sent ${sent} requests (seed ${seed})`);
+        const headers = token ? { authorization: `Bearer ${token}` } : {};
+        const res = await request(`${s.url}/poll?since=0`, { headers });
+        assert.equal(res.statusCode, 200, `still serving after ${sent} requests (seed ${seed})`);
+        await res.body.dump();
+      }),
+  );
 }

@@ -45,7 +45,10 @@ test('the merge Job reads the shards from the same volume and uses real rtbench 
   const script = merge.spec.template.spec.containers[0].args.join(' ');
   assert.match(script, /rtbench merge \/results\/part-\*\.json -o \/results\/run\.json/);
   const known = flagsOf('merge');
-  for (const flag of script.split('&&')[0].match(/ -(-[a-z-]+|o)\b/g)!.map((f: string) => f.trim())) {
+  for (const flag of script
+    .split('&&')[0]
+    .match(/ -(-[a-z-]+|o)\b/g)!
+    .map((f: string) => f.trim())) {
     assert.ok(flag === '-o' || known.has(flag), `rtbench merge accepts ${flag}`);
   }
 });

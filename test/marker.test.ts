@@ -21,7 +21,10 @@ test('markers are found inside any envelope: JSON field, escaped JSON string, SS
   assert.deepEqual(scan(`{"id":7,"data":${e1}}`, 't1'), [[1, 1000]]);
   assert.deepEqual(scan(JSON.stringify({ text: e1 }), 't1'), [[1, 1000]]);
   assert.deepEqual(scan(`id: 3\ndata: ${e1}\n\n`, 't1'), [[1, 1000]]);
-  assert.deepEqual(scan(`{"cursor":9,"events":[${e1},${e2}]}`, 't1'), [[1, 1000], [2, 2000]]);
+  assert.deepEqual(scan(`{"cursor":9,"events":[${e1},${e2}]}`, 't1'), [
+    [1, 1000],
+    [2, 2000],
+  ]);
 });
 
 test('markers of another run and truncated markers are ignored', () => {

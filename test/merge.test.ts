@@ -42,7 +42,10 @@ test('results of different runs refuse to merge with a one-line hint', () => {
   const a = makeResults();
   const b = makeResults();
   b.params.rate = 99;
-  assert.throws(() => mergeRuns([a, b]), (e: unknown) => e instanceof UsageError && /not shards of the same run/.test(e.message));
+  assert.throws(
+    () => mergeRuns([a, b]),
+    (e: unknown) => e instanceof UsageError && /not shards of the same run/.test(e.message),
+  );
 });
 
 // ---- stress figures -------------------------------------------------------------------------
@@ -84,12 +87,26 @@ const range = (n: number, from: number, step = 1) => Array.from({ length: n }, (
 
 /** One shard's results of a websocket stress run, every figure derived from `s`. */
 function stressShard(s: ShardStress, seed: number): RunResults {
-  const r = makeResults(realisticSpecs().filter((x) => x.protocol === 'websocket'), { seed, clients: s.healthy.clients + s.slow.clients });
+  const r = makeResults(
+    realisticSpecs().filter((x) => x.protocol === 'websocket'),
+    { seed, clients: s.healthy.clients + s.slow.clients },
+  );
   const row = r.protocols[0];
   const lost = s.healthy.lost + s.slow.lost;
   row.lost = lost;
-  row.healthy = { clients: s.healthy.clients, delivered: s.healthy.values.length, lost: s.healthy.lost, latency: summarize(histogramOf(s.healthy.values)) };
-  row.slow = { clients: s.slow.clients, delivered: s.slow.values.length, lost: s.slow.lost, latency: summarize(histogramOf(s.slow.values)), mode: s.slow.mode };
+  row.healthy = {
+    clients: s.healthy.clients,
+    delivered: s.healthy.values.length,
+    lost: s.healthy.lost,
+    latency: summarize(histogramOf(s.healthy.values)),
+  };
+  row.slow = {
+    clients: s.slow.clients,
+    delivered: s.slow.values.length,
+    lost: s.slow.lost,
+    latency: summarize(histogramOf(s.slow.values)),
+    mode: s.slow.mode,
+  };
   row.serverTimeline = s.seconds.map((x, t) => {
     const h = histogramOf(x.healthy);
     return {
@@ -123,7 +140,12 @@ const FAULTS: FaultRecord[] = [
   { fault: 'restart@2.5s', atMs: 2500, firedAtMs: 2502, dropped: null, downMs: 310 },
 ];
 
-const second = (connects: number, reconnects: number, healthy: number[], server: [number | null, number | null, number | null, number | null, number | null, number | null]): Second => {
+const second = (
+  connects: number,
+  reconnects: number,
+  healthy: number[],
+  server: [number | null, number | null, number | null, number | null, number | null, number | null],
+): Second => {
   const [rss, buffered, dropped, disconnected, loop, connections] = server;
   return { connects, reconnects, healthy, rss, buffered, dropped, disconnected, loop, connections };
 };
@@ -142,7 +164,16 @@ function shardA(o: Partial<ShardStress> = {}): ShardStress {
       second(6, 3, range(50, 1200), [250e6, 1000, 2, 0, 3, 15]),
     ],
     faults: FAULTS,
-    serverStress: { backpressure: 'drop-oldest', droppedEvents: 5, disconnectedByPolicy: 1, authRejected: 0, rejected: { auth: 1 }, peakBuffered: 5000, peakRss: 300e6, peakLoopDelayMs: 8 },
+    serverStress: {
+      backpressure: 'drop-oldest',
+      droppedEvents: 5,
+      disconnectedByPolicy: 1,
+      authRejected: 0,
+      rejected: { auth: 1 },
+      peakBuffered: 5000,
+      peakRss: 300e6,
+      peakLoopDelayMs: 8,
+    },
     secondHdrs: true,
     ...o,
   };
@@ -162,7 +193,16 @@ function shardB(o: Partial<ShardStress> = {}): ShardStress {
       second(1, 0, range(5, 1200), [null, null, null, null, null, null]),
     ],
     faults: FAULTS,
-    serverStress: { backpressure: 'drop-oldest', droppedEvents: 6, disconnectedByPolicy: 0, authRejected: 2, rejected: { auth: 2, 'too-many': 1 }, peakBuffered: 4000, peakRss: 280e6, peakLoopDelayMs: 9 },
+    serverStress: {
+      backpressure: 'drop-oldest',
+      droppedEvents: 6,
+      disconnectedByPolicy: 0,
+      authRejected: 2,
+      rejected: { auth: 2, 'too-many': 1 },
+      peakBuffered: 4000,
+      peakRss: 280e6,
+      peakLoopDelayMs: 9,
+    },
     secondHdrs: true,
     ...o,
   };
@@ -186,7 +226,10 @@ test('stress figures merge: healthy and slow clients summed, their histograms ad
   assert.ok(m.healthy!.latency.p99 < Math.max(ra.healthy!.latency.p99, rb.healthy!.latency.p99));
   assert.equal(m.healthy!.latency.p50, union.getValueAtPercentile(50));
   assert.equal(decodeHistogram(m.healthy!.latency.hdr).totalCount, 1100);
-  assert.equal(m.slow!.latency.p99, histogramOf([...shardA().slow.values, ...shardB().slow.values]).getValueAtPercentile(99));
+  assert.equal(
+    m.slow!.latency.p99,
+    histogramOf([...shardA().slow.values, ...shardB().slow.values]).getValueAtPercentile(99),
+  );
 
   const r = m.recovery!;
   // A: 2 recovered + 7 lost; B: 3 recovered + 4 lost
@@ -194,15 +237,27 @@ test('stress figures merge: healthy and slow clients summed, their histograms ad
   assert.equal(r.lostForGood, m.lost);
   assert.equal(r.missed, r.recovered + r.lostForGood);
   assert.equal(r.reconnectTime.count, 25);
-  assert.equal(r.reconnectTime.p99, histogramOf([...shardA().reconnects, ...shardB().reconnects]).getValueAtPercentile(99));
+  assert.equal(
+    r.reconnectTime.p99,
+    histogramOf([...shardA().reconnects, ...shardB().reconnects]).getValueAtPercentile(99),
+  );
 });
 
 test('stress figures merge: connects per second summed and the storm peak recomputed from the first fault on', () => {
   const m = stressRow(mergeRuns([stressShard(shardA(), 1), stressShard(shardB(), 2)]));
   const tl = m.serverTimeline!;
-  assert.deepEqual(tl.map((p) => p.t), [0, 1, 2, 3]);
-  assert.deepEqual(tl.map((p) => p.connects), [20, 0, 8, 7]);
-  assert.deepEqual(tl.map((p) => p.reconnects), [0, 3, 1, 3]);
+  assert.deepEqual(
+    tl.map((p) => p.t),
+    [0, 1, 2, 3],
+  );
+  assert.deepEqual(
+    tl.map((p) => p.connects),
+    [20, 0, 8, 7],
+  );
+  assert.deepEqual(
+    tl.map((p) => p.reconnects),
+    [0, 3, 1, 3],
+  );
   // The ramp's 20 at 0 s is before the first fault (1.5 s); A alone peaks at 6 (3 s), B at 7 (2 s).
   assert.equal(m.recovery!.peakConnectsPerSecond, 8);
   assert.equal(m.recovery!.peakConnectsAt, 2);
@@ -216,44 +271,94 @@ test('stress figures merge: the shared server is read once per second, not summe
   const m = stressRow(merged);
   const tl = m.serverTimeline!;
   // Gauges: the highest reading of the second, null only when no shard read the server.
-  assert.deepEqual(tl.map((p) => p.rss), [120e6, null, 300e6, 250e6]);
-  assert.deepEqual(tl.map((p) => p.buffered), [10, null, 5000, 1000]);
-  assert.deepEqual(tl.map((p) => p.loopDelayP99Ms), [1.5, null, 9, 3]);
-  assert.deepEqual(tl.map((p) => p.connections), [10, null, 14, 15]);
+  assert.deepEqual(
+    tl.map((p) => p.rss),
+    [120e6, null, 300e6, 250e6],
+  );
+  assert.deepEqual(
+    tl.map((p) => p.buffered),
+    [10, null, 5000, 1000],
+  );
+  assert.deepEqual(
+    tl.map((p) => p.loopDelayP99Ms),
+    [1.5, null, 9, 3],
+  );
+  assert.deepEqual(
+    tl.map((p) => p.connections),
+    [10, null, 14, 15],
+  );
   // Deltas come whole from the shard that counted the most: B for drops (6 > 5), A for disconnects (1 > 0).
-  assert.deepEqual(tl.map((p) => p.dropped), [0, null, 6, null]);
-  assert.deepEqual(tl.map((p) => p.disconnected), [0, null, 1, 0]);
+  assert.deepEqual(
+    tl.map((p) => p.dropped),
+    [0, null, 6, null],
+  );
+  assert.deepEqual(
+    tl.map((p) => p.disconnected),
+    [0, null, 1, 0],
+  );
   const ss = m.serverStress!;
-  assert.deepEqual(ss, { backpressure: 'drop-oldest', droppedEvents: 6, disconnectedByPolicy: 1, authRejected: 2, rejected: { auth: 2, 'too-many': 1 }, peakBuffered: 5000, peakRss: 300e6, peakLoopDelayMs: 9 });
-  assert.equal(tl.reduce((n, p) => n + (p.dropped ?? 0), 0), ss.droppedEvents);
-  assert.equal(tl.reduce((n, p) => n + (p.disconnected ?? 0), 0), ss.disconnectedByPolicy);
+  assert.deepEqual(ss, {
+    backpressure: 'drop-oldest',
+    droppedEvents: 6,
+    disconnectedByPolicy: 1,
+    authRejected: 2,
+    rejected: { auth: 2, 'too-many': 1 },
+    peakBuffered: 5000,
+    peakRss: 300e6,
+    peakLoopDelayMs: 9,
+  });
+  assert.equal(
+    tl.reduce((n, p) => n + (p.dropped ?? 0), 0),
+    ss.droppedEvents,
+  );
+  assert.equal(
+    tl.reduce((n, p) => n + (p.disconnected ?? 0), 0),
+    ss.disconnectedByPolicy,
+  );
   assert.match(merged.notes.join(' '), /one server that every shard sampled/);
 });
 
-test('stress figures merge: per-second healthy p99 is exact from the shards\' histograms, an upper bound (noted) without them', () => {
-  const exact = mergeRuns([stressShard(shardA(), 1), stressShard(shardB(), 2)]);
-  const tl = stressRow(exact).serverTimeline!;
-  const a = shardA().seconds;
-  const b = shardB().seconds;
-  for (const t of [0, 1, 2, 3]) {
-    const h = histogramOf([...a[t].healthy, ...b[t].healthy]);
-    assert.equal(tl[t].healthyP99Micros, h.getValueAtPercentile(99), `second ${t}`);
-  }
-  // Second 2: 200 of A's at ~1 ms and 5 of B's at 9–13 ms: the 203rd of 205 is 11 ms; B's own p99 is 13 ms.
-  assert.ok(Math.abs(tl[2].healthyP99Micros! - 11_000) <= 10, `second 2: ${tl[2].healthyP99Micros}`);
-  assert.equal(tl[1].healthyP99Micros, histogramOf(a[1].healthy).getValueAtPercentile(99), 'only A delivered in second 1');
-  assert.ok(tl.every((p) => p.healthyHdr === undefined), 'the merged timeline does not keep the shards\' histograms');
-  assert.doesNotMatch(exact.notes.join(' '), /upper bound/);
+test(
+  "stress figures merge: per-second healthy p99 is exact from the shards' histograms, an upper bound " +
+    '(noted) without them',
+  () => {
+    const exact = mergeRuns([stressShard(shardA(), 1), stressShard(shardB(), 2)]);
+    const tl = stressRow(exact).serverTimeline!;
+    const a = shardA().seconds;
+    const b = shardB().seconds;
+    for (const t of [0, 1, 2, 3]) {
+      const h = histogramOf([...a[t].healthy, ...b[t].healthy]);
+      assert.equal(tl[t].healthyP99Micros, h.getValueAtPercentile(99), `second ${t}`);
+    }
+    // Second 2: 200 of A's at ~1 ms and 5 of B's at 9–13 ms: the 203rd of 205 is 11 ms; B's own p99 is 13 ms.
+    assert.ok(Math.abs(tl[2].healthyP99Micros! - 11_000) <= 10, `second 2: ${tl[2].healthyP99Micros}`);
+    assert.equal(
+      tl[1].healthyP99Micros,
+      histogramOf(a[1].healthy).getValueAtPercentile(99),
+      'only A delivered in second 1',
+    );
+    assert.ok(
+      tl.every((p) => p.healthyHdr === undefined),
+      "the merged timeline does not keep the shards' histograms",
+    );
+    assert.doesNotMatch(exact.notes.join(' '), /upper bound/);
 
-  // Results written without per-second histograms: the higher shard p99, and a note says so.
-  const bounded = mergeRuns([stressShard(shardA({ secondHdrs: false }), 1), stressShard(shardB({ secondHdrs: false }), 2)]);
-  const btl = stressRow(bounded).serverTimeline!;
-  assert.ok(Math.abs(btl[2].healthyP99Micros! - 13_000) <= 10, `bounded second 2: ${btl[2].healthyP99Micros}`);
-  assert.ok(btl[2].healthyP99Micros! > tl[2].healthyP99Micros!);
-  assert.equal(btl[1].healthyP99Micros, tl[1].healthyP99Micros, 'one shard alone is still exact');
-  // seconds 0, 2 and 3 had deliveries on both shards; second 1 only on A
-  assert.match(bounded.notes.join(' '), /websocket: the healthy clients' p99 per second is an upper bound in 3 of 4 seconds/);
-});
+    // Results written without per-second histograms: the higher shard p99, and a note says so.
+    const bounded = mergeRuns([
+      stressShard(shardA({ secondHdrs: false }), 1),
+      stressShard(shardB({ secondHdrs: false }), 2),
+    ]);
+    const btl = stressRow(bounded).serverTimeline!;
+    assert.ok(Math.abs(btl[2].healthyP99Micros! - 13_000) <= 10, `bounded second 2: ${btl[2].healthyP99Micros}`);
+    assert.ok(btl[2].healthyP99Micros! > tl[2].healthyP99Micros!);
+    assert.equal(btl[1].healthyP99Micros, tl[1].healthyP99Micros, 'one shard alone is still exact');
+    // seconds 0, 2 and 3 had deliveries on both shards; second 1 only on A
+    assert.match(
+      bounded.notes.join(' '),
+      /websocket: the healthy clients' p99 per second is an upper bound in 3 of 4 seconds/,
+    );
+  },
+);
 
 test('stress figures merge: faults kept from the shard that injected them, once', () => {
   const both = stressRow(mergeRuns([stressShard(shardA(), 1), stressShard(shardB(), 2)]));
@@ -266,13 +371,23 @@ test('stress figures merge: faults kept from the shard that injected them, once'
   assert.deepEqual(none.faults, []);
 });
 
-test('stress figures merge: results without per-second connects keep the highest shard peak and say it is a lower bound', () => {
-  const merged = mergeRuns([stressShard(shardA({ connects: false }), 1), stressShard(shardB({ connects: false }), 2)]);
-  const m = stressRow(merged);
-  assert.ok(m.serverTimeline!.every((p) => p.connects === undefined));
-  assert.deepEqual([m.recovery!.peakConnectsPerSecond, m.recovery!.peakConnectsAt], [7, 2]);
-  assert.match(merged.notes.join(' '), /websocket: peak connects per second is the highest single shard's, a lower bound/);
-});
+test(
+  'stress figures merge: results without per-second connects keep the highest shard peak and say it is a ' +
+    'lower bound',
+  () => {
+    const merged = mergeRuns([
+      stressShard(shardA({ connects: false }), 1),
+      stressShard(shardB({ connects: false }), 2),
+    ]);
+    const m = stressRow(merged);
+    assert.ok(m.serverTimeline!.every((p) => p.connects === undefined));
+    assert.deepEqual([m.recovery!.peakConnectsPerSecond, m.recovery!.peakConnectsAt], [7, 2]);
+    assert.match(
+      merged.notes.join(' '),
+      /websocket: peak connects per second is the highest single shard's, a lower bound/,
+    );
+  },
+);
 
 test('a merged stress result renders in the terminal stress table and the HTML report', () => {
   const merged = mergeRuns([stressShard(shardA(), 1), stressShard(shardB(), 2)]);
@@ -280,9 +395,19 @@ test('a merged stress result renders in the terminal stress table and the HTML r
   assert.match(table, /Healthy/);
   assert.match(table, /\(3, stall 2s\)/, 'slow clients of both shards');
   assert.match(table, /\(at 2s\)/, 'the recomputed storm peak');
-  assert.match(renderFootnotes(merged), /websocket faults: drop-connections=100%@1\.5s fired at 1\.5s, 20 connections dropped; restart@2\.5s fired at 2\.5s, server down 310 ms\./);
+  assert.match(
+    renderFootnotes(merged),
+    /websocket faults: drop-connections=100%@1\.5s fired at 1\.5s, 20 connections dropped; restart@2\.5s fired at 2\.5s, server down 310 ms\./,
+  );
   const html = renderHtmlReport(merged);
-  for (const chart of ['server-healthyP99Micros', 'server-rss', 'server-dropped', 'server-connects', 'server-loopDelayP99Ms']) assert.match(html, new RegExp(`data-chart="${chart}"`), chart);
+  for (const chart of [
+    'server-healthyP99Micros',
+    'server-rss',
+    'server-dropped',
+    'server-connects',
+    'server-loopDelayP99Ms',
+  ])
+    assert.match(html, new RegExp(`data-chart="${chart}"`), chart);
 });
 
 test('rtbench merge writes the merged stress figures', async () => {
@@ -299,7 +424,10 @@ test('rtbench merge writes the merged stress figures', async () => {
     assert.match(stdout, /Merged 2 shards/);
     assert.match(stdout, /Healthy/);
     const m = stressRow(readResults(out));
-    assert.deepEqual(m.serverTimeline!.map((p) => p.connects), [20, 0, 8, 7]);
+    assert.deepEqual(
+      m.serverTimeline!.map((p) => p.connects),
+      [20, 0, 8, 7],
+    );
     assert.equal(m.healthy!.clients, 10);
   } finally {
     rmSync(dir, { recursive: true, force: true });

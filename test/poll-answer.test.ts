@@ -16,7 +16,9 @@ import { driverOptions, endpointsFor, newRecorder, waitFor } from './helpers.js'
 type Handler = (req: http.IncomingMessage, res: http.ServerResponse, n: number) => void;
 
 /** A scripted HTTP server on an ephemeral loopback port; `n` counts requests from 1. */
-async function scripted(handler: Handler): Promise<{ url: string; urls: string[]; headers: http.IncomingHttpHeaders[]; close(): Promise<void> }> {
+async function scripted(
+  handler: Handler,
+): Promise<{ url: string; urls: string[]; headers: http.IncomingHttpHeaders[]; close(): Promise<void> }> {
   const urls: string[] = [];
   const headers: http.IncomingHttpHeaders[] = [];
   const server = http.createServer((req, res) => {
@@ -39,9 +41,17 @@ async function scripted(handler: Handler): Promise<{ url: string; urls: string[]
 }
 
 /** One client of `protocol` against `url`, until it is closed. */
-function pollerOf(url: string, tag: string, overrides: Partial<DriverOptions> = {}, slow?: SlowReading, protocol: ProtocolName = 'polling') {
+function pollerOf(
+  url: string,
+  tag: string,
+  overrides: Partial<DriverOptions> = {},
+  slow?: SlowReading,
+  protocol: ProtocolName = 'polling',
+) {
   const recorder = newRecorder();
-  const session = driverFor(protocol).openSession(driverOptions(url, tag, { pollIntervalMs: 20, backoff: { initialMs: 10, maxMs: 20 }, ...overrides }));
+  const session = driverFor(protocol).openSession(
+    driverOptions(url, tag, { pollIntervalMs: 20, backoff: { initialMs: 10, maxMs: 20 }, ...overrides }),
+  );
   const client = session.createClient(0, recorder.clientEvents(), slow);
   void client.start();
   return { recorder, session, close: () => session.close() };
@@ -74,36 +84,50 @@ test('events are found in an answer that arrives in several chunks, a marker cut
     assert.equal(counters.errors, 0, JSON.stringify(c.recorder.errorsByType));
     // The answer with the events was not wasted; the empty ones after it were.
     assert.equal(counters.wasted, counters.requests - 1);
-    assert.ok(server.urls.slice(1).every((u) => u === '/poll?since=3'), server.urls.join(' '));
+    assert.ok(
+      server.urls.slice(1).every((u) => u === '/poll?since=3'),
+      server.urls.join(' '),
+    );
   } finally {
     await c.close();
     await server.close();
   }
 });
 
-test('the cursor advances with the answers: JSON "cursor" first, else X-Cursor, else the highest seq seen', async () => {
-  const tag = 'cur';
-  const server = await scripted((req, res, n) => {
-    if (n === 1) return json(res, 200, '{"cursor":"a:1","events":[]}');
-    if (n === 2) return json(res, 200, '{ "cursor" : 17 , "events":[]}');
-    if (n === 3) return json(res, 200, '{"events":[]}', { 'x-cursor': 'x-42' });
-    if (n === 4) return json(res, 200, `{"events":[${encodeEvent(tag, 5, nowMicros(), 64)}]}`);
-    return json(res, 200, '{"events":[]}');
-  });
-  const c = pollerOf(server.url, tag);
-  try {
-    await waitFor(() => server.urls.length >= 6, '6 requests');
-    assert.deepEqual(server.urls.slice(0, 6), ['/poll', '/poll?since=a%3A1', '/poll?since=17', '/poll?since=x-42', '/poll?since=5', '/poll?since=5']);
-    assert.equal(c.recorder.counters.errors, 0, JSON.stringify(c.recorder.errorsByType));
-  } finally {
-    await c.close();
-    await server.close();
-  }
-});
+test(
+  'the cursor advances with the answers: JSON "cursor" first, else X-Cursor, else the highest seq ' + 'seen',
+  async () => {
+    const tag = 'cur';
+    const server = await scripted((req, res, n) => {
+      if (n === 1) return json(res, 200, '{"cursor":"a:1","events":[]}');
+      if (n === 2) return json(res, 200, '{ "cursor" : 17 , "events":[]}');
+      if (n === 3) return json(res, 200, '{"events":[]}', { 'x-cursor': 'x-42' });
+      if (n === 4) return json(res, 200, `{"events":[${encodeEvent(tag, 5, nowMicros(), 64)}]}`);
+      return json(res, 200, '{"events":[]}');
+    });
+    const c = pollerOf(server.url, tag);
+    try {
+      await waitFor(() => server.urls.length >= 6, '6 requests');
+      assert.deepEqual(server.urls.slice(0, 6), [
+        '/poll',
+        '/poll?since=a%3A1',
+        '/poll?since=17',
+        '/poll?since=x-42',
+        '/poll?since=5',
+        '/poll?since=5',
+      ]);
+      assert.equal(c.recorder.counters.errors, 0, JSON.stringify(c.recorder.errorsByType));
+    } finally {
+      await c.close();
+      await server.close();
+    }
+  },
+);
 
 test('a 304 answer keeps the HTTP-cache cursor and counts as a wasted request', async () => {
   const server = await scripted((req, res, n) => {
-    if (n === 1) return json(res, 200, '{"events":[]}', { etag: '"v1"', 'last-modified': 'Mon, 01 Jan 2024 00:00:00 GMT' });
+    if (n === 1)
+      return json(res, 200, '{"events":[]}', { etag: '"v1"', 'last-modified': 'Mon, 01 Jan 2024 00:00:00 GMT' });
     res.writeHead(304, { etag: n < 4 ? '"v1"' : '"v2"' });
     res.end();
   });
@@ -115,7 +139,10 @@ test('a 304 answer keeps the HTTP-cache cursor and counts as a wasted request', 
     assert.equal(server.headers[1]['if-modified-since'], 'Mon, 01 Jan 2024 00:00:00 GMT');
     // The ETag of a 304 is learned too.
     assert.equal(server.headers[5]['if-none-match'], '"v2"');
-    assert.ok(server.urls.every((u) => u === '/poll'), 'no ?since= in http-cache mode');
+    assert.ok(
+      server.urls.every((u) => u === '/poll'),
+      'no ?since= in http-cache mode',
+    );
     const counters = c.recorder.counters;
     assert.equal(counters.errors, 0, JSON.stringify(c.recorder.errorsByType));
     assert.equal(counters.wasted, counters.requests);
@@ -222,7 +249,10 @@ test('a slow polling client reads its answers as slowly as its throttle allows, 
     await new Promise((r) => setTimeout(r, 100));
     const started = Date.now();
     for (let seq = 1; seq <= 8; seq++) {
-      const res = await request(`${server.url}/publish`, { method: 'POST', body: encodeEvent('slow', seq, nowMicros(), 32 * 1024) });
+      const res = await request(`${server.url}/publish`, {
+        method: 'POST',
+        body: encodeEvent('slow', seq, nowMicros(), 32 * 1024),
+      });
       await res.body.dump();
     }
     await waitFor(() => fast.recorder.latency.totalCount === 8, 'fast deliveries', 5000);

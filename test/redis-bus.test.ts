@@ -17,8 +17,14 @@ test('events published on one instance reach every instance with the same global
   while (seen.some((s) => s.length < 20) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
   for (const s of seen) {
     assert.equal(s.length, 20);
-    assert.deepEqual(s.map(([id]) => id), Array.from({ length: 20 }, (_, i) => i + 1));
-    assert.deepEqual(s.map(([, j]) => JSON.parse(j).n), Array.from({ length: 20 }, (_, i) => i));
+    assert.deepEqual(
+      s.map(([id]) => id),
+      Array.from({ length: 20 }, (_, i) => i + 1),
+    );
+    assert.deepEqual(
+      s.map(([, j]) => JSON.parse(j).n),
+      Array.from({ length: 20 }, (_, i) => i),
+    );
   }
   assert.ok(buses[0].roundTrips.length >= 6, 'own publishes give Redis round trips');
   assert.equal(await buses[1].lastId(), 20);
@@ -27,5 +33,9 @@ test('events published on one instance reach every instance with the same global
 
 test('an unreachable Redis is a one-line UsageError naming the URL', async () => {
   const port = await freePort();
-  await assert.rejects(RedisBus.connect({ url: `redis://127.0.0.1:${port}` }), (e: unknown) => e instanceof UsageError && e.message.includes(`redis://127.0.0.1:${port}`) && !e.message.includes('\n'));
+  await assert.rejects(
+    RedisBus.connect({ url: `redis://127.0.0.1:${port}` }),
+    (e: unknown) =>
+      e instanceof UsageError && e.message.includes(`redis://127.0.0.1:${port}`) && !e.message.includes('\n'),
+  );
 });

@@ -4,8 +4,16 @@ import { createServer, connect } from 'node:net';
 /** A real redis-server on a free loopback port, without persistence, for one test file. */
 export async function startRedis(): Promise<{ url: string; port: number; stop: () => Promise<void> }> {
   const port = await freePort();
-  const child: ChildProcess = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
-  const spawnError = new Promise<never>((_, reject) => child.once('error', (e) => reject(new Error(`redis-server could not start (${e.message}); install the redis-server package`))));
+  const child: ChildProcess = spawn(
+    'redis-server',
+    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+    { stdio: 'ignore' },
+  );
+  const spawnError = new Promise<never>((_, reject) =>
+    child.once('error', (e) =>
+      reject(new Error(`redis-server could not start (${e.message}); install the redis-server package`)),
+    ),
+  );
   await Promise.race([waitForPort(port, 5000), spawnError]);
   return {
     url: `redis://127.0.0.1:${port}`,

@@ -12,9 +12,31 @@ import { writeResults } from '../src/results/results-file.js';
 import { makeResults, withChanges } from './fixtures/results-fixture.js';
 
 const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
-const MAIN_CHARTS = ['latency-percentiles', 'latency-timeline', 'wasted-requests', 'bytes-per-event', 'memory-per-connection'];
-const SERVER_CHARTS = ['server-healthyP99Micros', 'server-rss', 'server-buffered', 'server-dropped', 'server-disconnected', 'server-reconnects'];
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+const MAIN_CHARTS = [
+  'latency-percentiles',
+  'latency-timeline',
+  'wasted-requests',
+  'bytes-per-event',
+  'memory-per-connection',
+];
+const SERVER_CHARTS = [
+  'server-healthyP99Micros',
+  'server-rss',
+  'server-buffered',
+  'server-dropped',
+  'server-disconnected',
+  'server-reconnects',
+];
 const REPORTS = fileURLToPath(new URL('../../reports/', import.meta.url));
 
 let dir: string;
@@ -53,11 +75,13 @@ async function open(file: string): Promise<Opened> {
 
 /** Series elements (lines, points, bars) of a chart that the browser actually laid out with area. */
 async function drawnShapes(page: Page, name: string): Promise<number> {
-  return page.$eval(`svg[data-chart="${name}"]`, (svg) =>
-    [...svg.querySelectorAll('.series path, .series circle, .bars rect')].filter((e) => {
-      const box = e.getBoundingClientRect();
-      return box.width > 0 && box.height > 0;
-    }).length,
+  return page.$eval(
+    `svg[data-chart="${name}"]`,
+    (svg) =>
+      [...svg.querySelectorAll('.series path, .series circle, .bars rect')].filter((e) => {
+        const box = e.getBoundingClientRect();
+        return box.width > 0 && box.height > 0;
+      }).length,
   );
 }
 
@@ -93,7 +117,10 @@ test('the HTML report opens offline from file:// with every chart drawn and the 
 });
 
 test('a partial run with missing data still renders: banner, no server memory, a protocol with no events', async () => {
-  const specs = withChanges({ sse: { delivered: 0, errorsByType: { 'http-5xx': 40 } } }).map((s) => ({ ...s, serverRssPerConnection: null }));
+  const specs = withChanges({ sse: { delivered: 0, errorsByType: { 'http-5xx': 40 } } }).map((s) => ({
+    ...s,
+    serverRssPerConnection: null,
+  }));
   const file = join(dir, 'partial.html');
   writeHtmlReport(makeResults(specs, { partial: true }), file);
   const { page, requests, consoleErrors } = await open(file);
@@ -101,7 +128,10 @@ test('a partial run with missing data still renders: banner, no server memory, a
   assert.deepEqual(consoleErrors, []);
   assert.equal(requests.length, 1);
   assert.match((await page.textContent('[data-banner="partial"]')) ?? '', /PARTIAL RUN: interrupted/);
-  assert.match((await page.textContent('#verdict li[data-topic="server-memory"]')) ?? '', /not measured for any protocol/);
+  assert.match(
+    (await page.textContent('#verdict li[data-topic="server-memory"]')) ?? '',
+    /not measured for any protocol/,
+  );
   assert.match((await page.textContent('#verdict li[data-topic="latency-p50"]')) ?? '', /SSE delivered no events/);
   assert.equal(await page.$('#server-timeline'), null, 'no server timeline section without server timelines');
   for (const name of MAIN_CHARTS) assert.ok((await drawnShapes(page, name)) > 0, `chart ${name} still draws`);
@@ -116,7 +146,11 @@ test('the report holds no script, no external reference and escapes text from th
   assert.doesNotMatch(html, /<script/i);
   assert.doesNotMatch(html, /\b(src|href)="(?!data:)/i, 'no src/href outside data: URLs');
   assert.doesNotMatch(html, /url\(/i);
-  assert.deepEqual([...new Set(html.match(/https?:\/\/[^"\s<]*/g))], ['http://www.w3.org/2000/svg'], 'the only URL is the SVG namespace');
+  assert.deepEqual(
+    [...new Set(html.match(/https?:\/\/[^"\s<]*/g))],
+    ['http://www.w3.org/2000/svg'],
+    'the only URL is the SVG namespace',
+  );
   assert.match(html, /&lt;script&gt;alert\(1\)&lt;\/script&gt; &amp; &quot;quotes&quot;/);
   assert.match(html, /dash&lt;b&gt;board&lt;\/b&gt;/);
   for (const name of MAIN_CHARTS) assert.match(html, new RegExp(`data-chart="${name}"`));
@@ -125,7 +159,10 @@ test('the report holds no script, no external reference and escapes text from th
 
 test('the report lists the parameters, machine and a command that repeats the run', () => {
   const html = renderHtmlReport(makeResults());
-  assert.match(html, /rtbench run --protocols polling,long-polling,sse,websocket --clients 200 --duration 20s --ramp 2s --rate 2\/s --payload 256B --poll-interval 500ms/);
+  assert.match(
+    html,
+    /rtbench run --protocols polling,long-polling,sse,websocket --clients 200 --duration 20s --ramp 2s --rate 2\/s --payload 256B --poll-interval 500ms/,
+  );
   assert.match(html, /Example CPU @ 3.0GHz × 8/);
   assert.match(html, /Clients ran in 2 worker process\(es\) per protocol\./);
 });

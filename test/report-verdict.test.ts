@@ -25,7 +25,7 @@ test('the latency winner changes when the numbers change', () => {
 
 test('two protocols with the same latency distribution tie instead of one winning by sampling luck', () => {
   const specs = realisticSpecs().filter((s) => s.protocol === 'sse' || s.protocol === 'websocket');
-  const same = specs.map((s) => ({ ...s, latencyMicros: specs[0].latencyMicros, seed: 7 }));
+  const same = specs.map((s) => ({ ...s, latencyMicros: specs[0].latencyMicros.bind(specs[0]), seed: 7 }));
   const v = line(same, 'latency-p99');
   assert.equal(v.winner, null);
   assert.match(v.text, /tie at p99/);
@@ -52,7 +52,10 @@ test('server memory: lowest per connection wins; unmeasured protocols are named;
   assert.equal(v.winner, 'long-polling');
   assert.match(v.text, /Not measured for Polling/);
   assert.equal(line(withChanges({ sse: { serverRssPerConnection: 1000 } }), 'server-memory').winner, 'sse');
-  const none = line(realisticSpecs().map((s) => ({ ...s, serverRssPerConnection: null })), 'server-memory');
+  const none = line(
+    realisticSpecs().map((s) => ({ ...s, serverRssPerConnection: null })),
+    'server-memory',
+  );
   assert.equal(none.winner, null);
   assert.match(none.text, /not measured for any protocol/);
   // A reading at or below zero is below the method's resolution: it does not win, it is named apart.
@@ -60,26 +63,41 @@ test('server memory: lowest per connection wins; unmeasured protocols are named;
   assert.notEqual(negative.winner, 'websocket');
   assert.equal(negative.winner, 'long-polling');
   assert.match(negative.text, /WebSocket: below what the method resolves .*not ranked\./);
-  const allUnresolved = line(realisticSpecs().map((s) => ({ ...s, serverRssPerConnection: s.serverRssPerConnection === null ? null : -1 })), 'server-memory');
+  const allUnresolved = line(
+    realisticSpecs().map((s) => ({ ...s, serverRssPerConnection: s.serverRssPerConnection === null ? null : -1 })),
+    'server-memory',
+  );
   assert.equal(allUnresolved.winner, null);
   assert.match(allUnresolved.text, /^No protocol's server memory reading was large enough to rank\./);
 });
 
 test('wasted requests: push protocols waste none; the worst poller is named with its share', () => {
   const v = line(realisticSpecs(), 'wasted');
-  assert.match(v.text, /^SSE and WebSocket wasted no requests; Polling wasted the most: 50\.0% of its requests \(4,000 of 8,000\) vs 4\.8% for Long-polling\.$/);
+  assert.match(
+    v.text,
+    /^SSE and WebSocket wasted no requests; Polling wasted the most: 50\.0% of its requests \(4,000 of 8,000\) vs 4\.8% for Long-polling\.$/,
+  );
   const pollers = realisticSpecs().filter((s) => s.requestsPerClientSecond > 0);
   const both = line(pollers, 'wasted');
   assert.equal(both.winner, 'long-polling');
   assert.match(both.text, /^Long-polling wasted the fewest requests: 4\.8% vs 50\.0% of its requests/);
-  assert.match(line(realisticSpecs().map((s) => ({ ...s, wastedPct: 0 })), 'wasted').text, /No protocol wasted a request/);
+  assert.match(
+    line(
+      realisticSpecs().map((s) => ({ ...s, wastedPct: 0 })),
+      'wasted',
+    ).text,
+    /No protocol wasted a request/,
+  );
 });
 
 test('delivery problems are listed per protocol; a clean run says every event arrived in order', () => {
   assert.match(line(realisticSpecs(), 'delivery').text, /^Long-polling reordered 2 events\.$/);
   const clean = line(withChanges({ 'long-polling': { reordered: 0 } }), 'delivery');
   assert.equal(clean.text, 'Every protocol delivered every event in order, without duplicates.');
-  assert.match(line(withChanges({ sse: { lost: 40, duplicated: 3 } }), 'delivery').text, /SSE lost 40 events \(0\.50%\) and got 3 duplicates\./);
+  assert.match(
+    line(withChanges({ sse: { lost: 40, duplicated: 3 } }), 'delivery').text,
+    /SSE lost 40 events \(0\.50%\) and got 3 duplicates\./,
+  );
 });
 
 test('a single protocol, or none, still gives readable sentences', () => {

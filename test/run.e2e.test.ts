@@ -12,22 +12,38 @@ import { SCHEMA_VERSION, type ProtocolResult } from '../src/results/schema.js';
 const byName = (ps: ProtocolResult[], n: string) => ps.find((p) => p.protocol === n)!;
 
 test('a short run of all four protocols measures every protocol and round-trips through the results file', async () => {
-  const plan = buildPlan({ clients: 10, duration: '2s', ramp: '200ms', rate: '4/s', pollInterval: '100ms', workers: 1 });
+  const plan = buildPlan({
+    clients: 10,
+    duration: '2s',
+    ramp: '200ms',
+    rate: '4/s',
+    pollInterval: '100ms',
+    workers: 1,
+  });
   const results = await runBenchmark(plan);
   assert.equal(results.partial, false, String(results.partialReason));
-  assert.deepEqual(results.protocols.map((p) => p.protocol), ['polling', 'long-polling', 'sse', 'websocket']);
+  assert.deepEqual(
+    results.protocols.map((p) => p.protocol),
+    ['polling', 'long-polling', 'sse', 'websocket'],
+  );
   for (const p of results.protocols) {
     assert.equal(p.connectedPeak, 10, `${p.protocol} connected`);
     assert.ok(p.delivered >= 10 * 6, `${p.protocol} delivered ${p.delivered}`);
     assert.equal(p.lost, 0, `${p.protocol} lost`);
     assert.equal(p.duplicated, 0, `${p.protocol} duplicated`);
     assert.ok(p.latency.p50 > 0 && p.latency.p50 <= p.latency.p99 && p.latency.p99 <= p.latency.max);
-    assert.ok(p.bytes.inPerEvent > plan.payloadBytes, `${p.protocol} bytes/event ${p.bytes.inPerEvent} include framing`);
+    assert.ok(
+      p.bytes.inPerEvent > plan.payloadBytes,
+      `${p.protocol} bytes/event ${p.bytes.inPerEvent} include framing`,
+    );
     assert.ok(p.server && p.server.connections >= 10, `${p.protocol} server counted connections`);
     assert.ok(p.client && p.client.clients === 10);
   }
   // polling at 10 requests/s against 4 events/s must waste requests; push protocols make none.
-  assert.ok(byName(results.protocols, 'polling').wastedPct > 30, `polling wasted ${byName(results.protocols, 'polling').wastedPct}%`);
+  assert.ok(
+    byName(results.protocols, 'polling').wastedPct > 30,
+    `polling wasted ${byName(results.protocols, 'polling').wastedPct}%`,
+  );
   assert.ok(byName(results.protocols, 'polling').wastedPct > byName(results.protocols, 'long-polling').wastedPct);
   assert.equal(byName(results.protocols, 'sse').wasted, 0);
   assert.equal(byName(results.protocols, 'websocket').wasted, 0);
@@ -48,7 +64,15 @@ test('a short run of all four protocols measures every protocol and round-trips 
 
 test('latency is real: a 50 ms server delay before fan-out moves the measured p50 by 50 ms', async () => {
   const run = async (delay: string) => {
-    const plan = buildPlan({ protocols: 'websocket,sse', clients: 20, duration: '3s', ramp: '200ms', rate: '10/s', fanoutDelay: delay, workers: 1 });
+    const plan = buildPlan({
+      protocols: 'websocket,sse',
+      clients: 20,
+      duration: '3s',
+      ramp: '200ms',
+      rate: '10/s',
+      fanoutDelay: delay,
+      workers: 1,
+    });
     return (await runBenchmark(plan)).protocols;
   };
   const base = await run('0ms');
@@ -65,7 +89,16 @@ test('--target runs against any server through the contract, reading its /metric
   const { startReferenceServer } = await import('../src/server/server.js');
   const server = await startReferenceServer({ port: 0, longPollTimeoutMs: 1000 });
   try {
-    const plan = buildPlan({ target: server.url, protocols: 'long-polling,websocket', clients: 5, duration: '1s', ramp: '100ms', rate: '5/s', cursor: 'http-cache', workers: 1 });
+    const plan = buildPlan({
+      target: server.url,
+      protocols: 'long-polling,websocket',
+      clients: 5,
+      duration: '1s',
+      ramp: '100ms',
+      rate: '5/s',
+      cursor: 'http-cache',
+      workers: 1,
+    });
     const results = await runBenchmark(plan);
     assert.equal(results.params.target, server.url);
     for (const p of results.protocols) {
@@ -84,7 +117,15 @@ test('a target that dies mid-run ends the run early with the results so far, mar
   const killer = setTimeout(() => void server.close(), 2500);
   const started = Date.now();
   try {
-    const plan = buildPlan({ target: server.url, protocols: 'websocket,sse', clients: 5, duration: '60s', ramp: '100ms', rate: '10/s', workers: 1 });
+    const plan = buildPlan({
+      target: server.url,
+      protocols: 'websocket,sse',
+      clients: 5,
+      duration: '60s',
+      ramp: '100ms',
+      rate: '10/s',
+      workers: 1,
+    });
     const results = await runBenchmark(plan);
     assert.equal(results.partial, true);
     assert.match(String(results.partialReason), /stopped accepting/);

@@ -10,7 +10,11 @@ import { UsageError } from '../src/errors.js';
 
 test('shards split the clients into contiguous blocks that cover every client once', () => {
   const sizes = [0, 1, 2].map((i) => shardRange(10, { index: i, count: 3 }));
-  assert.deepEqual(sizes, [{ first: 0, count: 3 }, { first: 3, count: 3 }, { first: 6, count: 4 }]);
+  assert.deepEqual(sizes, [
+    { first: 0, count: 3 },
+    { first: 3, count: 3 },
+    { first: 6, count: 4 },
+  ]);
   assert.deepEqual(parseShard('2/4'), { index: 2, count: 4 });
   assert.throws(() => parseShard('4/4'), UsageError);
   assert.throws(() => parseShard('one of two'), UsageError);
@@ -24,7 +28,15 @@ test('two shards on loopback, merged, count the same deliveries as one run over 
     // 2 events/s: a client whose connection is up to 500 ms late (a loaded machine) misses at most
     // the first event, which was published before it subscribed (not lost); the tolerance below is
     // one event per client.
-    const common = { target: server.url, protocols: 'websocket,sse', clients: 8, duration: '3s', ramp: '200ms', rate: '2/s', workers: 1 };
+    const common = {
+      target: server.url,
+      protocols: 'websocket,sse',
+      clients: 8,
+      duration: '3s',
+      ramp: '200ms',
+      rate: '2/s',
+      workers: 1,
+    };
     const startAt = String(Date.now() + 1500);
     const [a, b] = await Promise.all([
       runBenchmark(buildPlan({ ...common, shard: '0/2', startAt })),
@@ -45,7 +57,11 @@ test('two shards on loopback, merged, count the same deliveries as one run over 
       // Every delivery is in the all-deliveries histogram; the hold's plus the ramp's make it up.
       assert.equal(decodeHistogram(m.latencyAll!.hdr).totalCount, m.delivered);
       assert.equal(m.latency.count + m.ramp!.delivered, m.delivered, `${name}: hold + ramp deliveries`);
-      assert.equal(m.latency.count, a.protocols.find((p) => p.protocol === name)!.latency.count + b.protocols.find((p) => p.protocol === name)!.latency.count);
+      assert.equal(
+        m.latency.count,
+        a.protocols.find((p) => p.protocol === name)!.latency.count +
+          b.protocols.find((p) => p.protocol === name)!.latency.count,
+      );
     }
   } finally {
     await server.close();
@@ -55,13 +71,32 @@ test('two shards on loopback, merged, count the same deliveries as one run over 
 test('sharded slow-consumer runs keep per-second healthy histograms, so the merged timeline is exact', async () => {
   const server = await startReferenceServer({ port: 0 });
   try {
-    const common = { target: server.url, protocols: 'websocket', clients: 8, duration: '2s', ramp: '200ms', rate: '10/s', workers: 1, slowConsumers: '25%', slowMode: 'stall:1s' };
+    const common = {
+      target: server.url,
+      protocols: 'websocket',
+      clients: 8,
+      duration: '2s',
+      ramp: '200ms',
+      rate: '10/s',
+      workers: 1,
+      slowConsumers: '25%',
+      slowMode: 'stall:1s',
+    };
     const startAt = String(Date.now() + 1500);
-    const shards = await Promise.all([runBenchmark(buildPlan({ ...common, shard: '0/2', startAt })), runBenchmark(buildPlan({ ...common, shard: '1/2', startAt }))]);
+    const shards = await Promise.all([
+      runBenchmark(buildPlan({ ...common, shard: '0/2', startAt })),
+      runBenchmark(buildPlan({ ...common, shard: '1/2', startAt })),
+    ]);
     for (const r of shards) {
       const p = r.protocols[0];
-      assert.ok(p.serverTimeline?.some((s) => s.healthyHdr), 'a shard writes per-second healthy histograms');
-      assert.ok(p.serverTimeline!.every((s) => (s.healthyHdr !== undefined) === (s.healthyP99Micros !== null)), 'one for every second with healthy deliveries');
+      assert.ok(
+        p.serverTimeline?.some((s) => s.healthyHdr),
+        'a shard writes per-second healthy histograms',
+      );
+      assert.ok(
+        p.serverTimeline!.every((s) => (s.healthyHdr !== undefined) === (s.healthyP99Micros !== null)),
+        'one for every second with healthy deliveries',
+      );
     }
     const merged = mergeRuns(shards);
     const m = merged.protocols[0];

@@ -52,7 +52,9 @@ const STREAMS: Array<{ name: string; body: string; types: string[]; events: numb
       'data:no space\n\ndata\n\nid: 1\ndata: é😀中\r\n\r\n' +
       'event: ping\ndata: {"a":1}\nid: 2\r\rdata:  two spaces\nid\n\n' +
       'unknown: field\ndata: after junk\nretry: soon\n\n' +
-      'id: 3\n\nevent: message\ndata: explicit\n\n: only a comment\n\ndata: ' + 'x'.repeat(3000) + '\n\n' +
+      'id: 3\n\nevent: message\ndata: explicit\n\n: only a comment\n\ndata: ' +
+      'x'.repeat(3000) +
+      '\n\n' +
       'data: unterminated at the end',
     types: ['ping'],
     events: 8,
@@ -75,7 +77,13 @@ async function serveOnce(body: Buffer, framing: 'close' | 'chunked' | 'length', 
       head += 'connection: close\r\n';
     }
     const bytes = Buffer.concat([Buffer.from(head + '\r\n', 'latin1'), payload]);
-    void writeApart(socket, cutAt(bytes, cuts.map((c) => c + head.length))).then(() => socket.end());
+    void writeApart(
+      socket,
+      cutAt(
+        bytes,
+        cuts.map((c) => c + head.length),
+      ),
+    ).then(() => socket.end());
   });
 }
 
@@ -191,7 +199,7 @@ class ReaderSink implements SseSink {
   onSseTooLong(): void {}
 }
 
-test('sse reader gives EventSource\'s events at every split position, with two readers interleaved', async () => {
+test("sse reader gives EventSource's events at every split position, with two readers interleaved", async () => {
   for (const stream of STREAMS) {
     const expected = await referenceFor(stream);
     const bytes = Buffer.from(stream.body);
@@ -220,7 +228,10 @@ test('sse reader gives EventSource\'s events at every split position, with two r
 test('sse reader strips a byte order mark at the start of a stream only, as EventSource does', async () => {
   const stream = { name: 'bom', body: '\ufeffdata: a\n\ndata: \ufeffb\n\n', types: [], events: 2, lastId: '' };
   const expected = await referenceFor(stream);
-  assert.deepEqual(expected, [['message', 'a', ''], ['message', '\ufeffb', '']]);
+  assert.deepEqual(expected, [
+    ['message', 'a', ''],
+    ['message', '\ufeffb', ''],
+  ]);
   const bytes = Buffer.from(stream.body);
   for (let i = 0; i <= 4; i++) {
     const sink = new ReaderSink();

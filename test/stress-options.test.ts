@@ -24,7 +24,10 @@ test('faults: drop-connections=<share>@<time> and restart@<time>, sorted by time
     { kind: 'drop-connections', fraction: 0.2, atMs: 5000 },
     { kind: 'restart', atMs: 20_000 },
   ]);
-  usage(() => parseFaults('explode@3s'), /unknown fault "explode".*drop-connections=<share>@<time>, restart@<time> or kill-instance@<time>/);
+  usage(
+    () => parseFaults('explode@3s'),
+    /unknown fault "explode".*drop-connections=<share>@<time>, restart@<time> or kill-instance@<time>/,
+  );
   usage(() => parseFaults('restart'), /malformed fault "restart"/);
   usage(() => parseFaults('drop-connections=150%@3s'), /malformed share/);
 });
@@ -46,8 +49,18 @@ test('plans refuse faults after the phase ends, and faults or policies against a
 
 test('a push protocol runs once per backpressure policy; request/response protocols once', () => {
   const phases = phasesOf(buildPlan({ protocols: 'long-polling,sse', backpressure: 'buffer,disconnect' }));
-  assert.deepEqual(phases.map((p) => [p.protocol, p.variant]), [['long-polling', null], ['sse', 'buffer'], ['sse', 'disconnect']]);
-  assert.deepEqual(phasesOf(buildPlan({ protocols: 'sse' })).map((p) => p.variant), [null]);
+  assert.deepEqual(
+    phases.map((p) => [p.protocol, p.variant]),
+    [
+      ['long-polling', null],
+      ['sse', 'buffer'],
+      ['sse', 'disconnect'],
+    ],
+  );
+  assert.deepEqual(
+    phasesOf(buildPlan({ protocols: 'sse' })).map((p) => p.variant),
+    [null],
+  );
 });
 
 test('the slow share is spread evenly over client indices', () => {
@@ -61,7 +74,10 @@ test('a rate-limited reader closes its gate when over budget and reopens once th
   const throttle = new ReadThrottle({ mode: { kind: 'rate', bytesPerSecond: 10_000 }, stallAtMicros: 0 });
   let paused = 0;
   let resumed = 0;
-  throttle.bind(() => paused++, () => resumed++);
+  throttle.bind(
+    () => paused++,
+    () => resumed++,
+  );
   throttle.consumed(5000);
   assert.equal(throttle.whenOpen(), null, 'within the one-second burst');
   throttle.consumed(7000); // 2,000 B over budget: closed for about 0.2 s

@@ -5,14 +5,16 @@ import type { RunResults } from '../src/results/schema.js';
 import { renderSummary, renderSummaryTable, renderVerdict } from '../src/report/summary.js';
 
 /** A real four-protocol run (the README's example report). */
-const example = (): RunResults => JSON.parse(readFileSync(new URL('../../reports/example-run.json', import.meta.url), 'utf8'));
+const example = (): RunResults =>
+  JSON.parse(readFileSync(new URL('../../reports/example-run.json', import.meta.url), 'utf8'));
 const widest = (text: string) => Math.max(...text.split('\n').map((l) => [...l].length));
 
 test('the summary table has protocols as columns and fits 80 columns for four protocols', () => {
   const r = example();
   assert.equal(r.protocols.length, 4);
   // the widest values a large run gives: 50,000 clients, five-digit counts
-  for (const p of r.protocols) Object.assign(p, { clients: 50_000, connectedPeak: 50_000, delivered: 1_234_567, wasted: p.requests ? 99_999 : 0 });
+  for (const p of r.protocols)
+    Object.assign(p, { clients: 50_000, connectedPeak: 50_000, delivered: 1_234_567, wasted: p.requests ? 99_999 : 0 });
   const table = renderSummaryTable(r, 80);
   assert.ok(widest(table) <= 80, `widest line ${widest(table)}`);
   const head = table.split('\n').slice(0, 3).join('\n');
@@ -51,5 +53,8 @@ test('method notes are left to --verbose; a protocol’s own warning and a parti
   const quiet = renderSummary(r, { wide: false, verbose: false }, true);
   assert.doesNotMatch(quiet, /saturated \(test\)/);
   assert.match(quiet, /PARTIAL RESULTS/);
-  assert.ok(widest(renderSummary(r, { wide: true, verbose: false }, true)) > 120, '--wide is the one-row-per-protocol table');
+  assert.ok(
+    widest(renderSummary(r, { wide: true, verbose: false }, true)) > 120,
+    '--wide is the one-row-per-protocol table',
+  );
 });

@@ -1,6 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseDuration, parseRate, parseSize, parseCount, parseFraction, formatPerConnection } from '../src/scenario/units.js';
+import {
+  parseDuration,
+  parseRate,
+  parseSize,
+  parseCount,
+  parseFraction,
+  formatPerConnection,
+} from '../src/scenario/units.js';
 import { UsageError } from '../src/errors.js';
 
 test('durations accept ms, s, m, h, compounds and bare seconds', () => {
@@ -21,7 +28,10 @@ test('malformed durations, rates, sizes and counts are UsageErrors with a hint',
     [parseCount, '-3'],
     [parseFraction, '150%'],
   ] as const) {
-    assert.throws(() => (fn as (x: string, w: string) => unknown)(bad, 'thing'), (e: unknown) => e instanceof UsageError && !!e.hint && e.message.includes(bad));
+    assert.throws(
+      () => (fn as (x: string, w: string) => unknown)(bad, 'thing'),
+      (e: unknown) => e instanceof UsageError && !!e.hint && e.message.includes(bad),
+    );
   }
 });
 

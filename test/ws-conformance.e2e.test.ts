@@ -60,12 +60,16 @@ function wsClient(url: string): Promise<Transcript> {
 function leanClient(url: string, ca?: Buffer): Promise<Transcript> {
   return new Promise((resolve, reject) => {
     const t: Transcript = { messages: [], end: undefined };
-    const opened = WsConnection.open(url, {
-      wsOpen: () => {},
-      // The data may be a view of a shared read buffer: digested now, not kept.
-      wsMessage: (data, isBinary) => void t.messages.push(digest(data, isBinary)),
-      wsEnd: (kind) => resolve({ ...t, end: kind }),
-    }, { headers: {}, timeoutMs: 5000, ...(ca ? { ca } : {}) });
+    const opened = WsConnection.open(
+      url,
+      {
+        wsOpen: () => {},
+        // The data may be a view of a shared read buffer: digested now, not kept.
+        wsMessage: (data, isBinary) => void t.messages.push(digest(data, isBinary)),
+        wsEnd: (kind) => resolve({ ...t, end: kind }),
+      },
+      { headers: {}, timeoutMs: 5000, ...(ca ? { ca } : {}) },
+    );
     if (opened === 'bad-url') reject(new Error(opened));
   });
 }

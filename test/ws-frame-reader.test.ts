@@ -7,7 +7,8 @@ import { frameHeader } from './fixtures/raw-ws-server.js';
 
 type FrameOptions = { fin: boolean; opcode: number; mask: boolean; readOnly: boolean; rsv1: boolean };
 // `ws` frames the reference bytes: what a server built on it sends is what the reader must read.
-const wsFrame = (wsModule as unknown as { Sender: { frame(d: Buffer, o: FrameOptions): Buffer[] } }).Sender.frame;
+const wsFrame = (wsModule as unknown as { Sender: { frame(this: void, d: Buffer, o: FrameOptions): Buffer[] } }).Sender
+  .frame;
 
 /** One server frame as `ws` builds it (unmasked). */
 function frame(opcode: number, payload: Buffer | string, fin = true): Buffer {
@@ -83,14 +84,18 @@ test('reads 16-bit and 64-bit lengths (65,535, 65,536 and 1 MiB) split anywhere 
   for (const size of [65535, 65536, 1024 * 1024]) {
     const payload = bytes(size, size & 0xff);
     const framed = Buffer.concat([frame(2, payload), frame(1, 'after')]);
-    const expected: Seen[] = [['message', true, payload.toString('hex')], ['message', false, hex('after')]];
+    const expected: Seen[] = [
+      ['message', true, payload.toString('hex')],
+      ['message', false, hex('after')],
+    ];
     const cuts = [...Array.from({ length: 16 }, (_, i) => i), framed.length - 12, framed.length - 7, framed.length - 1];
     for (const at of cuts) {
       assert.deepEqual(read([framed.subarray(0, at), framed.subarray(at)]), expected, `${size} B split at ${at}`);
     }
     // As a socket delivers it: 64 KiB reads.
     const reads = Array.from({ length: Math.ceil(framed.length / 65536) }, (_, i) =>
-      framed.subarray(i * 65536, (i + 1) * 65536));
+      framed.subarray(i * 65536, (i + 1) * 65536),
+    );
     assert.deepEqual(read(reads), expected, `${size} B in 64 KiB reads`);
   }
 });
@@ -125,7 +130,11 @@ test('bytes kept between reads are copies: a reused read buffer cannot corrupt a
   const shared = Buffer.alloc(framed.length);
   const sink = recorder();
   const reader = new FrameReader(sink);
-  for (const [from, to] of [[0, 9], [9, 20], [20, framed.length]]) {
+  for (const [from, to] of [
+    [0, 9],
+    [9, 20],
+    [20, framed.length],
+  ]) {
     framed.copy(shared, 0, from, to);
     reader.feed(shared.subarray(0, to - from));
     shared.fill(0xee); // what the next read would do to a view kept by mistake
@@ -139,7 +148,11 @@ test('a frame whose header announces 100 MB is refused from the header alone: ws
   assert.equal(reader.feed(Buffer.concat([frameHeader(0x82, 100_000_000), bytes(1000)])), false);
   assert.deepEqual(sink.seen, [['error', 'ws-message-too-big', 1009]]);
   assert.equal(reader.feed(bytes(1000)), false, 'a stopped reader reads nothing more');
-  assert.deepEqual(read([frameHeader(0x82, 2 ** 63)]), [['error', 'ws-message-too-big', 1009]], 'a length beyond 2^53 too');
+  assert.deepEqual(
+    read([frameHeader(0x82, 2 ** 63)]),
+    [['error', 'ws-message-too-big', 1009]],
+    'a length beyond 2^53 too',
+  );
 });
 
 test('the size limit is configurable and counts a fragmented message as a whole', () => {

@@ -211,7 +211,10 @@ test('a ping is answered by a masked pong with the same payload; a close is answ
       await waitFor(() => first.length >= 2, 'a pong and a close from the client');
       assert.deepEqual(
         first.slice(0, 2).map((f) => [f.masked, f.opcode, f.payload.toString('latin1')]),
-        [[true, 0xa, 'heartbeat 42'], [true, 0x8, '\x0f\xa0']],
+        [
+          [true, 0xa, 'heartbeat 42'],
+          [true, 0x8, '\x0f\xa0'],
+        ],
       );
     },
   );

@@ -19,18 +19,26 @@ class SseClient extends ReconnectingClient {
   /** why the last fetch failed, when it failed below HTTP (timeout, refused, reset) */
   private fetchError: string | null = null;
 
-  constructor(spec: ClientSpec, private readonly agent: Agent) {
+  constructor(
+    spec: ClientSpec,
+    private readonly agent: Agent,
+  ) {
     super(spec);
   }
 
   private readonly fetch = async (input: string | URL | Request, init?: RequestInit): Promise<Response> => {
     const { target } = this.spec.options;
     const headers: Record<string, string> = { ...(init?.headers as Record<string, string>), ...target.headers };
-    if (this.lastEventId && !headers['Last-Event-ID'] && !headers['last-event-id']) headers['last-event-id'] = this.lastEventId;
+    if (this.lastEventId && !headers['Last-Event-ID'] && !headers['last-event-id'])
+      headers['last-event-id'] = this.lastEventId;
     this.fetchError = null;
     let res: Response;
     try {
-      res = (await undiciFetch(input as string, { ...(init as object), headers, dispatcher: this.agent })) as unknown as Response;
+      res = (await undiciFetch(input as string, {
+        ...(init as object),
+        headers,
+        dispatcher: this.agent,
+      })) as unknown as Response;
     } catch (e) {
       this.fetchError = errorKind((e as { cause?: unknown }).cause ?? e);
       throw e;
@@ -41,7 +49,9 @@ class SseClient extends ReconnectingClient {
   };
 
   protected open(): void {
-    const es = new EventSource(this.baseUrl() + this.roomPath(this.spec.options.target.paths.sse), { fetch: this.fetch });
+    const es = new EventSource(this.baseUrl() + this.roomPath(this.spec.options.target.paths.sse), {
+      fetch: this.fetch,
+    });
     this.es = es;
     es.onopen = () => this.up();
     es.onmessage = (ev: MessageEvent) => {

@@ -9,7 +9,11 @@ const MAX_CARRY = 64 * 1024;
  * socket really stops being read and the server's buffers fill), and reports lines that are
  * neither a known field, a comment nor blank (a malformed stream).
  */
-export function tapSseBody(body: ReadableStream<Uint8Array>, throttle: ReadThrottle | null, onMalformedLine: () => void): ReadableStream<Uint8Array> {
+export function tapSseBody(
+  body: ReadableStream<Uint8Array>,
+  throttle: ReadThrottle | null,
+  onMalformedLine: () => void,
+): ReadableStream<Uint8Array> {
   const reader = body.getReader();
   const decoder = new TextDecoder();
   let carry = '';

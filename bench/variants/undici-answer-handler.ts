@@ -47,7 +47,10 @@ export class AnswerHandler implements Dispatcher.DispatchHandler, HeaderLookup {
     }
   };
 
-  constructor(private readonly sink: AnswerSink, private readonly throttle: ReadThrottle | null = null) {}
+  constructor(
+    private readonly sink: AnswerSink,
+    private readonly throttle: ReadThrottle | null = null,
+  ) {}
 
   /** Sends GET `path` on `client`; the sink hears about it once, when it completed or failed. */
   ask(client: Client, path: string, headers: Record<string, string>): void {

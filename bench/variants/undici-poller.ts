@@ -203,13 +203,25 @@ export class UndiciPollSession implements DriverSession {
   private readonly clients = new Set<RequestLoopClient>();
   private readonly prefix: Buffer;
 
-  constructor(private readonly options: DriverOptions, private readonly pacing: RequestPacing) {
+  constructor(
+    private readonly options: DriverOptions,
+    private readonly pacing: RequestPacing,
+  ) {
     this.prefix = markerPrefix(options.tag);
   }
 
   createClient(index: number, events: ClientEvents, slow?: SlowReading): ProtocolClient {
     const addrs = this.options.sourceAddresses;
-    const client = new RequestLoopClient(this.options, this.pacing, events, this.wire, addrs.length ? addrs[index % addrs.length] : undefined, index, slow, this.prefix);
+    const client = new RequestLoopClient(
+      this.options,
+      this.pacing,
+      events,
+      this.wire,
+      addrs.length ? addrs[index % addrs.length] : undefined,
+      index,
+      slow,
+      this.prefix,
+    );
     this.clients.add(client);
     return client;
   }

@@ -32,10 +32,13 @@ export function buildProgram(): Command {
         const path = resolveScenarioPath(scenario);
         const raw = loadScenarioFile(path);
         const plan = buildPlan(raw);
-        if (raw.failOn !== undefined) parseRunGates(String(raw.failOn));
+        if (raw.failOn !== undefined) parseRunGates(raw.failOn);
         const where = plan.target ? `target ${plan.target.url}` : 'the bundled server';
         const seconds = (plan.rampMs + plan.durationMs) / 1000;
-        process.stdout.write(`${path}: ok — ${plan.protocols.join(', ')}; ${plan.clients} clients each, ${seconds} s per protocol, against ${where}\n`);
+        process.stdout.write(
+          `${path}: ok — ${plan.protocols.join(', ')}; ${plan.clients} clients each, ${seconds} s per ` +
+            `protocol, against ${where}\n`,
+        );
       }),
     );
   program
@@ -54,7 +57,8 @@ export async function main(argv: string[]): Promise<void> {
   } catch (e) {
     if (e instanceof CommanderError) {
       // commander already printed its one-line message; help and version are not errors.
-      process.exitCode = e.exitCode === 0 || e.code === 'commander.helpDisplayed' || e.code === 'commander.version' ? 0 : 2;
+      process.exitCode =
+        e.exitCode === 0 || e.code === 'commander.helpDisplayed' || e.code === 'commander.version' ? 0 : 2;
       return;
     }
     throw e;

@@ -17,7 +17,11 @@ export function registerMergeCommand(program: Command): void {
     .option('--verbose', 'also print how each figure was measured')
     .action((parts: string[], flags: { out: string; quiet?: boolean; wide?: boolean; verbose?: boolean }) =>
       guarded(async () => {
-        if (parts.length < 2) throw new UsageError(`merge needs two or more results files, got ${parts.length}`, 'e.g. rtbench merge part-*.json -o run.json');
+        if (parts.length < 2)
+          throw new UsageError(
+            `merge needs two or more results files, got ${parts.length}`,
+            'e.g. rtbench merge part-*.json -o run.json',
+          );
         const merged = mergeRuns(parts.map(readResults));
         writeResults(flags.out, merged);
         const view = { wide: flags.wide === true, verbose: flags.verbose === true };

@@ -24,7 +24,8 @@ export class RunProgress {
 
   /** A phase's own progress line ("sse: 80/100 connected, … 7s left"). */
   update(phaseLine: string): void {
-    this.latest = `[${Math.min(this.phase + 1, this.phases)}/${this.phases}] ${phaseLine} · run ~${this.secondsLeft()}s left`;
+    this.latest =
+      `[${Math.min(this.phase + 1, this.phases)}/${this.phases}] ${phaseLine} · run ` + `~${this.secondsLeft()}s left`;
     this.sink.redraw?.(this.latest);
   }
 

@@ -21,7 +21,11 @@ export function defaultReportPath(resultsPath: string): string {
 }
 
 /** `rtbench report` without commander: returns the exit code (0 written, 2 usage error). */
-export async function reportAction(resultsPath: string, flags: ReportFlags, output: CommandOutput = processOutput): Promise<number> {
+export async function reportAction(
+  resultsPath: string,
+  flags: ReportFlags,
+  output: CommandOutput = processOutput,
+): Promise<number> {
   try {
     const results = readResults(resultsPath);
     const out = flags.out ?? defaultReportPath(resultsPath);

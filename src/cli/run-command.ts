@@ -8,8 +8,14 @@ import { checkWritable, writeResults } from '../results/results-file.js';
 import { renderSummary, type SummaryView } from '../report/summary.js';
 import { evaluateGates, parseRunGates } from '../report/gate.js';
 import type { Rule } from '../report/compare/rules.js';
-import { UsageError } from '../errors.js';
-import { buildPlan, DEFAULTS, kebab, RUN_OPTIONS, type RawRunOptions, type RunOptionName } from '../scenario/options.js';
+import {
+  buildPlan,
+  DEFAULTS,
+  kebab,
+  RUN_OPTIONS,
+  type RawRunOptions,
+  type RunOptionName,
+} from '../scenario/options.js';
 import { loadScenarioFile } from '../scenario/scenario-file.js';
 import { resolveScenarioPath } from '../scenario/bundled.js';
 import type { RunResults } from '../results/schema.js';
@@ -18,49 +24,142 @@ import { EXIT, guarded } from './errors.js';
 import { PROTOCOLS } from '../protocols/list.js';
 
 const FLAG_ARGS: Partial<Record<RunOptionName, string>> = {
-  protocols: '<list>', clients: '<n>', rooms: '<n>', fleet: '<n>', redis: '<url>', upstream: '<http|protocol>', duration: '<time>', ramp: '<time>', rate: '<n/s>', payload: '<size>',
-  pollInterval: '<time>', longPollTimeout: '<time>', workers: '<n>', sourceAddresses: '<list>', fanoutDelay: '<time>', serverProcesses: '<n>', serverNice: '<0-19>',
-  target: '<url>', targetAddresses: '<list>', publish: "<'METHOD /path'>", ...Object.fromEntries(PROTOCOLS.map((d) => [d.pathOption, '<path>'])),
-  cursor: '<mode>', cursorParam: '<name>', metrics: '<path|none>', out: '<file.json>', name: '<name>', failOn: '<limits>',
-  shard: '<I/N>', startAt: '<time>', runId: '<id>',
-  timeout: '<time>', token: '<token>', slowConsumers: '<share>', slowMode: '<stall:time|rate:size/s>',
-  backpressure: '<policy,...>', highWater: '<size>', faults: '<fault,...>', reconnectBackoff: '<first..max>', maxEventSize: '<size>', maxMessageSize: '<size>', maxAnswerSize: '<size>',
+  protocols: '<list>',
+  clients: '<n>',
+  rooms: '<n>',
+  fleet: '<n>',
+  redis: '<url>',
+  upstream: '<http|protocol>',
+  duration: '<time>',
+  ramp: '<time>',
+  rate: '<n/s>',
+  payload: '<size>',
+  pollInterval: '<time>',
+  longPollTimeout: '<time>',
+  workers: '<n>',
+  sourceAddresses: '<list>',
+  fanoutDelay: '<time>',
+  serverProcesses: '<n>',
+  serverNice: '<0-19>',
+  target: '<url>',
+  targetAddresses: '<list>',
+  publish: "<'METHOD /path'>",
+  ...Object.fromEntries(PROTOCOLS.map((d) => [d.pathOption, '<path>'])),
+  cursor: '<mode>',
+  cursorParam: '<name>',
+  metrics: '<path|none>',
+  out: '<file.json>',
+  name: '<name>',
+  failOn: '<limits>',
+  shard: '<I/N>',
+  startAt: '<time>',
+  runId: '<id>',
+  timeout: '<time>',
+  token: '<token>',
+  slowConsumers: '<share>',
+  slowMode: '<stall:time|rate:size/s>',
+  backpressure: '<policy,...>',
+  highWater: '<size>',
+  faults: '<fault,...>',
+  reconnectBackoff: '<first..max>',
+  maxEventSize: '<size>',
+  maxMessageSize: '<size>',
+  maxAnswerSize: '<size>',
 };
 
 /** Short flags for the options typed most (k6's -u/-d habit). */
-const SHORT: Partial<Record<RunOptionName, string>> = { protocols: 'p', clients: 'c', duration: 'd', rate: 'r', out: 'o', quiet: 'q' };
+const SHORT: Partial<Record<RunOptionName, string>> = {
+  protocols: 'p',
+  clients: 'c',
+  duration: 'd',
+  rate: 'r',
+  out: 'o',
+  quiet: 'q',
+};
 
 /** Help headings, in order; an option not listed lands under the last. */
 const GROUPS: Array<[heading: string, options: string[]]> = [
-  ['Load:', ['protocols', 'clients', 'duration', 'ramp', 'rate', 'payload', 'rooms', 'upstream', 'pollInterval', 'longPollTimeout', 'timeout']],
+  [
+    'Load:',
+    [
+      'protocols',
+      'clients',
+      'duration',
+      'ramp',
+      'rate',
+      'payload',
+      'rooms',
+      'upstream',
+      'pollInterval',
+      'longPollTimeout',
+      'timeout',
+    ],
+  ],
   ['Output and gates:', ['out', 'html', 'ndjson', 'wide', 'verbose', 'quiet', 'failOn', 'name', 'tag']],
-  ['Target (instead of the bundled server):', ['target', 'targetAddresses', 'publish', ...PROTOCOLS.map((d) => d.pathOption), 'cursor', 'cursorParam', 'header', 'metrics', 'token']],
-  ['Bundled server:', ['serverProcesses', 'serverNice', 'fanoutDelay', 'fleet', 'redis', 'backpressure', 'highWater', 'faults']],
-  ['Stress and client bounds:', ['slowConsumers', 'slowMode', 'reconnectBackoff', 'maxEventSize', 'maxMessageSize', 'maxAnswerSize']],
+  [
+    'Target (instead of the bundled server):',
+    [
+      'target',
+      'targetAddresses',
+      'publish',
+      ...PROTOCOLS.map((d) => d.pathOption),
+      'cursor',
+      'cursorParam',
+      'header',
+      'metrics',
+      'token',
+    ],
+  ],
+  [
+    'Bundled server:',
+    ['serverProcesses', 'serverNice', 'fanoutDelay', 'fleet', 'redis', 'backpressure', 'highWater', 'faults'],
+  ],
+  [
+    'Stress and client bounds:',
+    ['slowConsumers', 'slowMode', 'reconnectBackoff', 'maxEventSize', 'maxMessageSize', 'maxAnswerSize'],
+  ],
   ['Scale and shards:', ['workers', 'sourceAddresses', 'shard', 'startAt', 'runId']],
 ];
 const groupOf = (name: string) => (GROUPS.find(([, names]) => names.includes(name)) ?? GROUPS[GROUPS.length - 1])[0];
 
 /** The help line of an option: what it does and, where it has one, its default. */
 function describe(name: RunOptionName, desc: string): string {
-  const d = (DEFAULTS as Record<string, unknown>)[name];
+  const d = (DEFAULTS as Record<string, string | number | undefined>)[name];
   return d === undefined || d === '' ? desc : `${desc} (default: ${d})`;
 }
 
 /** `rtbench run [scenario.json]`: flags override the scenario file, which overrides defaults. */
-export function registerRunCommand(program: Command, hooks: { html?: (results: RunResults, path: string) => void } = {}): void {
-  const cmd = program.command('run').description('run all (or chosen) protocols and print the comparison').argument('[scenario]', 'scenario JSON file (see rtbench scenarios)');
+export function registerRunCommand(
+  program: Command,
+  hooks: { html?: (results: RunResults, path: string) => void } = {},
+): void {
+  const cmd = program
+    .command('run')
+    .description('run all (or chosen) protocols and print the comparison')
+    .argument('[scenario]', 'scenario JSON file (see rtbench scenarios)');
   const options: Option[] = [];
-  for (const [name, desc] of Object.entries(RUN_OPTIONS) as [RunOptionName, string][]) {
+  for (const [name, desc] of Object.entries(RUN_OPTIONS)) {
     if (name === 'description' || name === 'headers' || name === 'tags') continue;
     const arg = FLAG_ARGS[name];
     const short = SHORT[name] ? `-${SHORT[name]}, ` : '';
     options.push(new Option(`${short}--${kebab(name)}${arg ? ' ' + arg : ''}`, describe(name, desc)));
   }
-  options.push(new Option('--tag <key=value...>', 'a label recorded with the results (repeatable), e.g. --tag build=1234 --tag env=ci'));
-  options.push(new Option('--header <header...>', "extra request header for the target, e.g. 'Authorization: Bearer x'"));
+  options.push(
+    new Option(
+      '--tag <key=value...>',
+      'a label recorded with the results (repeatable), e.g. --tag build=1234 --tag env=ci',
+    ),
+  );
+  options.push(
+    new Option('--header <header...>', "extra request header for the target, e.g. 'Authorization: Bearer x'"),
+  );
   options.push(new Option('--html <file.html>', 'also write the HTML report'));
-  options.push(new Option('--ndjson <file>', 'also write each phase\'s running totals once a second, one JSON object per line (- for stdout)'));
+  options.push(
+    new Option(
+      '--ndjson <file>',
+      "also write each phase's running totals once a second, one JSON object per line (- for stdout)",
+    ),
+  );
   options.push(new Option('--wide', 'print every figure, one row per protocol (wider than 80 columns)'));
   options.push(new Option('--verbose', 'also print how each figure was measured and how the load was laid out'));
   for (const [heading] of GROUPS) {
@@ -86,7 +185,11 @@ Stress examples:
   cmd.action((scenario: string | undefined, flags: Record<string, unknown>) =>
     guarded(async () => {
       const fromFile: RawRunOptions = scenario ? loadScenarioFile(resolveScenarioPath(scenario)) : {};
-      const fromFlags: RawRunOptions = { ...flags, ...(flags.header ? { headers: flags.header } : {}), ...(flags.tag ? { tags: flags.tag } : {}) };
+      const fromFlags: RawRunOptions = {
+        ...flags,
+        ...(flags.header ? { headers: flags.header } : {}),
+        ...(flags.tag ? { tags: flags.tag } : {}),
+      };
       delete (fromFlags as Record<string, unknown>).header;
       delete (fromFlags as Record<string, unknown>).tag;
       const view: SummaryView = { wide: flags.wide === true, verbose: flags.verbose === true };
@@ -95,9 +198,7 @@ Stress examples:
       if (ndjson && ndjson !== '-') checkWritable(ndjson, '--ndjson');
       const plan = buildPlan(fromFile, fromFlags);
       // Limits are checked for mistakes now, not after a run of many minutes.
-      const failOn = fromFlags.failOn ?? fromFile.failOn;
-      if (failOn !== undefined && typeof failOn !== 'string') throw new UsageError('failOn must be a string of limits', "e.g. \"failOn\": \"p99>250ms,lost>0\"");
-      const gates = parseRunGates(failOn);
+      const gates = parseRunGates(fromFlags.failOn ?? fromFile.failOn);
       if (plan.output.json && plan.output.json !== '-') checkWritable(plan.output.json, '--out');
       if (typeof flags.html === 'string') checkWritable(flags.html, '--html');
       return runAndReport(plan, view, gates, flags.html as string | undefined, hooks.html, ndjson);
@@ -116,7 +217,10 @@ async function runAndReport(
   // The per-second stream: appended line by line, so a run that is stopped keeps what it wrote.
   if (ndjson && ndjson !== '-') writeFileSync(ndjson, '');
   const writeSecond = ndjson
-    ? (sample: SecondTotals) => (ndjson === '-' ? process.stdout.write(JSON.stringify(sample) + '\n') : appendFileSync(ndjson, JSON.stringify(sample) + '\n'))
+    ? (sample: SecondTotals) =>
+        ndjson === '-'
+          ? process.stdout.write(JSON.stringify(sample) + '\n')
+          : appendFileSync(ndjson, JSON.stringify(sample) + '\n')
     : undefined;
   const interactive = process.stdout.isTTY && !plan.output.quiet;
   const spinner: Ora | null = interactive ? ora({ text: 'starting', discardStdin: false }).start() : null;
@@ -143,7 +247,9 @@ async function runAndReport(
       onSecond: writeSecond,
       onPhaseDone: (p) => {
         progress.phaseDone();
-        const done = `${resultLabel(p)}: ${p.delivered.toLocaleString('en-US')} events delivered to ${p.connectedPeak} clients`;
+        const done =
+          `${resultLabel(p)}: ${p.delivered.toLocaleString('en-US')} events delivered to ` +
+          `${p.connectedPeak} clients`;
         if (spinner) (plain ? spinner.stopAndPersist({ symbol: '✔', text: done }) : spinner.succeed(done)).start();
         else if (!plan.output.quiet) process.stderr.write(`${resultLabel(p)}: done\n`);
       },
@@ -155,7 +261,8 @@ async function runAndReport(
     const say = (text: string) => (toStdout ? process.stderr : process.stdout).write(text);
     say(renderSummary(results, view, plan.output.quiet, width));
     if (plan.output.json) writeResults(plan.output.json, results);
-    if (plan.output.json && !toStdout) say(`  Results written to ${plan.output.json}${results.partial ? ' (partial)' : ''}\n`);
+    if (plan.output.json && !toStdout)
+      say(`  Results written to ${plan.output.json}${results.partial ? ' (partial)' : ''}\n`);
     if (htmlPath && writeHtml) {
       writeHtml(results, htmlPath);
       say(`  HTML report written to ${htmlPath}\n`);

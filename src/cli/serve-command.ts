@@ -17,17 +17,40 @@ export function registerServeCommand(program: Command): void {
     .option('--long-poll-timeout <time>', 'how long /long-poll holds a request', '30s')
     .option('--fanout-delay <time>', 'wait before fanning an event out (to test latency measurement)', '0ms')
     .option('--ring-size <n>', 'events kept for resume', '10000')
-    .option('--ring-bytes <size>', 'and at most this many bytes of them (the oldest go first; the newest always stays)', '64MB')
-    .option('--backpressure <policy>', 'slow clients: buffer (unbounded), drop-oldest (bounded queue) or disconnect', 'buffer')
+    .option(
+      '--ring-bytes <size>',
+      'and at most this many bytes of them (the oldest go first; the newest always stays)',
+      '64MB',
+    )
+    .option(
+      '--backpressure <policy>',
+      'slow clients: buffer (unbounded), drop-oldest (bounded queue) or disconnect',
+      'buffer',
+    )
     .option('--high-water <size>', 'bytes waiting for one client before the backpressure policy acts', '1MB')
     .option('--max-connections <n>', 'open connections at once; more get 503', '100000')
     .option('--max-header-size <size>', 'request line and headers; more get 431', '16KB')
-    .option('--max-message-size <size>', 'largest WebSocket message a client may send; more closes it with 1009', '64KB')
+    .option(
+      '--max-message-size <size>',
+      'largest WebSocket message a client may send; more closes it with 1009',
+      '64KB',
+    )
     .option('--header-timeout <time>', 'a request must send its headers within this time (slowloris)', '10s')
     .option('--idle-timeout <time>', 'close keep-alive connections idle this long', '65s')
-    .option('--token <token>', 'require this bearer token (header, rtbench_token cookie, bearer.<token> WebSocket subprotocol or first message)')
-    .option('--processes <n>', 'server processes sharing the port; each publish reaches the clients of every process', '1')
-    .option('--instances <n>', 'a fleet: N instances, each its own process and port (from --port on), fanning out through --redis', '1')
+    .option(
+      '--token <token>',
+      'require this bearer token (header, rtbench_token cookie, bearer.<token> WebSocket subprotocol or first message)',
+    )
+    .option(
+      '--processes <n>',
+      'server processes sharing the port; each publish reaches the clients of every process',
+      '1',
+    )
+    .option(
+      '--instances <n>',
+      'a fleet: N instances, each its own process and port (from --port on), fanning out through --redis',
+      '1',
+    )
     .option('--redis <url>', 'Redis URL for --instances, e.g. redis://127.0.0.1:6379')
     .action((flags: Record<string, string>) =>
       guarded(async () => {
@@ -49,7 +72,11 @@ export function registerServeCommand(program: Command): void {
         };
         const processes = parseCount(flags.processes, 'processes');
         const instances = parseCount(flags.instances, 'instances');
-        if (instances > 1 && !flags.redis) throw new UsageError(`--instances ${instances} needs --redis: the instances fan events out through Redis`, 'e.g. --instances 3 --redis redis://127.0.0.1:6379');
+        if (instances > 1 && !flags.redis)
+          throw new UsageError(
+            `--instances ${instances} needs --redis: the instances fan events out through Redis`,
+            'e.g. --instances 3 --redis redis://127.0.0.1:6379',
+          );
         const server =
           instances > 1
             ? await startFleet(options, instances, flags.redis)
@@ -58,8 +85,16 @@ export function registerServeCommand(program: Command): void {
               : await startReferenceServer(options);
         const where = processes > 1 ? `, ${processes} processes; /metrics sums them` : '';
         const fleet = 'instances' in server && server.instances ? server.instances : null;
-        if (fleet) process.stdout.write(`rtbench reference fleet: ${fleet.length} instances over ${flags.redis}: ${fleet.join(' ')}  (publish to any; each serves GET /poll /long-poll /sse, WS /ws, GET /metrics)\n`);
-        else process.stdout.write(`rtbench reference server on ${server.url}${where}  (GET /poll /long-poll /sse, WS /ws, POST /publish, GET /metrics)\n`);
+        if (fleet)
+          process.stdout.write(
+            `rtbench reference fleet: ${fleet.length} instances over ${flags.redis}: ${fleet.join(' ')}  ` +
+              `(publish to any; each serves GET /poll /long-poll /sse, WS /ws, GET /metrics)\n`,
+          );
+        else
+          process.stdout.write(
+            `rtbench reference server on ${server.url}${where}  (GET /poll /long-poll /sse, WS /ws, POST ` +
+              `/publish, GET /metrics)\n`,
+          );
         await new Promise<void>((resolve) => {
           const stop = () => resolve();
           process.once('SIGINT', stop);
@@ -72,6 +107,7 @@ export function registerServeCommand(program: Command): void {
 
 function singlePolicy(text: string) {
   const policies = parseBackpressure(text);
-  if (policies.length > 1) throw new UsageError('rtbench serve runs one backpressure policy', 'pass one of buffer, drop-oldest, disconnect');
+  if (policies.length > 1)
+    throw new UsageError('rtbench serve runs one backpressure policy', 'pass one of buffer, drop-oldest, disconnect');
   return policies[0];
 }

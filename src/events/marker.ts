@@ -31,12 +31,21 @@ export function scanEvents(text: string, tag: string, onEvent: (seq: number, int
     let i = at + prefix.length;
     let seq = 0;
     let c: number;
-    while ((c = text.charCodeAt(i)) >= 48 && c <= 57) { seq = seq * 10 + (c - 48); i++; }
+    while ((c = text.charCodeAt(i)) >= 48 && c <= 57) {
+      seq = seq * 10 + (c - 48);
+      i++;
+    }
     if (c === 58 /* : */) {
       i++;
       let t = 0;
-      while ((c = text.charCodeAt(i)) >= 48 && c <= 57) { t = t * 10 + (c - 48); i++; }
-      if (c === 126 /* ~ */) { onEvent(seq, t); found++; }
+      while ((c = text.charCodeAt(i)) >= 48 && c <= 57) {
+        t = t * 10 + (c - 48);
+        i++;
+      }
+      if (c === 126 /* ~ */) {
+        onEvent(seq, t);
+        found++;
+      }
     }
     at = text.indexOf(prefix, i);
   }
@@ -52,19 +61,32 @@ export function markerPrefix(tag: string): Buffer {
  * scanEvents on raw bytes: finds markers with Buffer.indexOf, so a WebSocket message is never
  * decoded into a string. The marker is ASCII, so its bytes are the same in any UTF-8 message.
  */
-export function scanEventsInBuffer(buf: Buffer, prefix: Buffer, onEvent: (seq: number, intendedAt: number) => void): number {
+export function scanEventsInBuffer(
+  buf: Buffer,
+  prefix: Buffer,
+  onEvent: (seq: number, intendedAt: number) => void,
+): number {
   let found = 0;
   let at = buf.indexOf(prefix);
   while (at !== -1) {
     let i = at + prefix.length;
     let seq = 0;
     let c = buf[i];
-    while (c >= 48 && c <= 57) { seq = seq * 10 + (c - 48); c = buf[++i]; }
+    while (c >= 48 && c <= 57) {
+      seq = seq * 10 + (c - 48);
+      c = buf[++i];
+    }
     if (c === 58 /* : */) {
       let t = 0;
       c = buf[++i];
-      while (c >= 48 && c <= 57) { t = t * 10 + (c - 48); c = buf[++i]; }
-      if (c === 126 /* ~ */) { onEvent(seq, t); found++; }
+      while (c >= 48 && c <= 57) {
+        t = t * 10 + (c - 48);
+        c = buf[++i];
+      }
+      if (c === 126 /* ~ */) {
+        onEvent(seq, t);
+        found++;
+      }
     }
     at = buf.indexOf(prefix, i);
   }
@@ -75,7 +97,8 @@ export function scanEventsInBuffer(buf: Buffer, prefix: Buffer, onEvent: (seq: n
 export function leadingInteger(buf: Buffer, prefix: Buffer): number {
   if (buf.length <= prefix.length || buf.compare(prefix, 0, prefix.length, 0, prefix.length) !== 0) return 0;
   let n = 0;
-  for (let i = prefix.length, c = buf[i]; c >= 48 && c <= 57 && i < prefix.length + 16; c = buf[++i]) n = n * 10 + (c - 48);
+  for (let i = prefix.length, c = buf[i]; c >= 48 && c <= 57 && i < prefix.length + 16; c = buf[++i])
+    n = n * 10 + (c - 48);
   return n;
 }
 

@@ -29,7 +29,9 @@ interface Started {
 }
 
 function spawnServer(options: Partial<ServerOptions>, processes: number): Promise<Started> {
-  const child: ChildProcess = fork(SERVER_SCRIPT, [JSON.stringify(options), String(processes)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const child: ChildProcess = fork(SERVER_SCRIPT, [JSON.stringify(options), String(processes)], {
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
   return new Promise((resolve, reject) => {
     child.once('exit', (code) => reject(new Error(`bundled server exited at start (code ${code})`)));
     child.on('message', (m: { type: string; url?: string; port?: number; message?: string }) => {
@@ -56,7 +58,10 @@ function stopServer(child: ChildProcess): Promise<void> {
  * Starts the reference server in a process of its own (`processes` > 1: the primary of a cluster)
  * and resolves with its URL.
  */
-export async function startBundledServer(options: Partial<ServerOptions>, processes = 1): Promise<BundledServer & { kill(): Promise<void> }> {
+export async function startBundledServer(
+  options: Partial<ServerOptions>,
+  processes = 1,
+): Promise<BundledServer & { kill(): Promise<void> }> {
   let current = await spawnServer(options, processes);
   const port = current.port;
   return {

@@ -2,7 +2,10 @@ import { UsageError } from '../errors.js';
 
 /** File descriptors a Node process uses before it opens any client socket (stdio, IPC, epoll, libuv). */
 export const FD_RESERVE = 200;
-/** Share of the open-file limit a process may fill: room for reconnect churn (old socket not yet closed, new one open). */
+/**
+ * Share of the open-file limit a process may fill: room for reconnect churn (old socket not yet closed,
+ * new one open).
+ */
 export const FD_FILL = 0.75;
 
 /** Sockets one process may hold under an open-file limit. */
@@ -29,16 +32,23 @@ export function splitClients(o: { clients: number; requested: number; cores: num
   const needed = Math.ceil(o.clients / cap);
   if (o.requested > 0 && o.requested < needed) {
     throw new UsageError(
-      `--workers ${o.requested} cannot hold ${o.clients} clients: the open-file limit of ${o.fdLimit} allows about ${cap} per process`,
+      `--workers ${o.requested} cannot hold ${o.clients} clients: the open-file limit of ${o.fdLimit} allows ` +
+        `about ${cap} per process`,
       `use --workers ${needed} or more, or 0 for automatic`,
     );
   }
   const workers = o.requested > 0 ? o.requested : Math.max(1, Math.min(o.clients, Math.max(o.cores, needed)));
-  const counts = Array.from({ length: workers }, (_, i) => Math.floor(o.clients / workers) + (i < o.clients % workers ? 1 : 0));
+  const counts = Array.from(
+    { length: workers },
+    (_, i) => Math.floor(o.clients / workers) + (i < o.clients % workers ? 1 : 0),
+  );
   return { workers, counts, perWorkerCap: cap };
 }
 
-/** Reference-server processes that hold `connections` under the open-file limit (each process one socket per connection). */
+/**
+ * Reference-server processes that hold `connections` under the open-file limit (each process one socket
+ * per connection).
+ */
 export function serverProcessesFor(connections: number, fdLimit: number): number {
   return Math.max(1, Math.ceil(connections / connectionsPerProcess(fdLimit)));
 }

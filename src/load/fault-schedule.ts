@@ -9,7 +9,11 @@ export class FaultSchedule {
   private readonly timers: NodeJS.Timeout[] = [];
   private readonly running = new Set<Promise<void>>();
 
-  constructor(private readonly faults: Fault[], private readonly server: BundledServer, private readonly phaseStartMicros: number) {}
+  constructor(
+    private readonly faults: Fault[],
+    private readonly server: BundledServer,
+    private readonly phaseStartMicros: number,
+  ) {}
 
   start(): void {
     for (const f of this.faults) {

@@ -23,7 +23,9 @@ export function readFdLimits(): FdLimits {
   cached = { soft: Infinity, hard: Infinity };
   if (process.platform !== 'win32' && existsSync(SHELL)) {
     try {
-      const [s, h] = execFileSync(SHELL, ['-c', 'ulimit -Sn; ulimit -Hn'], { encoding: 'utf8', timeout: 5000 }).trim().split(/\s+/);
+      const [s, h] = execFileSync(SHELL, ['-c', 'ulimit -Sn; ulimit -Hn'], { encoding: 'utf8', timeout: 5000 })
+        .trim()
+        .split(/\s+/);
       cached = { soft: parseLimit(s), hard: parseLimit(h) };
     } catch {
       // no shell to ask: assume nothing about the limit

@@ -6,12 +6,19 @@ import { startBundledServer, type BundledServer } from './bundled-server.js';
  * A fleet of reference server instances, one process and port each, fanning events out through
  * one Redis. Each fleet uses its own key prefix, so its ids start at 1 and runs never mix.
  */
-export async function startFleet(options: Partial<ServerOptions>, instances: number, redis: string): Promise<BundledServer> {
+export async function startFleet(
+  options: Partial<ServerOptions>,
+  instances: number,
+  redis: string,
+): Promise<BundledServer> {
   const busPrefix = `rtbench:${randomBytes(4).toString('hex')}`;
   const started: Array<Awaited<ReturnType<typeof startBundledServer>>> = [];
   try {
     // Given a port, instances take consecutive ports from it; else any free ones.
-    for (let i = 0; i < instances; i++) started.push(await startBundledServer({ ...options, port: options.port ? options.port + i : 0, redis, busPrefix }));
+    for (let i = 0; i < instances; i++)
+      started.push(
+        await startBundledServer({ ...options, port: options.port ? options.port + i : 0, redis, busPrefix }),
+      );
   } catch (e) {
     await Promise.all(started.map((s) => s.close()));
     throw e;

@@ -21,7 +21,12 @@ import { ServerSampler } from './server-sampler.js';
 
 /** Client worker processes for a plan on this machine (see splitClients). */
 export function chooseWorkers(plan: Pick<RunPlan, 'workers' | 'clients'>): number {
-  return splitClients({ clients: plan.clients, requested: plan.workers, cores: os.availableParallelism(), fdLimit: readFdLimits().soft }).workers;
+  return splitClients({
+    clients: plan.clients,
+    requested: plan.workers,
+    cores: os.availableParallelism(),
+    fdLimit: readFdLimits().soft,
+  }).workers;
 }
 
 export interface PhaseContext {
@@ -45,7 +50,12 @@ export interface PhaseContext {
 
 /** Slow consumers, faults or a chosen backpressure policy: sample the server every second. */
 export function isStressRun(plan: RunPlan): boolean {
-  return plan.stress.slowFraction > 0 || plan.stress.faults.length > 0 || plan.stress.backpressure.length > 1 || plan.stress.backpressure[0] !== 'buffer';
+  return (
+    plan.stress.slowFraction > 0 ||
+    plan.stress.faults.length > 0 ||
+    plan.stress.backpressure.length > 1 ||
+    plan.stress.backpressure[0] !== 'buffer'
+  );
 }
 
 export interface PhaseRun extends PhaseOutcome {
@@ -79,12 +89,21 @@ export async function runPhase(ctx: PhaseContext, protocol: ProtocolName): Promi
   const serverBaseline = await ctx.probe.sample(true);
   const fd = readFdLimits();
   // This process's share of the clients (all of them unless sharded) is what its workers hold.
-  const split = splitClients({ clients: range.count, requested: plan.workers, cores: os.availableParallelism(), fdLimit: fd.soft });
+  const split = splitClients({
+    clients: range.count,
+    requested: plan.workers,
+    cores: os.availableParallelism(),
+    fdLimit: fd.soft,
+  });
   const workerCount = split.workers;
   // Clients spread over the destinations first; a source address is bound only past that.
   const destinations = Math.max(1, ctx.endpoints.addresses?.length ?? 1);
   const perDestination = Math.ceil(range.count / destinations);
-  const sourceAddresses = chooseSourceAddresses(new URL(ctx.endpoints.baseUrl).hostname, perDestination, plan.sourceAddresses);
+  const sourceAddresses = chooseSourceAddresses(
+    new URL(ctx.endpoints.baseUrl).hostname,
+    perDestination,
+    plan.sourceAddresses,
+  );
   const finite = (n: number) => (Number.isFinite(n) ? n : null);
   const layout: LoadLayout = {
     workers: workerCount,
@@ -107,13 +126,30 @@ export async function runPhase(ctx: PhaseContext, protocol: ProtocolName): Promi
     limits: plan.limits,
   };
   const phaseStart =
-    plan.startAt !== null ? (plan.startAt + ctx.protocolIndex * phaseSlotMs(plan.rampMs, plan.durationMs, plan.pollIntervalMs)) * 1000 : nowMicros() + 100_000;
+    plan.startAt !== null
+      ? (plan.startAt + ctx.protocolIndex * phaseSlotMs(plan.rampMs, plan.durationMs, plan.pollIntervalMs)) * 1000
+      : nowMicros() + 100_000;
   if (phaseStart - nowMicros() > 100_000) await sleep((phaseStart - nowMicros()) / 1000 - 50, stop.signal);
   const { slowFraction, slowMode, faults } = plan.stress;
   // Stalls start when the hold starts, so every slow client is connected and reading before it.
-  const slow = slowFraction > 0 ? { fraction: slowFraction, reading: { mode: slowMode, stallAtMicros: phaseStart + plan.rampMs * 1000 } } : null;
+  const slow =
+    slowFraction > 0
+      ? { fraction: slowFraction, reading: { mode: slowMode, stallAtMicros: phaseStart + plan.rampMs * 1000 } }
+      : null;
   const seqs = scheduleSeqs(plan);
-  pool.start({ protocol, driver: driverOptions, total: plan.clients, rampMs: plan.rampMs, phaseStartMicros: phaseStart, slow, perSecond: isStressRun(plan), maxSeq: seqs.max }, range);
+  pool.start(
+    {
+      protocol,
+      driver: driverOptions,
+      total: plan.clients,
+      rampMs: plan.rampMs,
+      phaseStartMicros: phaseStart,
+      slow,
+      perSecond: isStressRun(plan),
+      maxSeq: seqs.max,
+    },
+    range,
+  );
   const sampler = isStressRun(plan) ? new ServerSampler(ctx.probe, phaseStart) : null;
   sampler?.start();
   const faultSchedule = faults.length && ctx.server ? new FaultSchedule(faults, ctx.server, phaseStart) : null;
@@ -147,17 +183,34 @@ export async function runPhase(ctx: PhaseContext, protocol: ProtocolName): Promi
       lastSecond = second;
       const at = new Date(now / 1000).toISOString();
       const part = second * 1000 < plan.rampMs ? 'ramp' : 'hold';
-      ctx.onSecond({ at, protocol: label, second, part, clients: range.count, connected: t.connected, delivered: t.delivered, errors: t.errors, workerLoopDelayP99Ms: t.loopDelayP99Ms });
+      ctx.onSecond({
+        at,
+        protocol: label,
+        second,
+        part,
+        clients: range.count,
+        connected: t.connected,
+        delivered: t.delivered,
+        errors: t.errors,
+        workerLoopDelayP99Ms: t.loopDelayP99Ms,
+      });
     }
     const left = Math.max(0, (holdEnd - now / 1000) / 1000);
-    ctx.onProgress?.(`${label}: ${t.connected}/${range.count} connected, ${t.delivered.toLocaleString('en-US')} events delivered, ${t.errors} errors, ${left.toFixed(0)}s left`);
+    ctx.onProgress?.(
+      `${label}: ${t.connected}/${range.count} connected, ${t.delivered.toLocaleString('en-US')} events ` +
+        `delivered, ${t.errors} errors, ${left.toFixed(0)}s left`,
+    );
   }, 250);
 
   // Memory is sampled once every client is connected (or the ramp plus 10 s is over).
   const connectDeadline = phaseStart / 1000 + plan.rampMs + 10_000;
   let connectedMost = 0;
   const connectedNow = () => (connectedMost = Math.max(connectedMost, pool.totals().connected));
-  while (!stop.signal.aborted && connectedNow() < range.count && nowMicros() / 1000 < Math.min(connectDeadline, holdEnd)) {
+  while (
+    !stop.signal.aborted &&
+    connectedNow() < range.count &&
+    nowMicros() / 1000 < Math.min(connectDeadline, holdEnd)
+  ) {
     await sleep(100, stop.signal);
   }
   // Progress arrives every 500 ms: give a shortfall one more report before believing it.
@@ -187,7 +240,11 @@ export async function runPhase(ctx: PhaseContext, protocol: ProtocolName): Promi
   // A dead worker fails this phase, not the run: the next protocols still run.
   const dead = workerCount - workers.length;
   const missing = range.count - workers.reduce((n, w) => n + w.snapshot.clients, 0);
-  const deadReason = dead > 0 ? `${dead} client worker(s) died mid-phase; the figures of their ${missing.toLocaleString('en-US')} clients are missing` : null;
+  const deadReason =
+    dead > 0
+      ? `${dead} client worker(s) died mid-phase; the figures of their ${missing.toLocaleString('en-US')} ` +
+        `clients are missing`
+      : null;
   const failedReason = shortfall ?? deadReason ?? (stop.signal.aborted ? null : silence(published, workers));
   return {
     protocol,
@@ -242,7 +299,10 @@ export interface SecondTotals {
  * The seqs of a phase's publish schedule: the first one intended after the ramp (the hold's
  * first), and a ceiling no publisher of this phase can pass (ramp + hold + a minute, plus slack).
  */
-export function scheduleSeqs(plan: Pick<RunPlan, 'rampMs' | 'durationMs' | 'rate'>): { firstHold: number; max: number } {
+export function scheduleSeqs(plan: Pick<RunPlan, 'rampMs' | 'durationMs' | 'rate'>): {
+  firstHold: number;
+  max: number;
+} {
   const firstHold = 1 + Math.ceil((plan.rampMs / 1000) * plan.rate - 1e-9);
   const max = Math.ceil(((plan.rampMs + plan.durationMs + 60_000) / 1000) * plan.rate) + 1000;
   return { firstHold, max };
@@ -252,7 +312,10 @@ export function scheduleSeqs(plan: Pick<RunPlan, 'rampMs' | 'durationMs' | 'rate
  * A phase in which events were published and no client received any failed: a target that
  * accepts and never answers, or answers on another path, must not read as a clean run of 0 lost.
  */
-export function silence(published: number, workers: Array<{ snapshot: { counters: { delivered: number } } }>): string | null {
+export function silence(
+  published: number,
+  workers: Array<{ snapshot: { counters: { delivered: number } } }>,
+): string | null {
   if (published <= 0 || !workers.length) return null;
   if (workers.some((w) => w.snapshot.counters.delivered > 0)) return null;
   return `no client received any of the ${published.toLocaleString('en-US')} events published`;
@@ -262,5 +325,7 @@ export function silence(published: number, workers: Array<{ snapshot: { counters
 export function connectShortfall(connected: number, asked: number, rampMs: number): string | null {
   if (connected >= asked) return null;
   const by = `the end of the ramp + 10 s (${((rampMs + 10_000) / 1000).toFixed(0)} s)`;
-  return `only ${connected.toLocaleString('en-US')} of ${asked.toLocaleString('en-US')} clients were connected by ${by}`;
+  return (
+    `only ${connected.toLocaleString('en-US')} of ${asked.toLocaleString('en-US')} clients were connected ` + `by ${by}`
+  );
 }

@@ -11,15 +11,26 @@ export type PublishTransport = UpstreamChannel;
 export class HttpPublishTransport implements PublishTransport {
   private readonly pool: Pool;
 
-  constructor(baseUrl: string, private readonly method: string, private readonly path: string, private readonly headers: Record<string, string>) {
-    this.pool = new Pool(baseUrl, { connections: 1, pipelining: 1, keepAliveTimeout: 60_000, headersTimeout: 10_000, bodyTimeout: 10_000 });
+  constructor(
+    baseUrl: string,
+    private readonly method: string,
+    private readonly path: string,
+    private readonly headers: Record<string, string>,
+  ) {
+    this.pool = new Pool(baseUrl, {
+      connections: 1,
+      pipelining: 1,
+      keepAliveTimeout: 60_000,
+      headersTimeout: 10_000,
+      bodyTimeout: 10_000,
+    });
   }
 
   async send(room: number, body: string): Promise<string | null> {
     try {
       const res = await this.pool.request({
         path: withRoom(this.path, room),
-        method: this.method as 'POST',
+        method: this.method,
         headers: { 'content-type': 'application/json', ...this.headers },
         body,
       });

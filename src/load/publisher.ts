@@ -111,12 +111,20 @@ export class Publisher {
 }
 
 /** Sends one probe event and throws a one-line error if the target cannot take it. */
-export async function probePublish(o: Pick<PublisherOptions, 'baseUrl' | 'method' | 'path' | 'headers'>): Promise<string | null> {
+export async function probePublish(
+  o: Pick<PublisherOptions, 'baseUrl' | 'method' | 'path' | 'headers'>,
+): Promise<string | null> {
   const pool = new Pool(o.baseUrl, { connections: 1, connectTimeout: 3000, headersTimeout: 5000 });
   try {
-    const res = await pool.request({ path: withRoom(o.path, 0), method: o.method as 'POST', headers: { 'content-type': 'application/json', ...o.headers }, body: '{"m":"~rtb:probe:0:0~"}' });
+    const res = await pool.request({
+      path: withRoom(o.path, 0),
+      method: o.method,
+      headers: { 'content-type': 'application/json', ...o.headers },
+      body: '{"m":"~rtb:probe:0:0~"}',
+    });
     await res.body.dump();
-    if (res.statusCode < 200 || res.statusCode >= 300) return `publish endpoint ${o.method} ${o.path} answered HTTP ${res.statusCode}`;
+    if (res.statusCode < 200 || res.statusCode >= 300)
+      return `publish endpoint ${o.method} ${o.path} answered HTTP ${res.statusCode}`;
     return null;
   } catch (e) {
     const err = e as NodeJS.ErrnoException;

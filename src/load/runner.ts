@@ -37,7 +37,10 @@ export async function runBenchmark(plan: RunPlan, hooks: RunHooks = {}): Promise
   const signal = hooks.signal ?? new AbortController().signal;
   const startedAt = new Date().toISOString();
   if (plan.startAt !== null && plan.startAt < Date.now() - 1000) {
-    throw new UsageError(`start time ${new Date(plan.startAt).toISOString()} is in the past`, 'give every shard the same future time, e.g. --start-at $(( $(date +%s) + 30 ))');
+    throw new UsageError(
+      `start time ${new Date(plan.startAt).toISOString()} is in the past`,
+      'give every shard the same future time, e.g. --start-at $(( $(date +%s) + 30 ))',
+    );
   }
   if (plan.target) {
     const { endpoints, publish } = plan.target;
@@ -88,17 +91,39 @@ export async function runBenchmark(plan: RunPlan, hooks: RunHooks = {}): Promise
               ? { addresses: [server!.url, ...serverOptions.extraHosts.map((h) => atHost(server!.url, h))] }
               : {}),
           };
-      const publish = plan.target ? plan.target.publish : { method: 'POST', path: plan.rooms > 1 ? '/publish?room={room}' : '/publish' };
+      const publish = plan.target
+        ? plan.target.publish
+        : { method: 'POST', path: plan.rooms > 1 ? '/publish?room={room}' : '/publish' };
       const probe: ServerProbe = server?.instances
         ? fleetProbe(server.instances, '/metrics', endpoints.headers)
         : httpProbe(endpoints.baseUrl, plan.target ? plan.target.metricsPath : '/metrics', endpoints.headers);
-      const phase = await runPhase({ plan, endpoints, publish, probe, serverProcesses: plan.fleet > 1 ? plan.fleet : serverProcesses, signal, onProgress: hooks.onProgress, onSecond: hooks.onSecond, protocolIndex, server, variant }, protocol).finally(() => server?.close());
+      const phase = await runPhase(
+        {
+          plan,
+          endpoints,
+          publish,
+          probe,
+          serverProcesses: plan.fleet > 1 ? plan.fleet : serverProcesses,
+          signal,
+          onProgress: hooks.onProgress,
+          onSecond: hooks.onSecond,
+          protocolIndex,
+          server,
+          variant,
+        },
+        protocol,
+      ).finally(() => server?.close());
       const result = assembleProtocolResult({ ...phase, fleetInstances: plan.fleet > 1 ? plan.fleet : 0 });
       protocols.push(result);
       hooks.onPhaseDone?.(result);
       const label = variant ? `${protocol} · ${variant}` : protocol;
       if (result.generator?.saturated) {
-        notes.add(`${label}: the load generator was saturated (event-loop delay p99: client workers ${result.generator.workerLoopDelayP99Ms} ms, publisher ${result.generator.publisherLoopDelayP99Ms} ms, against a latency p99 of ${(result.latency.p99 / 1000).toFixed(1)} ms); this latency is partly rtbench's own, not the server's.`);
+        notes.add(
+          `${label}: the load generator was saturated (event-loop delay p99: client workers ` +
+            `${result.generator.workerLoopDelayP99Ms} ms, publisher ` +
+            `${result.generator.publisherLoopDelayP99Ms} ms, against a latency p99 of ` +
+            `${(result.latency.p99 / 1000).toFixed(1)} ms); this latency is partly rtbench's own, not the server's.`,
+        );
       }
       if (phase.failedReason) {
         partialReason ??= `${label}: ${phase.failedReason}`;
@@ -160,12 +185,18 @@ export async function runBenchmark(plan: RunPlan, hooks: RunHooks = {}): Promise
     },
     machine: machineInfo(),
     notes: [
-      'Latency is intended publish time → receive time on one clock (every rtbench process maps the same monotonic clock to epoch time). Publish times come from a fixed schedule, so a stalled publisher or server shows up as latency (coordinated omission corrected).',
-      'Polling and long-polling latency includes the wait for the next request. A wasted request is an answer that carried no new event.',
-      'Bytes are counted at the client sockets (headers, framing and handshakes included) and divided by events delivered.',
-      'Latency, loss and generator loop delay are for the hold (events intended after the ramp, all clients connected); the ramp\'s own figures are under `ramp` in the results. Lost counts both.',
+      'Latency is intended publish time → receive time on one clock (every rtbench process maps the same ' +
+        'monotonic clock to epoch time). Publish times come from a fixed schedule, so a stalled publisher or ' +
+        'server shows up as latency (coordinated omission corrected).',
+      'Polling and long-polling latency includes the wait for the next request. A wasted request is an answer ' +
+        'that carried no new event.',
+      'Bytes are counted at the client sockets (headers, framing and handshakes included) and divided by ' +
+        'events delivered.',
+      'Latency, loss and generator loop delay are for the hold (events intended after the ramp, all clients ' +
+        "connected); the ramp's own figures are under `ramp` in the results. Lost counts both.",
       ...(plan.target || !plan.server.nice ? [] : [PRIORITY_NOTE(plan.server.nice)]),
-      'Memory per connection is approximate: a process RSS/heap delta after a forced GC divided by connections; allocator and GC behaviour add noise of a few KB per connection at small client counts.',
+      'Memory per connection is approximate: a process RSS/heap delta after a forced GC divided by ' +
+        'connections; allocator and GC behaviour add noise of a few KB per connection at small client counts.',
       ...notes,
     ],
     protocols,
@@ -173,16 +204,24 @@ export async function runBenchmark(plan: RunPlan, hooks: RunHooks = {}): Promise
 }
 
 const PRIORITY_NOTE = (nice: number) =>
-  `The bundled server's processes ran at CPU priority nice ${nice} (rtbench's clients at 0): on a shared machine a client reads what the server has sent as soon as it arrives, so a burst's latency is the server's queue rather than the generator's (--server-nice 0 gives both the same priority).`;
+  `The bundled server's processes ran at CPU priority nice ${nice} (rtbench's clients at 0): on a shared ` +
+  `machine a client reads what the server has sent as soon as it arrives, so a burst's latency is the server's ` +
+  `queue rather than the generator's (--server-nice 0 gives both the same priority).`;
 
 const STRESS_NOTE =
-  'Stress figures: the server is read once a second (RSS, bytes buffered for clients, events dropped and clients closed by its backpressure policy, event-loop delay); healthy and slow clients keep separate latency histograms; reconnect time runs from a transport going down to it being up again; recovered events are those delivered on a re-established connection that were due before it was up (resume worked); missed = recovered + lost for good.';
+  'Stress figures: the server is read once a second (RSS, bytes buffered for clients, events dropped and ' +
+  'clients closed by its backpressure policy, event-loop delay); healthy and slow clients keep separate ' +
+  'latency histograms; reconnect time runs from a transport going down to it being up again; recovered events ' +
+  'are those delivered on a re-established connection that were due before it was up (resume worked); missed = ' +
+  'recovered + lost for good.';
 
 /**
  * The phases of a run: each protocol once, and a push protocol once per backpressure policy when
  * the plan names policies (request/response protocols have no server-side queue to govern).
  */
-export function phasesOf(plan: RunPlan): Array<{ protocol: ProtocolName; policy: BackpressurePolicy; variant: string | null }> {
+export function phasesOf(
+  plan: RunPlan,
+): Array<{ protocol: ProtocolName; policy: BackpressurePolicy; variant: string | null }> {
   const policies = plan.stress.backpressure;
   const labelled = policies.length > 1 || policies[0] !== 'buffer';
   return plan.protocols.flatMap((protocol) =>
@@ -194,14 +233,23 @@ export function phasesOf(plan: RunPlan): Array<{ protocol: ProtocolName; policy:
 
 export function machineInfo(): RunResults['machine'] {
   const cpus = os.cpus();
-  return { cpuModel: cpus[0]?.model ?? 'unknown', cpus: os.availableParallelism(), totalMemBytes: os.totalmem(), node: process.version, platform: process.platform, arch: process.arch };
+  return {
+    cpuModel: cpus[0]?.model ?? 'unknown',
+    cpus: os.availableParallelism(),
+    totalMemBytes: os.totalmem(),
+    node: process.version,
+    platform: process.platform,
+    arch: process.arch,
+  };
 }
 
 let version: string | null = null;
 export function toolVersion(): string {
   if (!version) {
     try {
-      version = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')).version as string;
+      version = (
+        JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }
+      ).version;
     } catch {
       version = '0.0.0';
     }

@@ -17,7 +17,11 @@ export function httpProbe(baseUrl: string, path: string | null, headers: Record<
     async sample(gc) {
       if (!path) return null;
       try {
-        const res = await request(`${baseUrl}${path}${gc ? (path.includes('?') ? '&' : '?') + 'gc=1' : ''}`, { headers, headersTimeout: 5000, bodyTimeout: 5000 });
+        const res = await request(`${baseUrl}${path}${gc ? (path.includes('?') ? '&' : '?') + 'gc=1' : ''}`, {
+          headers,
+          headersTimeout: 5000,
+          bodyTimeout: 5000,
+        });
         if (res.statusCode !== 200) {
           await res.body.dump();
           return null;

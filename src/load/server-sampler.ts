@@ -18,7 +18,10 @@ export class ServerSampler {
   private timer: NodeJS.Timeout | null = null;
   private busy = false;
 
-  constructor(private readonly probe: ServerProbe, private readonly phaseStartMicros: number) {}
+  constructor(
+    private readonly probe: ServerProbe,
+    private readonly phaseStartMicros: number,
+  ) {}
 
   start(): void {
     this.timer = setInterval(() => void this.take(), 1000);

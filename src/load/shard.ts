@@ -8,10 +8,13 @@ export interface Shard {
 
 /** "I/N" → shard I of N (0-based), as an Indexed Job's JOB_COMPLETION_INDEX gives it. */
 export function parseShard(text: string): Shard {
-  const m = String(text).trim().match(/^(\d+)\s*\/\s*(\d+)$/);
+  const m = String(text)
+    .trim()
+    .match(/^(\d+)\s*\/\s*(\d+)$/);
   const index = m ? Number(m[1]) : NaN;
   const count = m ? Number(m[2]) : NaN;
-  if (!m || count < 1 || index >= count) throw new UsageError(`malformed shard "${text}"`, 'use I/N with 0 ≤ I < N, e.g. --shard 0/4');
+  if (!m || count < 1 || index >= count)
+    throw new UsageError(`malformed shard "${text}"`, 'use I/N with 0 ≤ I < N, e.g. --shard 0/4');
   return { index, count };
 }
 
@@ -21,7 +24,11 @@ export function parseStartAt(text: string): number {
   if (/^\d{9,11}$/.test(s)) return Number(s) * 1000;
   if (/^\d{12,14}$/.test(s)) return Number(s);
   const t = Date.parse(s);
-  if (!Number.isFinite(t)) throw new UsageError(`malformed start time "${text}"`, 'use epoch seconds or an ISO time, e.g. --start-at $(( $(date +%s) + 60 ))');
+  if (!Number.isFinite(t))
+    throw new UsageError(
+      `malformed start time "${text}"`,
+      'use epoch seconds or an ISO time, e.g. --start-at $(( $(date +%s) + 60 ))',
+    );
   return t;
 }
 
@@ -40,7 +47,11 @@ export function phaseSlotMs(rampMs: number, durationMs: number, pollIntervalMs: 
 
 /** The same tag in every shard for the same run and protocol, so all shards count the same events. */
 export function sharedTag(runId: string, protocol: string): string {
-  return createHash('sha256').update(`${runId}:${protocol}`).digest('base64url').replace(/[^a-zA-Z0-9]/g, '').slice(0, 8);
+  return createHash('sha256')
+    .update(`${runId}:${protocol}`)
+    .digest('base64url')
+    .replace(/[^a-zA-Z0-9]/g, '')
+    .slice(0, 8);
 }
 
 /**

@@ -32,7 +32,10 @@ export async function measureSocketFloor(count: number): Promise<SocketFloor | n
     if (!r || r.sockets === 0) return null;
     return {
       ...r,
-      method: `a client worker process holding ${r.sockets.toLocaleString('en-US')} bare idle TCP sockets (node:net): RSS and heap after a forced GC with them open, minus the same reading before, divided by the sockets`,
+      method:
+        `a client worker process holding ${r.sockets.toLocaleString('en-US')} bare idle TCP sockets ` +
+        `(node:net): RSS and heap after a forced GC with them open, minus the same reading before, divided by ` +
+        `the sockets`,
     };
   } catch {
     return null;

@@ -23,7 +23,12 @@ export function isLoopbackV4(host: string): boolean {
  * given; for a loopback target past one address's ports, 127.0.0.1, 127.0.0.2, …; else none
  * (the OS picks the address).
  */
-export function chooseSourceAddresses(targetHost: string, connections: number, explicit: string[], perAddress = CONNECTIONS_PER_SOURCE_ADDRESS): string[] {
+export function chooseSourceAddresses(
+  targetHost: string,
+  connections: number,
+  explicit: string[],
+  perAddress = CONNECTIONS_PER_SOURCE_ADDRESS,
+): string[] {
   if (explicit.length) return explicit;
   if (!isLoopbackV4(targetHost) || connections <= perAddress) return [];
   const n = Math.min(254, Math.ceil(connections / perAddress));
@@ -46,7 +51,11 @@ export const CONNECTIONS_PER_DESTINATION = 12_000;
  * With several server processes the addresses come in a multiple of them, so each process can
  * listen on an equal share of its own (see the cluster's addressesPerProcess).
  */
-export function extraLoopbackDestinations(connections: number, processes = 1, perAddress = CONNECTIONS_PER_DESTINATION): string[] {
+export function extraLoopbackDestinations(
+  connections: number,
+  processes = 1,
+  perAddress = CONNECTIONS_PER_DESTINATION,
+): string[] {
   const needed = Math.ceil(connections / perAddress);
   const n = Math.min(254, processes > 1 ? Math.ceil(needed / processes) * processes : needed);
   return Array.from({ length: Math.max(0, n - 1) }, (_, i) => `127.0.0.${i + 2}`);

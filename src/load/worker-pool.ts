@@ -27,7 +27,12 @@ export class WorkerPool {
     const pool = new WorkerPool();
     await Promise.all(
       Array.from({ length: n }, () => {
-        const child = fork(WORKER_SCRIPT, [], { execArgv: [...process.execArgv, ...WORKER_FLAGS], env: { ...process.env, ...clockEnv() }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'], serialization: 'advanced' });
+        const child = fork(WORKER_SCRIPT, [], {
+          execArgv: [...process.execArgv, ...WORKER_FLAGS],
+          env: { ...process.env, ...clockEnv() },
+          stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+          serialization: 'advanced',
+        });
         pool.children.push(child);
         child.on('message', (m: WorkerMessage) => {
           if (m.type === 'progress') pool.progress.set(child, m);
@@ -78,17 +83,35 @@ export class WorkerPool {
 
   /** Each live worker's memory after a GC. */
   async sampleMemory(timeoutMs = 10_000): Promise<MemoryReading[]> {
-    return this.ask<MemoryReading>({ type: 'sample-memory' }, (m) => (m.type === 'memory' ? m.reading : undefined), timeoutMs);
+    return this.ask<MemoryReading>(
+      { type: 'sample-memory' },
+      (m) => (m.type === 'memory' ? m.reading : undefined),
+      timeoutMs,
+    );
   }
 
   /** Each worker holds `count` bare TCP sockets to host:port and reports what one costs it. */
-  async socketFloor(host: string, port: number, count: number, timeoutMs = 20_000): Promise<Array<{ sockets: number; rssPerSocket: number; heapPerSocket: number }>> {
+  async socketFloor(
+    host: string,
+    port: number,
+    count: number,
+    timeoutMs = 20_000,
+  ): Promise<Array<{ sockets: number; rssPerSocket: number; heapPerSocket: number }>> {
     return this.ask({ type: 'floor', host, port, count }, (m) => (m.type === 'floor' ? m : undefined), timeoutMs);
   }
 
   /** Stops all clients and collects every worker's results (workers that died are missing). */
-  async stop(lastPublished: number | null, neverPublished: number[], firstHoldSeq: number, timeoutMs = 20_000): Promise<WorkerResult[]> {
-    const results = await this.ask<WorkerResult>({ type: 'stop', lastPublished, neverPublished, firstHoldSeq }, (m) => (m.type === 'result' ? m : undefined), timeoutMs);
+  async stop(
+    lastPublished: number | null,
+    neverPublished: number[],
+    firstHoldSeq: number,
+    timeoutMs = 20_000,
+  ): Promise<WorkerResult[]> {
+    const results = await this.ask<WorkerResult>(
+      { type: 'stop', lastPublished, neverPublished, firstHoldSeq },
+      (m) => (m.type === 'result' ? m : undefined),
+      timeoutMs,
+    );
     for (const c of this.children) if (!this.exited.has(c)) setTimeout(() => c.kill(), 2000).unref();
     return results;
   }

@@ -46,11 +46,14 @@ function start(m: StartMessage): void {
   const holdStart = m.phaseStartMicros + m.rampMs * 1000;
   recorder = new ProtocolRecorder(m.phaseStartMicros, m.perSecond, { holdStartMicros: holdStart, maxSeq: m.maxSeq });
   // The ramp's loop delay (connect storm) is kept apart from the hold's.
-  holdTimer = setTimeout(() => {
-    rampLoop = { p99Ms: phaseLoop.p99Ms(), maxMs: phaseLoop.maxMs() };
-    phaseLoop.reset();
-    holdCpu = process.cpuUsage();
-  }, Math.max(0, (holdStart - nowMicros()) / 1000));
+  holdTimer = setTimeout(
+    () => {
+      rampLoop = { p99Ms: phaseLoop.p99Ms(), maxMs: phaseLoop.maxMs() };
+      phaseLoop.reset();
+      holdCpu = process.cpuUsage();
+    },
+    Math.max(0, (holdStart - nowMicros()) / 1000),
+  );
   session = driverFor(m.protocol).openSession(m.driver);
   let next = 0;
   // Client i of `total` starts at phaseStart + ramp × i / total, so all workers share one ramp.
@@ -63,13 +66,18 @@ function start(m: StartMessage): void {
       const slow = m.slow && isSlowClient(index, m.slow.fraction) ? m.slow.reading : undefined;
       const fleet = (m.driver.target.instances?.length ?? 0) > 1;
       const instance = fleet ? (onPublishingInstance(m.driver.target, index) ? 'same' : 'cross') : null;
-      const events = recorder!.clientEvents(roomOf(index, m.driver.rooms), m.driver.rooms, slow !== undefined, instance);
-      const connected = events.connected;
+      const events = recorder!.clientEvents(
+        roomOf(index, m.driver.rooms),
+        m.driver.rooms,
+        slow !== undefined,
+        instance,
+      );
+      const connected = events.connected.bind(events);
       events.connected = () => {
         lastConnect = nowMicros();
         connected();
       };
-      const request = events.request;
+      const request = events.request.bind(events);
       events.request = (wasted) => {
         lastRequest = nowMicros();
         if (!firstRequest) firstRequest = lastRequest;
@@ -87,7 +95,14 @@ function start(m: StartMessage): void {
     const p99 = loop.p99Ms();
     loop.reset();
     const snap = recorder!;
-    send({ type: 'progress', started: clients.length, connected: snap.connectedNow, delivered: snap.latency.totalCount, errors: snap.counters.errors, loopDelayP99Ms: p99 });
+    send({
+      type: 'progress',
+      started: clients.length,
+      connected: snap.connectedNow,
+      delivered: snap.latency.totalCount,
+      errors: snap.counters.errors,
+      loopDelayP99Ms: p99,
+    });
   }, 500);
 }
 
@@ -132,16 +147,25 @@ process.on('message', (m: ParentMessage) => {
 async function socketFloor(host: string, port: number, count: number): Promise<WorkerMessage> {
   const before = readMemory();
   const sockets = await Promise.all(
-    Array.from({ length: count }, () => new Promise<Socket | null>((resolve) => {
-      const s = connect(port, host, () => resolve(s));
-      s.once('error', () => resolve(null));
-    })),
+    Array.from(
+      { length: count },
+      () =>
+        new Promise<Socket | null>((resolve) => {
+          const s = connect(port, host, () => resolve(s));
+          s.once('error', () => resolve(null));
+        }),
+    ),
   );
   const open = sockets.filter((s): s is Socket => s !== null);
   const after = readMemory();
   for (const s of open) s.destroy();
   const n = Math.max(1, open.length);
-  return { type: 'floor', sockets: open.length, rssPerSocket: (after.rss - before.rss) / n, heapPerSocket: (after.heapUsed - before.heapUsed) / n };
+  return {
+    type: 'floor',
+    sockets: open.length,
+    rssPerSocket: (after.rss - before.rss) / n,
+    heapPerSocket: (after.heapUsed - before.heapUsed) / n,
+  };
 }
 
 send({ type: 'ready' });

@@ -73,7 +73,17 @@ export interface RecorderSnapshot {
 }
 
 export function emptyCounters(): Counters {
-  return { delivered: 0, lost: 0, duplicated: 0, reordered: 0, requests: 0, wasted: 0, reconnects: 0, errors: 0, disconnects: 0 };
+  return {
+    delivered: 0,
+    lost: 0,
+    duplicated: 0,
+    reordered: 0,
+    requests: 0,
+    wasted: 0,
+    reconnects: 0,
+    errors: 0,
+    disconnects: 0,
+  };
 }
 
 /** Collects the measurements of all clients of one protocol in one process. */
@@ -124,13 +134,15 @@ export class ProtocolRecorder {
     this.trackers.push(tracker);
     if (slow) this.slowTrackers.add(tracker);
     const own = slow ? this.slowLatency : this.healthyLatency;
-    const byInstance = instance === null ? null : instance === 'same' ? this.sameInstanceLatency : this.crossInstanceLatency;
+    const byInstance =
+      instance === null ? null : instance === 'same' ? this.sameInstanceLatency : this.crossInstanceLatency;
     let up = false;
     let everConnected = false;
     let firstSeen = false;
     /** when the transport went down (0 while up), and when it came back after the last outage */
     let downAt = 0;
     let resumedAt = 0;
+    // eslint-disable-next-line @typescript-eslint/no-this-alias -- the returned object's methods are its own `this`
     const rec = this;
     return {
       attempt() {
@@ -234,7 +246,11 @@ export class ProtocolRecorder {
   }
 
   /** Closes every client's books against the last published seq and returns the snapshot. */
-  snapshot(lastPublished: number | null, neverPublished: ReadonlySet<number> = new Set(), firstHoldSeq = 1): RecorderSnapshot {
+  snapshot(
+    lastPublished: number | null,
+    neverPublished: ReadonlySet<number> = new Set(),
+    firstHoldSeq = 1,
+  ): RecorderSnapshot {
     const c = { ...this.counters, delivered: 0, lost: 0, duplicated: 0, reordered: 0 };
     let rampLost = 0;
     const slow: GroupCounters = { clients: this.slowTrackers.size, delivered: 0, lost: 0 };
@@ -273,7 +289,12 @@ export class ProtocolRecorder {
       crossInstanceHdr: encodeHistogram(this.crossInstanceLatency),
       perSecond: [...this.seconds.entries()]
         .sort((a, b) => a[0] - b[0])
-        .map(([t, s]) => ({ t, connects: s.connects, reconnects: s.reconnects, healthyHdr: encodeHistogram(s.healthy) })),
+        .map(([t, s]) => ({
+          t,
+          connects: s.connects,
+          reconnects: s.reconnects,
+          healthyHdr: encodeHistogram(s.healthy),
+        })),
     };
   }
 

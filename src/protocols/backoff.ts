@@ -16,7 +16,10 @@ export function backoffFrom(range: { initialMs: number; maxMs: number } | undefi
  * The delay before retry number `attempt` (0-based): random in [0, min(max, initial × factor^attempt)].
  * The attempt is capped so the power never overflows on a client that retries for hours.
  */
-export function fullJitterDelay(attempt: number, o: { initialMs: number; maxMs: number; factor?: number } = DEFAULT_BACKOFF): number {
+export function fullJitterDelay(
+  attempt: number,
+  o: { initialMs: number; maxMs: number; factor?: number } = DEFAULT_BACKOFF,
+): number {
   return Math.random() * Math.min(o.maxMs, o.initialMs * Math.pow(o.factor ?? 2, Math.min(attempt, 30)));
 }
 

@@ -41,7 +41,8 @@ export class HttpCursor {
     if (this.target.cursor !== 'query' || this.cursor === null) return basePath;
     if (this.pathCursor !== this.cursor || this.pathFor !== basePath) {
       const sep = basePath.includes('?') ? '&' : '?';
-      this.builtPath = `${basePath}${sep}${encodeURIComponent(this.target.cursorParam)}=${encodeURIComponent(this.cursor)}`;
+      const param = encodeURIComponent(this.target.cursorParam);
+      this.builtPath = `${basePath}${sep}${param}=${encodeURIComponent(this.cursor)}`;
       this.pathFor = basePath;
       this.pathCursor = this.cursor;
     }
@@ -127,5 +128,12 @@ export class HttpCursor {
 
 /** [\w.:-] */
 function isCursorByte(c: number): boolean {
-  return (c >= 48 && c <= 58) /* 0-9 : */ || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95 || c === 46 || c === 45;
+  return (
+    (c >= 48 && c <= 58) /* 0-9 : */ ||
+    (c >= 65 && c <= 90) ||
+    (c >= 97 && c <= 122) ||
+    c === 95 ||
+    c === 46 ||
+    c === 45
+  );
 }

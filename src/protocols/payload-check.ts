@@ -55,13 +55,19 @@ export function isAsciiSpace(c: number): boolean {
 /** Could a JSON text start with `first` and end with `last` (both ASCII, not white space)? */
 function mayFrameJson(first: number, last: number): boolean {
   switch (first) {
-    case 0x7b: return last === 0x7d; // { }
-    case 0x5b: return last === 0x5d; // [ ]
-    case 0x22: return last === 0x22; // " "
+    case 0x7b:
+      return last === 0x7d; // { }
+    case 0x5b:
+      return last === 0x5d; // [ ]
+    case 0x22:
+      return last === 0x22; // " "
     case 0x74: // true
-    case 0x66: return last === 0x65; // false
-    case 0x6e: return last === 0x6c; // null
+    case 0x66:
+      return last === 0x65; // false
+    case 0x6e:
+      return last === 0x6c; // null
     case 0x2d: // -
-    default: return (first === 0x2d || (first >= 0x30 && first <= 0x39)) && last >= 0x30 && last <= 0x39;
+    default:
+      return (first === 0x2d || (first >= 0x30 && first <= 0x39)) && last >= 0x30 && last <= 0x39;
   }
 }

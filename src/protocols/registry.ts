@@ -32,8 +32,11 @@ export function protocolLabel(name: string): string {
 /** Parses "sse,ws" or "all" into protocol names, in the canonical order. */
 export function parseProtocols(text: string | string[]): ProtocolName[] {
   const choices = `choose from ${PROTOCOL_NAMES.join(', ')} (or all)`;
-  if (Array.isArray(text) && text.some((s) => typeof s !== 'string')) throw new UsageError(`protocols must be names, got ${JSON.stringify(text)}`, choices);
-  const items = (Array.isArray(text) ? text : String(text).split(',')).map((s) => String(s).trim().toLowerCase()).filter(Boolean);
+  if (Array.isArray(text) && text.some((s) => typeof s !== 'string'))
+    throw new UsageError(`protocols must be names, got ${JSON.stringify(text)}`, choices);
+  const items = (Array.isArray(text) ? text : String(text).split(','))
+    .map((s) => String(s).trim().toLowerCase())
+    .filter(Boolean);
   if (items.length === 1 && items[0] === 'all') return [...PROTOCOL_NAMES];
   const chosen = new Set<ProtocolName>();
   for (const item of items) {

@@ -469,5 +469,9 @@ class PollClient implements ProtocolClient {
 export function openPollSession(options: DriverOptions, pacing: RequestPacing): DriverSession {
   checkTarget(options.target, pacing.path);
   const ctx = new PollContext(options, pacing.timeoutMs);
-  return new ClientSession(options, (spec) => new PollClient(spec, pacing, ctx), async () => ctx.stop());
+  return new ClientSession(
+    options,
+    (spec) => new PollClient(spec, pacing, ctx),
+    async () => ctx.stop(),
+  );
 }

@@ -77,14 +77,18 @@ type Connector = ReturnType<typeof buildConnector>;
  * An undici connector that registers each new socket with `counter`, binds a source address if
  * given, and tells `onSocket` about each connected socket.
  */
-export function countingConnector(counter: WireCounter, localAddress?: string, onSocket?: (s: Socket) => void): Connector {
+export function countingConnector(
+  counter: WireCounter,
+  localAddress?: string,
+  onSocket?: (s: Socket) => void,
+): Connector {
   const base = buildConnector({ keepAlive: true });
   return (opts, callback) =>
     base(localAddress ? { ...opts, localAddress } : opts, (err, socket) => {
       if (!err && socket) {
-        counter.track(socket as Socket);
-        onSocket?.(socket as Socket);
+        counter.track(socket);
+        onSocket?.(socket);
       }
-      (callback as (e: Error | null, s: Socket | null) => void)(err, socket as Socket | null);
+      (callback as (e: Error | null, s: Socket | null) => void)(err, socket);
     });
 }

@@ -18,11 +18,16 @@ export interface GateOutcome {
  * Parses the limits of `run --fail-on` (k6's thresholds): absolute values only, since a single run
  * has no baseline to change from. Mistakes are usage errors before the run starts.
  */
-export function parseRunGates(text: string | undefined): Rule[] {
+export function parseRunGates(text: unknown): Rule[] {
+  if (text !== undefined && typeof text !== 'string')
+    throw new UsageError('failOn must be a string of limits', 'e.g. "failOn": "p99>250ms,lost>0"');
   const rules = parseRules(text);
   const relative = rules.find((r) => r.mode !== 'absolute');
   if (relative) {
-    throw new UsageError(`--fail-on limit "${relative.text}" is a change from a baseline; a single run has none`, 'give an absolute value (p99>250ms, lost>0), or gate changes with rtbench compare');
+    throw new UsageError(
+      `--fail-on limit "${relative.text}" is a change from a baseline; a single run has none`,
+      'give an absolute value (p99>250ms, lost>0), or gate changes with rtbench compare',
+    );
   }
   return rules;
 }
@@ -37,12 +42,22 @@ export function evaluateGates(results: RunResults, rules: Rule[]): GateOutcome[]
       const label = resultLabel(p);
       const limit = `${rule.op} ${formatLimit(rule)}`;
       if (value === null) {
-        out.push({ rule: rule.text, protocol: label, failed: false, message: `SKIP ${label} ${rule.metric.name}: not measured in this run` });
+        out.push({
+          rule: rule.text,
+          protocol: label,
+          failed: false,
+          message: `SKIP ${label} ${rule.metric.name}: not measured in this run`,
+        });
         continue;
       }
       const failed = breaks(rule, value);
       const shown = `${label} ${rule.metric.name} ${formatValue(rule.metric.kind, value)}`;
-      out.push({ rule: rule.text, protocol: label, failed, message: failed ? `FAIL ${shown} ${limit}` : `pass ${shown} (limit ${limit})` });
+      out.push({
+        rule: rule.text,
+        protocol: label,
+        failed,
+        message: failed ? `FAIL ${shown} ${limit}` : `pass ${shown} (limit ${limit})`,
+      });
     }
   }
   return out;

@@ -20,7 +20,18 @@ export function renderStressTable(results: RunResults): string {
   const rows = stressRows(results);
   if (!rows.length) return '';
   const table = new Table({
-    head: ['Protocol', 'Healthy\np50 / p99', 'Slow clients\np99', 'Slow\ndelivered / lost', 'Server dropped\nevents / clients', 'Server peak\nbuffered / RSS', 'Server loop\ndelay p99 max', 'Reconnect\np50 / p99', 'Missed: recovered\n/ lost for good', 'Peak\nconnects/s'],
+    head: [
+      'Protocol',
+      'Healthy\np50 / p99',
+      'Slow clients\np99',
+      'Slow\ndelivered / lost',
+      'Server dropped\nevents / clients',
+      'Server peak\nbuffered / RSS',
+      'Server loop\ndelay p99 max',
+      'Reconnect\np50 / p99',
+      'Missed: recovered\n/ lost for good',
+      'Peak\nconnects/s',
+    ],
     style: { head: [], border: [] },
   });
   for (const p of rows) {
@@ -28,7 +39,9 @@ export function renderStressTable(results: RunResults): string {
     const r = p.recovery;
     table.push([
       resultLabel(p) + (p.partial ? ' (partial)' : ''),
-      p.healthy ? `${ms(p.healthy.latency, 'p50')} /\n${ms(p.healthy.latency, 'p99')}` : `${ms(p.latency, 'p50')} /\n${ms(p.latency, 'p99')}`,
+      p.healthy
+        ? `${ms(p.healthy.latency, 'p50')} /\n${ms(p.healthy.latency, 'p99')}`
+        : `${ms(p.latency, 'p50')} /\n${ms(p.latency, 'p99')}`,
       p.slow ? `${ms(p.slow.latency, 'p99')}\n(${p.slow.clients}, ${p.slow.mode})` : '–',
       p.slow ? `${num(p.slow.delivered)} /\n${num(p.slow.lost)}` : '–',
       s ? `${num(s.droppedEvents)} /\n${num(s.disconnectedByPolicy)}` : 'n/a',
@@ -36,7 +49,9 @@ export function renderStressTable(results: RunResults): string {
       s ? `${s.peakLoopDelayMs.toFixed(1)} ms` : 'n/a',
       r ? `${ms(r.reconnectTime, 'p50')} /\n${ms(r.reconnectTime, 'p99')}` : '–',
       r ? `${num(r.missed)}: ${num(r.recovered)}\n/ ${num(r.lostForGood)}` : '–',
-      r && r.peakConnectsPerSecond ? `${num(r.peakConnectsPerSecond)}${r.peakConnectsAt !== null ? `\n(at ${r.peakConnectsAt}s)` : ''}` : '–',
+      r && r.peakConnectsPerSecond
+        ? `${num(r.peakConnectsPerSecond)}${r.peakConnectsAt !== null ? `\n(at ${r.peakConnectsAt}s)` : ''}`
+        : '–',
     ]);
   }
   return table.toString();
@@ -47,7 +62,12 @@ export function faultLines(results: RunResults): string[] {
   const lines: string[] = [];
   for (const p of results.protocols) {
     if (!p.faults?.length) continue;
-    const what = p.faults.map((f) => `${f.fault} fired at ${(f.firedAtMs / 1000).toFixed(1)}s${f.dropped !== null ? `, ${f.dropped} connections dropped` : ''}${f.downMs !== null ? `, server down ${Math.round(f.downMs)} ms` : ''}`);
+    const what = p.faults.map(
+      (f) =>
+        `${f.fault} fired at ${(f.firedAtMs / 1000).toFixed(1)}s` +
+        (f.dropped !== null ? `, ${f.dropped} connections dropped` : '') +
+        (f.downMs !== null ? `, server down ${Math.round(f.downMs)} ms` : ''),
+    );
     lines.push(`${resultLabel(p)} faults: ${what.join('; ')}.`);
   }
   return lines;

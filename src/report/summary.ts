@@ -11,7 +11,10 @@ const micros = (us: number) => (us >= 1000 ? `${(us / 1000).toFixed(1)} ms` : `$
 /** One row of the summary: a metric, and how to show it for one protocol. */
 type Row = [label: string, cell: (p: ProtocolResult) => string];
 
-const latency = (key: 'p50' | 'p99' | 'max'): Row[1] => (p) => (p.latency.count ? formatMs(p.latency[key]) : '–');
+const latency =
+  (key: 'p50' | 'p99' | 'max'): Row[1] =>
+  (p) =>
+    p.latency.count ? formatMs(p.latency[key]) : '–';
 
 /**
  * The rows a reader needs to choose a protocol and to trust the figures, in the HTML's order;
@@ -49,7 +52,12 @@ function clientMemory(p: ProtocolResult): string {
 
 /** A column's head: the protocol, its variant and whether it is partial, a line each. */
 function head(p: ProtocolResult): string {
-  return [p.protocol, p.variant ? `· ${p.variant}` : '', p.partial ? '(partial)' : '', p.generator?.saturated ? 'SATURATED' : '']
+  return [
+    p.protocol,
+    p.variant ? `· ${p.variant}` : '',
+    p.partial ? '(partial)' : '',
+    p.generator?.saturated ? 'SATURATED' : '',
+  ]
     .filter(Boolean)
     .join('\n');
 }
@@ -131,7 +139,13 @@ export function renderSummary(results: RunResults, view: SummaryView, quiet: boo
   // Footnotes wrap to the terminal too; --verbose keeps them one line each (for grep).
   const notes = quiet ? '' : renderFootnotes(results, view.verbose);
   if (notes && view.verbose) parts.push(notes);
-  else if (notes) parts.push(notes.split('\n').flatMap((l) => wrap(l.trim(), width - 2, '  ').map((w) => `  ${w}`)).join('\n'));
+  else if (notes)
+    parts.push(
+      notes
+        .split('\n')
+        .flatMap((l) => wrap(l.trim(), width - 2, '  ').map((w) => `  ${w}`))
+        .join('\n'),
+    );
   else if (results.partial) parts.push(`  PARTIAL RESULTS: ${results.partialReason}.`);
   return parts.join('\n') + '\n';
 }

@@ -3,7 +3,15 @@ import { emptyCounters, type TimelinePoint } from '../metrics/recorder.js';
 import type { WorkerResult } from '../load/messages.js';
 import type { ProtocolName } from '../protocols/types.js';
 import type { ServerMetrics } from '../contracts/server-metrics.js';
-import type { ClientMemory, FleetResult, GeneratorHealth, LoadLayout, MemoryReading, ProtocolResult, ServerMemory } from './schema.js';
+import type {
+  ClientMemory,
+  FleetResult,
+  GeneratorHealth,
+  LoadLayout,
+  MemoryReading,
+  ProtocolResult,
+  ServerMemory,
+} from './schema.js';
 import { assembleStress, type StressOutcome } from './stress-results.js';
 import { generatorHealth } from './generator-health.js';
 
@@ -102,13 +110,16 @@ export function assembleProtocolResult(o: PhaseOutcome): ProtocolResult {
     client,
     connectRate: rampSpanMs > 0 ? connectedPeak / (rampSpanMs / 1000) : 0,
     requestRate: requestSpanS > 0 ? c.requests / requestSpanS : 0,
-    generator: { ...generatorHealth({
-      workerLoopDelayP99Ms: o.workers.map((w) => w.loopDelayP99Ms ?? 0),
-      workerLoopDelayMaxMs: o.workers.map((w) => w.loopDelayMaxMs),
-      publisherLoopDelayP99Ms: o.publisherLoopDelay?.p99Ms ?? 0,
-      publisherLoopDelayMaxMs: o.publisherLoopDelay?.maxMs ?? 0,
-      latencyP99Micros: latency.p99,
-    }), clientCpuMicrosPerEvent: cpuPerEvent(o, c.delivered - (ramp?.delivered ?? 0)) },
+    generator: {
+      ...generatorHealth({
+        workerLoopDelayP99Ms: o.workers.map((w) => w.loopDelayP99Ms ?? 0),
+        workerLoopDelayMaxMs: o.workers.map((w) => w.loopDelayMaxMs),
+        publisherLoopDelayP99Ms: o.publisherLoopDelay?.p99Ms ?? 0,
+        publisherLoopDelayMaxMs: o.publisherLoopDelay?.maxMs ?? 0,
+        latencyP99Micros: latency.p99,
+      }),
+      clientCpuMicrosPerEvent: cpuPerEvent(o, c.delivered - (ramp?.delivered ?? 0)),
+    },
     ...(o.layout ? { layout: o.layout } : {}),
     ...(o.fleetInstances && o.fleetInstances > 1 ? { fleet: fleetResult(o, o.fleetInstances) } : {}),
     timeline: [...timeline.values()].sort((a, b) => a.t - b.t),
@@ -124,14 +135,23 @@ function serverMemory(o: PhaseOutcome): ServerMemory | null {
   if (!b || !l) return null;
   const connections = l.connections[o.protocol] ?? 0;
   if (!connections) return null;
-  const reading = (m: ServerMetrics): MemoryReading => ({ rss: m.memory.rss, heapUsed: m.memory.heapUsed, external: m.memory.external, arrayBuffers: m.memory.arrayBuffers });
+  const reading = (m: ServerMetrics): MemoryReading => ({
+    rss: m.memory.rss,
+    heapUsed: m.memory.heapUsed,
+    external: m.memory.external,
+    arrayBuffers: m.memory.arrayBuffers,
+  });
   return {
     connections,
     baseline: reading(b),
     loaded: reading(l),
     rssPerConnection: (l.memory.rss - b.memory.rss) / connections,
     heapPerConnection: (l.memory.heapUsed - b.memory.heapUsed) / connections,
-    method: `server RSS and heap${l.processes && l.processes > 1 ? ` summed over its ${l.processes} processes and the cluster primary` : ''} ${l.gc ? 'after a forced GC ' : ''}with all clients connected, minus the same reading before the phase's clients connected, divided by the ${connections} open ${o.protocol} connections the server counted`,
+    method:
+      `server RSS and heap${
+        l.processes && l.processes > 1 ? ` summed over its ${l.processes} processes ` + `and the cluster primary` : ''
+      } ${l.gc ? 'after a forced GC ' : ''}with all clients connected, minus the same reading before the phase's ` +
+      `clients connected, divided by the ${connections} open ${o.protocol} connections the server counted`,
   };
 }
 
@@ -152,16 +172,25 @@ function clientMemory(o: PhaseOutcome): ClientMemory | null {
     clients,
     rssPerClient: rss / clients,
     heapPerClient: heap / clients,
-    method: `client worker RSS and heap after a forced GC with all clients connected, minus the same reading before any client started, divided by the ${clients} clients in ${o.workers.length} worker process(es)`,
+    method:
+      `client worker RSS and heap after a forced GC with all clients connected, minus the same reading ` +
+      `before any client started, divided by the ${clients} clients in ${o.workers.length} worker process(es)`,
   };
 }
 
 /** Same- vs cross-instance latency from the workers' histograms, and instance 0's Redis round trips. */
 function fleetResult(o: PhaseOutcome, instances: number): FleetResult {
-  const same = summarize(mergeEncoded(o.workers.map((w) => w.snapshot.sameInstanceHdr).filter((h): h is string => !!h)));
-  const cross = summarize(mergeEncoded(o.workers.map((w) => w.snapshot.crossInstanceHdr).filter((h): h is string => !!h)));
+  const same = summarize(
+    mergeEncoded(o.workers.map((w) => w.snapshot.sameInstanceHdr).filter((h): h is string => !!h)),
+  );
+  const cross = summarize(
+    mergeEncoded(o.workers.map((w) => w.snapshot.crossInstanceHdr).filter((h): h is string => !!h)),
+  );
   const bus = o.serverLoaded?.bus;
-  const redisRoundTrip = bus && bus.redisRoundTrips ? { count: bus.redisRoundTrips, p50Ms: bus.redisRoundTripP50Ms, p99Ms: bus.redisRoundTripP99Ms } : null;
+  const redisRoundTrip =
+    bus && bus.redisRoundTrips
+      ? { count: bus.redisRoundTrips, p50Ms: bus.redisRoundTripP50Ms, p99Ms: bus.redisRoundTripP99Ms }
+      : null;
   const all = summarize(mergeEncoded(o.workers.map((w) => w.snapshot.latencyHdr)));
   return {
     instances,
@@ -182,11 +211,16 @@ function cpuPerEvent(o: PhaseOutcome, holdDelivered: number): number | null {
 export const FLOOR_MIN_CLIENTS = 1000;
 
 /** Client memory against the socket floor measured in the same run. */
-export function compareWithFloor(client: ClientMemory | null, floor: GeneratorHealth['socketFloor']): Partial<GeneratorHealth> {
+export function compareWithFloor(
+  client: ClientMemory | null,
+  floor: GeneratorHealth['socketFloor'],
+): Partial<GeneratorHealth> {
   return {
     socketFloor: floor ?? null,
     // Below ~1,000 clients a per-client RSS delta is mostly allocator noise: no multiple is given.
     clientRssFloorMultiple:
-      floor && client && client.clients >= FLOOR_MIN_CLIENTS && floor.rssPerSocket > 0 ? client.rssPerClient / floor.rssPerSocket : null,
+      floor && client && client.clients >= FLOOR_MIN_CLIENTS && floor.rssPerSocket > 0
+        ? client.rssPerClient / floor.rssPerSocket
+        : null,
   };
 }

@@ -28,25 +28,45 @@ export function mergeRuns(parts: RunResults[]): RunResults {
   for (const p of parts.slice(1)) {
     const a = comparableParams(first);
     const b = comparableParams(p);
-    if (a !== b) throw new UsageError('the results files are not shards of the same run (their parameters differ)', 'merge only files written by rtbench run --shard I/N with the same options');
+    if (a !== b)
+      throw new UsageError(
+        'the results files are not shards of the same run (their parameters differ)',
+        'merge only files written by rtbench run --shard I/N with the same options',
+      );
   }
   // Rows are matched by protocol and variant (a protocol may run once per backpressure policy).
   const labels = [...new Set(parts.flatMap((p) => p.protocols.map(resultLabel)))];
   const stressNotes: string[] = [];
-  const merged: ProtocolResult[] = labels.map((label) => mergeProtocol(parts.flatMap((p) => p.protocols.filter((r) => resultLabel(r) === label)), stressNotes));
+  const merged: ProtocolResult[] = labels.map((label) =>
+    mergeProtocol(
+      parts.flatMap((p) => p.protocols.filter((r) => resultLabel(r) === label)),
+      stressNotes,
+    ),
+  );
   if (merged.some(hasStress)) stressNotes.unshift(STRESS_NOTE);
   const partial = parts.some((p) => p.partial);
   return {
     ...first,
     partial,
-    partialReason: partial ? parts.map((p) => p.partialReason).filter(Boolean).join('; ') || 'a shard was partial' : null,
+    partialReason: partial
+      ? parts
+          .map((p) => p.partialReason)
+          .filter(Boolean)
+          .join('; ') || 'a shard was partial'
+      : null,
     startedAt: parts.map((p) => p.startedAt).sort()[0],
-    finishedAt: parts.map((p) => p.finishedAt).sort().at(-1)!,
+    finishedAt: parts
+      .map((p) => p.finishedAt)
+      .sort()
+      .at(-1)!,
     params: { ...first.params, clients: parts.reduce((n, p) => n + p.params.clients, 0), shard: undefined },
     notes: [
       ...new Set([
         ...parts.flatMap((p) => p.notes),
-        `Merged from ${parts.length} shards: histograms added bucket by bucket, counters summed. Each shard measured its own deliveries against the publisher's intended times; across machines, latency also carries the clock offset between the publisher's and each shard's machine (typically well under 1 ms with NTP on one network, more otherwise).`,
+        `Merged from ${parts.length} shards: histograms added bucket by bucket, counters summed. Each shard ` +
+          `measured its own deliveries against the publisher's intended times; across machines, latency also ` +
+          `carries the clock offset between the publisher's and each shard's machine (typically well under 1 ` +
+          `ms with NTP on one network, more otherwise).`,
         ...stressNotes,
       ]),
     ],
@@ -121,7 +141,12 @@ function mergeProtocol(rs: ProtocolResult[], notes: string[]): ProtocolResult {
     disconnects: sum((r) => r.disconnects),
     errors: sum((r) => r.errors),
     errorsByType,
-    bytes: { in: bytesIn, out: bytesOut, inPerEvent: delivered ? bytesIn / delivered : 0, outPerEvent: delivered ? bytesOut / delivered : 0 },
+    bytes: {
+      in: bytesIn,
+      out: bytesOut,
+      inPerEvent: delivered ? bytesIn / delivered : 0,
+      outPerEvent: delivered ? bytesOut / delivered : 0,
+    },
     server: mergeServer(rs),
     client: mergeClient(rs),
     connectRate: sum((r) => r.connectRate),
@@ -132,9 +157,12 @@ function mergeProtocol(rs: ProtocolResult[], notes: string[]): ProtocolResult {
 }
 
 const STRESS_NOTE =
-  'Stress figures: healthy and slow clients and reconnect times merged like the rest; connects and reconnects per second summed (each shard counts seconds from the shared start on its own clock). ' +
-  'The server is one server that every shard sampled on its own, so its figures are not summed: per second the highest reading of RSS, buffered bytes, loop delay and connections; ' +
-  'events dropped and clients disconnected from the shard that counted the most (so they add up to its totals); server totals and peaks the highest any shard read.';
+  'Stress figures: healthy and slow clients and reconnect times merged like the rest; connects and reconnects ' +
+  'per second summed (each shard counts seconds from the shared start on its own clock). ' +
+  'The server is one server that every shard sampled on its own, so its figures are not summed: per second the ' +
+  'highest reading of RSS, buffered bytes, loop delay and connections; ' +
+  'events dropped and clients disconnected from the shard that counted the most (so they add up to its ' +
+  'totals); server totals and peaks the highest any shard read.';
 
 function hasStress(r: ProtocolResult): boolean {
   return !!(r.healthy || r.slow || r.recovery || r.serverStress || r.serverTimeline || r.faults?.length);
@@ -243,7 +271,8 @@ function mergeTimeline(timelines: ServerTimelinePoint[][], label: string, notes:
   });
   if (boundSeconds)
     notes.push(
-      `${label}: the healthy clients' p99 per second is an upper bound in ${boundSeconds} of ${latencySeconds} seconds (the highest shard's p99; these shards' results carry no per-second histograms to add).`,
+      `${label}: the healthy clients' p99 per second is an upper bound in ${boundSeconds} of ${latencySeconds} ` +
+        `seconds (the highest shard's p99; these shards' results carry no per-second histograms to add).`,
     );
   return points;
 }
@@ -252,7 +281,13 @@ function mergeTimeline(timelines: ServerTimelinePoint[][], label: string, notes:
  * Reconnect times added, missed/recovered/lost summed; the peak connects per second recomputed
  * from the merged per-second connects, from the first fault on, as a single run does.
  */
-function mergeRecovery(rs: ProtocolResult[], timeline: ServerTimelinePoint[], faults: FaultRecord[], label: string, notes: string[]): RecoveryResult {
+function mergeRecovery(
+  rs: ProtocolResult[],
+  timeline: ServerTimelinePoint[],
+  faults: FaultRecord[],
+  label: string,
+  notes: string[],
+): RecoveryResult {
   const recs = rs.map((r) => r.recovery!);
   const merged = {
     reconnectTime: summarize(mergeEncoded(recs.map((r) => r.reconnectTime.hdr))),
@@ -266,7 +301,10 @@ function mergeRecovery(rs: ProtocolResult[], timeline: ServerTimelinePoint[], fa
     const connects = new Map(timeline.map((p) => [p.t, p.connects ?? 0]));
     return { ...merged, ...peakConnects(connects, faults) };
   }
-  notes.push(`${label}: peak connects per second is the highest single shard's, a lower bound (these shards' results carry no per-second connects to add).`);
+  notes.push(
+    `${label}: peak connects per second is the highest single shard's, a lower bound (these shards' results ` +
+      `carry no per-second connects to add).`,
+  );
   const top = recs.reduce((a, b) => (b.peakConnectsPerSecond > a.peakConnectsPerSecond ? b : a));
   return { ...merged, peakConnectsPerSecond: top.peakConnectsPerSecond, peakConnectsAt: top.peakConnectsAt };
 }

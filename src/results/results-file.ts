@@ -13,14 +13,19 @@ export function checkWritable(path: string, flag: string): void {
     mkdirSync(dirname(path), { recursive: true });
     accessSync(dirname(path), constants.W_OK);
   } catch (e) {
-    throw new UsageError(`cannot write ${flag} ${path}: its folder ${dirname(path)} cannot be written (${(e as NodeJS.ErrnoException).code ?? "error"})`, fix);
+    throw new UsageError(
+      `cannot write ${flag} ${path}: its folder ${dirname(path)} cannot be written ` +
+        `(${(e as NodeJS.ErrnoException).code ?? 'error'})`,
+      fix,
+    );
   }
   let isDir = false;
   try {
     isDir = statSync(path).isDirectory();
     if (!isDir) accessSync(path, constants.W_OK);
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw new UsageError(`cannot write ${flag} ${path} (${(e as NodeJS.ErrnoException).code})`, fix);
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT')
+      throw new UsageError(`cannot write ${flag} ${path} (${(e as NodeJS.ErrnoException).code})`, fix);
   }
   if (isDir) throw new UsageError(`${flag} ${path} is a folder`, 'give a file name, e.g. results.json');
 }
@@ -40,13 +45,26 @@ export function writeResults(path: string, results: RunResults): void {
 export function readResults(path: string): RunResults {
   let data: RunResults;
   try {
-    data = JSON.parse(readFileSync(path, 'utf8'));
+    data = JSON.parse(readFileSync(path, 'utf8')) as RunResults;
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    throw new UsageError(code === 'ENOENT' ? `results file ${path} does not exist` : `results file ${path} is not valid JSON`, 'pass a file written by rtbench run --out');
+    throw new UsageError(
+      code === 'ENOENT' ? `results file ${path} does not exist` : `results file ${path} is not valid JSON`,
+      'pass a file written by rtbench run --out',
+    );
   }
-  if (!data || typeof data !== 'object' || !('schemaVersion' in data)) throw new UsageError(`${path} is not an rtbench results file (no schemaVersion)`, 'pass a file written by rtbench run --out');
-  if (data.schemaVersion !== SCHEMA_VERSION) throw new UsageError(`${path} has schemaVersion ${data.schemaVersion}; this rtbench reads ${SCHEMA_VERSION}`, 're-run with this version of rtbench');
-  if (!Array.isArray(data.protocols)) throw new UsageError(`${path} has no protocols array`, 'pass a file written by rtbench run --out');
+  if (!data || typeof data !== 'object' || !('schemaVersion' in data))
+    throw new UsageError(
+      `${path} is not an rtbench results file (no schemaVersion)`,
+      'pass a file written by rtbench run --out',
+    );
+  const version: unknown = data.schemaVersion;
+  if (version !== SCHEMA_VERSION)
+    throw new UsageError(
+      `${path} has schemaVersion ${String(version)}; this rtbench reads ${SCHEMA_VERSION}`,
+      're-run with this version of rtbench',
+    );
+  if (!Array.isArray(data.protocols))
+    throw new UsageError(`${path} has no protocols array`, 'pass a file written by rtbench run --out');
   return data;
 }

@@ -51,7 +51,10 @@ export interface LoadLayout {
   destinations?: string[];
   /** reference-server processes (null: an external target) */
   serverProcesses: number | null;
-  /** open-file limit of each process (Node raises its soft limit to the hard one at start); null: unlimited or unknown */
+  /**
+   * open-file limit of each process (Node raises its soft limit to the hard one at start); null: unlimited
+   * or unknown
+   */
   fdLimit: { soft: number | null; hard: number | null };
 }
 
@@ -123,7 +126,10 @@ export interface RecoveryResult {
   recovered: number;
   /** events a client never got (the run's lost count) */
   lostForGood: number;
-  /** highest number of client connections that came up in one second (from the first fault on, if any), and that second */
+  /**
+   * highest number of client connections that came up in one second (from the first fault on, if any),
+   * and that second
+   */
   peakConnectsPerSecond: number;
   peakConnectsAt: number | null;
 }
@@ -169,7 +175,13 @@ export interface ProtocolResult {
   latency: LatencySummary;
   window?: 'hold' | 'phase';
   /** the ramp's own figures: events intended while clients were still connecting */
-  ramp?: { delivered: number; lost: number; latency: LatencySummary; workerLoopDelayP99Ms: number; workerLoopDelayMaxMs: number };
+  ramp?: {
+    delivered: number;
+    lost: number;
+    latency: LatencySummary;
+    workerLoopDelayP99Ms: number;
+    workerLoopDelayMaxMs: number;
+  };
   /** the whole phase's latency, ramp and hold together */
   latencyAll?: LatencySummary;
   /** client start → transport up */

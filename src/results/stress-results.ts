@@ -3,7 +3,7 @@ import type { WorkerResult } from '../load/messages.js';
 import type { ServerSample } from '../load/server-sampler.js';
 import type { ServerMetrics } from '../contracts/server-metrics.js';
 import { describeSlowMode, type SlowMode } from '../scenario/stress.js';
-import type { ClientGroupResult, FaultRecord, ProtocolResult, RecoveryResult, ServerStressResult, ServerTimelinePoint } from './schema.js';
+import type { ClientGroupResult, FaultRecord, ProtocolResult, RecoveryResult, ServerTimelinePoint } from './schema.js';
 
 /** What a stress phase measured on top of a normal one. */
 export interface StressOutcome {
@@ -14,10 +14,18 @@ export interface StressOutcome {
   secondHdrs?: boolean;
 }
 
-export type StressFields = Pick<ProtocolResult, 'healthy' | 'slow' | 'recovery' | 'serverStress' | 'faults' | 'serverTimeline'>;
+export type StressFields = Pick<
+  ProtocolResult,
+  'healthy' | 'slow' | 'recovery' | 'serverStress' | 'faults' | 'serverTimeline'
+>;
 
 /** Healthy vs slow clients, recovery, the server's counters and the per-second timeline. */
-export function assembleStress(stress: StressOutcome, workers: WorkerResult[], baseline: ServerMetrics | null, lost: number): StressFields {
+export function assembleStress(
+  stress: StressOutcome,
+  workers: WorkerResult[],
+  baseline: ServerMetrics | null,
+  lost: number,
+): StressFields {
   const out: StressFields = {};
   if (stress.slow) Object.assign(out, groups(workers, stress.slow.mode));
   const timeline = serverTimeline(stress.serverSamples, workers, baseline, stress.secondHdrs ?? false);
@@ -62,13 +70,21 @@ function groups(workers: WorkerResult[], mode: SlowMode): Pick<ProtocolResult, '
     lost: lost - slow.lost,
     latency: summarize(mergeEncoded(workers.map((w) => w.snapshot.healthyHdr))),
   };
-  return { healthy, slow: { ...slow, latency: summarize(mergeEncoded(workers.map((w) => w.snapshot.slowHdr))), mode: describeSlowMode(mode) } };
+  return {
+    healthy,
+    slow: {
+      ...slow,
+      latency: summarize(mergeEncoded(workers.map((w) => w.snapshot.slowHdr))),
+      mode: describeSlowMode(mode),
+    },
+  };
 }
 
 function recovery(workers: WorkerResult[], lost: number, faults: FaultRecord[]): RecoveryResult {
   const recovered = workers.reduce((n, w) => n + w.snapshot.recovered, 0);
   const connects = new Map<number, number>();
-  for (const w of workers) for (const s of w.snapshot.perSecond) connects.set(s.t, (connects.get(s.t) ?? 0) + s.connects);
+  for (const w of workers)
+    for (const s of w.snapshot.perSecond) connects.set(s.t, (connects.get(s.t) ?? 0) + s.connects);
   return {
     reconnectTime: summarize(mergeEncoded(workers.map((w) => w.snapshot.reconnectHdr))),
     missed: recovered + lost,
@@ -83,11 +99,15 @@ function recovery(workers: WorkerResult[], lost: number, faults: FaultRecord[]):
  * that matters comes after the first one, not the ramp-up, so seconds before it are left out.
  * Ties go to the earliest second.
  */
-export function peakConnects(connectsPerSecond: Map<number, number>, faults: FaultRecord[]): Pick<RecoveryResult, 'peakConnectsPerSecond' | 'peakConnectsAt'> {
+export function peakConnects(
+  connectsPerSecond: Map<number, number>,
+  faults: FaultRecord[],
+): Pick<RecoveryResult, 'peakConnectsPerSecond' | 'peakConnectsAt'> {
   const fromSecond = faults.length ? Math.floor(Math.min(...faults.map((f) => f.atMs)) / 1000) : 0;
   let peak = 0;
   let peakAt: number | null = null;
-  for (const [t, n] of [...connectsPerSecond].sort((a, b) => a[0] - b[0])) if (t >= fromSecond && n > peak) [peak, peakAt] = [n, t];
+  for (const [t, n] of [...connectsPerSecond].sort((a, b) => a[0] - b[0]))
+    if (t >= fromSecond && n > peak) [peak, peakAt] = [n, t];
   return { peakConnectsPerSecond: peak, peakConnectsAt: peakAt };
 }
 
@@ -100,7 +120,12 @@ function bufferedOf(m: ServerMetrics): number {
  * running totals in /metrics, so each point holds the difference to the previous reading; a
  * restarted server starts from zero again, so a reading below the previous one is taken whole.
  */
-function serverTimeline(samples: ServerSample[], workers: WorkerResult[], baseline: ServerMetrics | null, keepHdrs: boolean): ServerTimelinePoint[] {
+function serverTimeline(
+  samples: ServerSample[],
+  workers: WorkerResult[],
+  baseline: ServerMetrics | null,
+  keepHdrs: boolean,
+): ServerTimelinePoint[] {
   const clientSeconds = new Map<number, { connects: number; reconnects: number; hdrs: string[] }>();
   for (const w of workers)
     for (const s of w.snapshot.perSecond) {
@@ -113,7 +138,10 @@ function serverTimeline(samples: ServerSample[], workers: WorkerResult[], baseli
   const bySecond = new Map<number, ServerMetrics>();
   for (const s of samples) bySecond.set(s.t, s.metrics);
   const lastT = Math.max(-1, ...samples.map((s) => s.t), ...clientSeconds.keys());
-  let prev = { dropped: baseline?.stress?.droppedEvents ?? 0, disconnected: baseline?.stress?.disconnectedByPolicy ?? 0 };
+  let prev = {
+    dropped: baseline?.stress?.droppedEvents ?? 0,
+    disconnected: baseline?.stress?.disconnectedByPolicy ?? 0,
+  };
   const delta = (now: number, before: number) => (now >= before ? now - before : now);
   const points: ServerTimelinePoint[] = [];
   for (let t = 0; t <= lastT; t++) {

@@ -21,7 +21,8 @@ export function listBundledScenarios(): Array<{ name: string; description: strin
     .map((f) => {
       let description = '';
       try {
-        description = String(JSON.parse(readFileSync(join(BUNDLED_DIR, f), 'utf8')).description ?? '');
+        const parsed = JSON.parse(readFileSync(join(BUNDLED_DIR, f), 'utf8')) as { description?: unknown };
+        description = String(parsed.description ?? '');
       } catch {
         description = '(unreadable)';
       }

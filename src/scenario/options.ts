@@ -23,7 +23,8 @@ export const RUN_OPTIONS = {
   rate: 'events published per second (e.g. 10/s)',
   payload: 'size of each event body (e.g. 256B)',
   rooms: 'rooms (topics): client i follows room i mod N, events go round-robin to rooms',
-  upstream: "how events are published: http (POST) or protocol (over WebSocket itself where the protocol is bidirectional)",
+  upstream:
+    'how events are published: http (POST) or protocol (over WebSocket itself where the protocol is bidirectional)',
   pollInterval: 'polling clients ask this often (e.g. 1s)',
   longPollTimeout: 'the bundled server holds a long-poll this long',
   workers: 'client worker processes (0 = automatic)',
@@ -32,27 +33,37 @@ export const RUN_OPTIONS = {
   fleet: 'run the bundled server as N instances (processes, own ports) fanning out through Redis',
   redis: 'Redis URL for --fleet, e.g. redis://127.0.0.1:6379',
   serverProcesses: 'bundled server processes (0 = automatic: enough for the clients under the open-file limit)',
-  serverNice: "CPU priority (nice, 0-19) of the bundled server's processes: above 0, rtbench's clients read first on a shared machine, so latency is the server's queue, not the generator's; 0 = same priority",
+  serverNice:
+    "CPU priority (nice, 0-19) of the bundled server's processes: above 0, rtbench's clients read first on a " +
+    "shared machine, so latency is the server's queue, not the generator's; 0 = same priority",
   target: 'URL of a server to test instead of the bundled one',
-  targetAddresses: "more addresses of the same target (comma list): client i connects to address i mod N, so past ~28,000 connections no source address needs binding",
+  targetAddresses:
+    'more addresses of the same target (comma list): client i connects to address i mod N, so past ~28,000 ' +
+    'connections no source address needs binding',
   publish: "publish endpoint of the target, e.g. 'POST /publish'",
   cursor: 'how pollers keep their place: query (?since=) or http-cache (ETag/Last-Modified)',
   cursorParam: 'query parameter carrying the cursor',
   headers: 'extra request headers, e.g. {"authorization":"Bearer x"}',
   metrics: 'path of the target\'s metrics JSON, or "none"',
-  timeout: 'how long a client waits for a handshake or an answer (default: 10s; a long-poll: long-poll timeout + 10s, at least 30s)',
+  timeout:
+    'how long a client waits for a handshake or an answer (default: 10s; a long-poll: long-poll timeout + 10s, ' +
+    'at least 30s)',
   token: 'bearer token: the bundled server requires it, every client and the publisher send it',
   slowConsumers: 'share of clients that read slowly, e.g. 10%',
   slowMode: 'how slow clients read: stall:<time> (stop reading when the hold starts) or rate:<size>/s',
   backpressure: 'bundled server policy for slow clients: buffer, drop-oldest, disconnect; a list runs each',
-  highWater: 'bytes waiting for one client before the bundled server\'s policy acts',
-  faults: 'faults in the bundled server: drop-connections=<share>@<time>, restart@<time>, kill-instance@<time> (a fleet); time since the phase started',
+  highWater: "bytes waiting for one client before the bundled server's policy acts",
+  faults:
+    'faults in the bundled server: drop-connections=<share>@<time>, restart@<time>, kill-instance@<time> (a ' +
+    'fleet); time since the phase started',
   reconnectBackoff: 'reconnect delays, exponential with full jitter: <first>..<max>',
   maxEventSize: 'largest SSE line or event a client buffers; more is sse-line-too-long and a reconnect',
   maxMessageSize: 'largest WebSocket message a client reassembles; more is ws-message-too-big and a reconnect',
   maxAnswerSize: 'largest poll or long-poll answer body a client reads; more is answer-too-big and a reconnect',
   out: 'write results JSON to this file (- for standard output; the summary then goes to stderr)',
-  failOn: 'limits that fail the run with exit code 1, e.g. p95>250ms,lost>0,errors>0 (metrics as in compare; absolute values)',
+  failOn:
+    'limits that fail the run with exit code 1, e.g. p95>250ms,lost>0,errors>0 (metrics as in compare; ' +
+    'absolute values)',
   shard: 'run only share I of N of the clients (I/N); shard 0 publishes',
   startAt: 'wall-clock start shared by all shards (epoch seconds or ISO time)',
   runId: 'run name shared by all shards (default: from --start-at)',
@@ -97,7 +108,7 @@ export const DEFAULTS = {
 /** Later sources win: defaults < scenario file < command-line flags. */
 export function buildPlan(...sources: RawRunOptions[]): RunPlan {
   const o: RawRunOptions = { ...DEFAULTS };
-  for (const s of sources) for (const [k, v] of Object.entries(s)) if (v !== undefined) o[k as RunOptionName] = v;
+  for (const s of sources) for (const [k, v] of Object.entries(s)) if (v !== undefined) o[k] = v;
   const str = (k: RunOptionName) => String(o[k]);
   const plan: RunPlan = {
     name: o.name ? str('name') : null,
@@ -145,17 +156,41 @@ export function buildPlan(...sources: RawRunOptions[]): RunPlan {
   };
   if (plan.target && plan.rooms > 1) {
     const t = plan.target;
-    const paths: Array<[string, string]> = [['publish', t.publish.path], ...plan.protocols.map((p) => [p, t.endpoints.paths[p]] as [string, string])];
+    const paths: Array<[string, string]> = [
+      ['publish', t.publish.path],
+      ...plan.protocols.map((p) => [p, t.endpoints.paths[p]] as [string, string]),
+    ];
     for (const [what, path] of paths) {
-      if (!path.includes('{room}')) throw new UsageError(`rooms need a {room} placeholder in the ${what} path "${path}"`, 'put {room} where the room name goes, e.g. /sub/{room} or /pub?channel={room}');
+      if (!path.includes('{room}'))
+        throw new UsageError(
+          `rooms need a {room} placeholder in the ${what} path "${path}"`,
+          'put {room} where the room name goes, e.g. /sub/{room} or /pub?channel={room}',
+        );
     }
   }
-  if (plan.fleet > 1 && !plan.redis) throw new UsageError(`--fleet ${plan.fleet} needs --redis: the instances fan events out through Redis`, 'e.g. --fleet 3 --redis redis://127.0.0.1:6379');
-  if (plan.fleet > 1 && plan.target) throw new UsageError('--fleet starts bundled server instances; it cannot be used with --target', 'drop one of them');
-  if (plan.fleet < 2 && plan.stress.faults.some((f) => f.kind === 'kill-instance')) throw new UsageError('the kill-instance fault needs a fleet', 'add --fleet 3 --redis redis://127.0.0.1:6379');
+  if (plan.fleet > 1 && !plan.redis)
+    throw new UsageError(
+      `--fleet ${plan.fleet} needs --redis: the instances fan events out through Redis`,
+      'e.g. --fleet 3 --redis redis://127.0.0.1:6379',
+    );
+  if (plan.fleet > 1 && plan.target)
+    throw new UsageError(
+      '--fleet starts bundled server instances; it cannot be used with --target',
+      'drop one of them',
+    );
+  if (plan.fleet < 2 && plan.stress.faults.some((f) => f.kind === 'kill-instance'))
+    throw new UsageError('the kill-instance fault needs a fleet', 'add --fleet 3 --redis redis://127.0.0.1:6379');
   if (plan.shard && plan.shard.count > 1) {
-    if (!plan.target) throw new UsageError('--shard needs --target: every shard must load the same server', 'start it with rtbench serve and pass --target URL');
-    if (plan.startAt === null) throw new UsageError('--shard needs --start-at: shards start their phases at one shared time', 'e.g. --start-at $(( $(date +%s) + 30 ))');
+    if (!plan.target)
+      throw new UsageError(
+        '--shard needs --target: every shard must load the same server',
+        'start it with rtbench serve and pass --target URL',
+      );
+    if (plan.startAt === null)
+      throw new UsageError(
+        '--shard needs --start-at: shards start their phases at one shared time',
+        'e.g. --start-at $(( $(date +%s) + 30 ))',
+      );
   }
   // Silence must show inside a phase: an answer's first byte or a handshake within 10 s; only a
   // long-poll may legitimately be held longer (the bundled server's hold plus slack).
@@ -163,22 +198,53 @@ export function buildPlan(...sources: RawRunOptions[]): RunPlan {
   plan.requestTimeoutMs = explicit ?? DEFAULT_TIMEOUT_MS;
   plan.longPollWaitMs = explicit ?? Math.max(30_000, plan.longPollTimeoutMs + 10_000);
   checkLimits(plan, explicit);
-  if (o.headers !== undefined && !plan.target) throw new UsageError('--header is sent to a target; the bundled server needs none', 'add --target URL, or drop --header');
+  if (o.headers !== undefined && !plan.target)
+    throw new UsageError(
+      '--header is sent to a target; the bundled server needs none',
+      'add --target URL, or drop --header',
+    );
   if (plan.requestTimeoutMs < 100) throw new UsageError('timeout below 100ms', 'use --timeout 1s or more');
   if (plan.target) {
-    if (plan.stress.faults.length) throw new UsageError('--faults needs the bundled server (rtbench cannot drop or restart a target)', 'drop --target, or inject faults in your server yourself');
-    if (o.backpressure !== undefined) throw new UsageError('--backpressure sets the bundled server\'s policy and has no effect on a target', 'drop --target or --backpressure');
-    if (sources.some((s) => s.serverNice !== undefined)) throw new UsageError('--server-nice sets the bundled server\'s CPU priority and has no effect on a target', 'drop --server-nice, or start your server with `nice -n 5`');
-    if (plan.token) plan.target.endpoints.headers = { authorization: `Bearer ${plan.token}`, ...plan.target.endpoints.headers };
+    if (plan.stress.faults.length)
+      throw new UsageError(
+        '--faults needs the bundled server (rtbench cannot drop or restart a target)',
+        'drop --target, or inject faults in your server yourself',
+      );
+    if (o.backpressure !== undefined)
+      throw new UsageError(
+        "--backpressure sets the bundled server's policy and has no effect on a target",
+        'drop --target or --backpressure',
+      );
+    if (sources.some((s) => s.serverNice !== undefined))
+      throw new UsageError(
+        "--server-nice sets the bundled server's CPU priority and has no effect on a target",
+        'drop --server-nice, or start your server with `nice -n 5`',
+      );
+    if (plan.token)
+      plan.target.endpoints.headers = { authorization: `Bearer ${plan.token}`, ...plan.target.endpoints.headers };
   }
   const phaseMs = plan.rampMs + plan.durationMs;
   for (const f of plan.stress.faults)
-    if (f.atMs >= phaseMs) throw new UsageError(`fault at ${f.atMs / 1000}s comes after each phase ends (ramp + duration = ${phaseMs / 1000}s)`, 'give an earlier time or a longer --duration');
+    if (f.atMs >= phaseMs)
+      throw new UsageError(
+        `fault at ${f.atMs / 1000}s comes after each phase ends (ramp + duration = ${phaseMs / 1000}s)`,
+        'give an earlier time or a longer --duration',
+      );
   if (plan.durationMs <= 0) throw new UsageError('duration must be longer than 0', 'e.g. --duration 20s');
-  if (plan.payloadBytes < 64) throw new UsageError(`payload ${plan.payloadBytes}B is smaller than rtbench's 64-byte event marker`, 'use --payload 64B or more');
-  // 0 is max-rate polling (each client asks again as soon as it has its answer, like autocannon); 1–9 ms is almost surely a typo.
-  if (plan.pollIntervalMs > 0 && plan.pollIntervalMs < 10) throw new UsageError('poll interval below 10ms', 'use --poll-interval 100ms or more, or 0 to poll as fast as possible');
-  if (plan.rate > 100_000) throw new UsageError(`rate ${plan.rate}/s is above rtbench's publisher limit of 100000/s`, 'lower --rate');
+  if (plan.payloadBytes < 64)
+    throw new UsageError(
+      `payload ${plan.payloadBytes}B is smaller than rtbench's 64-byte event marker`,
+      'use --payload 64B or more',
+    );
+  // 0 is max-rate polling (each client asks again as soon as it has its answer, like autocannon);
+  // 1–9 ms is almost surely a typo.
+  if (plan.pollIntervalMs > 0 && plan.pollIntervalMs < 10)
+    throw new UsageError(
+      'poll interval below 10ms',
+      'use --poll-interval 100ms or more, or 0 to poll as fast as possible',
+    );
+  if (plan.rate > 100_000)
+    throw new UsageError(`rate ${plan.rate}/s is above rtbench's publisher limit of 100000/s`, 'lower --rate');
   return plan;
 }
 
@@ -199,23 +265,51 @@ const MAX_ROOMS = 100_000;
  */
 function checkLimits(plan: RunPlan, explicitTimeoutMs: number | null): void {
   const durations: Array<[string, number]> = [
-    ['duration', plan.durationMs], ['ramp', plan.rampMs], ['poll-interval', plan.pollIntervalMs],
-    ['long-poll-timeout', plan.longPollTimeoutMs], ['fanout-delay', plan.server.fanoutDelayMs],
+    ['duration', plan.durationMs],
+    ['ramp', plan.rampMs],
+    ['poll-interval', plan.pollIntervalMs],
+    ['long-poll-timeout', plan.longPollTimeoutMs],
+    ['fanout-delay', plan.server.fanoutDelayMs],
   ];
   if (explicitTimeoutMs !== null) durations.push(['timeout', explicitTimeoutMs]);
   for (const [flag, ms] of durations) {
-    if (ms > MAX_DURATION_MS) throw new UsageError(`--${flag} of ${ms / 1000}s is longer than rtbench's limit of 24h`, `use a shorter --${flag}`);
+    if (ms > MAX_DURATION_MS)
+      throw new UsageError(
+        `--${flag} of ${ms / 1000}s is longer than rtbench's limit of 24h`,
+        `use a shorter --${flag}`,
+      );
   }
-  if (plan.clients > MAX_CLIENTS) throw new UsageError(`${plan.clients} clients are more than one run holds (${MAX_CLIENTS.toLocaleString('en-US')})`, 'split the load over machines with --shard I/N');
-  if (plan.workers > MAX_WORKERS) throw new UsageError(`--workers ${plan.workers} is more than ${MAX_WORKERS}`, 'use --workers 0 (automatic: enough for the clients)');
-  if (plan.workers > plan.clients) throw new UsageError(`--workers ${plan.workers} is more than the ${plan.clients} clients`, `use --workers ${plan.clients} or fewer, or 0 for automatic`);
-  if (plan.payloadBytes > MAX_PAYLOAD_BYTES) throw new UsageError(`payload ${plan.payloadBytes} B is over rtbench's limit of 16MB per event`, 'use a smaller --payload');
-  if (plan.rooms > MAX_ROOMS) throw new UsageError(`--rooms ${plan.rooms} is more than ${MAX_ROOMS.toLocaleString('en-US')}`, 'use fewer rooms');
+  if (plan.clients > MAX_CLIENTS)
+    throw new UsageError(
+      `${plan.clients} clients are more than one run holds (${MAX_CLIENTS.toLocaleString('en-US')})`,
+      'split the load over machines with --shard I/N',
+    );
+  if (plan.workers > MAX_WORKERS)
+    throw new UsageError(
+      `--workers ${plan.workers} is more than ${MAX_WORKERS}`,
+      'use --workers 0 (automatic: enough for the clients)',
+    );
+  if (plan.workers > plan.clients)
+    throw new UsageError(
+      `--workers ${plan.workers} is more than the ${plan.clients} clients`,
+      `use --workers ${plan.clients} or fewer, or 0 for automatic`,
+    );
+  if (plan.payloadBytes > MAX_PAYLOAD_BYTES)
+    throw new UsageError(
+      `payload ${plan.payloadBytes} B is over rtbench's limit of 16MB per event`,
+      'use a smaller --payload',
+    );
+  if (plan.rooms > MAX_ROOMS)
+    throw new UsageError(`--rooms ${plan.rooms} is more than ${MAX_ROOMS.toLocaleString('en-US')}`, 'use fewer rooms');
 }
 
 function parseNice(v: unknown): number {
   const n = Number(v);
-  if (String(v).trim() === '' || !Number.isInteger(n) || n < 0 || n > 19) throw new UsageError(`server nice "${v}" is not a whole number from 0 to 19`, 'e.g. --server-nice 5, or 0 for normal priority');
+  if (String(v).trim() === '' || !Number.isInteger(n) || n < 0 || n > 19)
+    throw new UsageError(
+      `server nice "${v}" is not a whole number from 0 to 19`,
+      'e.g. --server-nice 5, or 0 for normal priority',
+    );
   return n;
 }
 
@@ -242,11 +336,15 @@ function targetPlan(o: RawRunOptions): TargetPlan {
   } catch {
     throw new UsageError(`target "${o.target}" is not a URL`, 'use e.g. --target http://127.0.0.1:9000');
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new UsageError(`target "${o.target}" is not http(s)`, 'use e.g. --target http://127.0.0.1:9000');
-  const pub = String(o.publish).trim().match(/^(?:(POST|PUT|GET)\s+)?(\/\S*)$/i);
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    throw new UsageError(`target "${o.target}" is not http(s)`, 'use e.g. --target http://127.0.0.1:9000');
+  const pub = String(o.publish)
+    .trim()
+    .match(/^(?:(POST|PUT|GET)\s+)?(\/\S*)$/i);
   if (!pub) throw new UsageError(`publish endpoint "${o.publish}" is malformed`, "use 'POST /path'");
   const cursor = String(o.cursor);
-  if (cursor !== 'query' && cursor !== 'http-cache') throw new UsageError(`unknown cursor mode "${cursor}"`, 'use query or http-cache');
+  if (cursor !== 'query' && cursor !== 'http-cache')
+    throw new UsageError(`unknown cursor mode "${cursor}"`, 'use query or http-cache');
   const base = url.origin + url.pathname.replace(/\/$/, '');
   const path = (k: RunOptionName) => {
     const p = String(o[k]);
@@ -271,7 +369,8 @@ function targetPlan(o: RawRunOptions): TargetPlan {
 /** Headers as an object, or "Name: value" strings. */
 export function parseHeaders(v: unknown): Record<string, string> {
   if (v === undefined || v === null) return {};
-  if (typeof v === 'object' && !Array.isArray(v)) return Object.fromEntries(Object.entries(v).map(([k, x]) => [k.toLowerCase(), String(x)]));
+  if (typeof v === 'object' && !Array.isArray(v))
+    return Object.fromEntries(Object.entries(v).map(([k, x]) => [k.toLowerCase(), String(x)]));
   const out: Record<string, string> = {};
   for (const line of Array.isArray(v) ? v : [v]) {
     const m = String(line).match(/^([\w-]+)\s*:\s*(.*)$/);
@@ -305,7 +404,11 @@ export function kebab(name: string): string {
 function targetAddresses(base: string, hosts: string[]): { addresses?: string[] } {
   if (!hosts.length) return {};
   const urls = hosts.map((h) => {
-    if (!isIP(h) && !/^[a-z0-9.-]+$/i.test(h)) throw new UsageError(`target address "${h}" is not an IP address or host name`, 'e.g. --target-addresses 127.0.0.1,127.0.0.2');
+    if (!isIP(h) && !/^[a-z0-9.-]+$/i.test(h))
+      throw new UsageError(
+        `target address "${h}" is not an IP address or host name`,
+        'e.g. --target-addresses 127.0.0.1,127.0.0.2',
+      );
     return atHost(base, h);
   });
   return { addresses: [...new Set([base, ...urls])] };
@@ -321,6 +424,7 @@ function ipList(v: unknown, what: string, example: string): string[] {
 /** A client bound on a target's data: at least 1 KB (below, no real event fits), at most 1 GB. */
 function parseLimit(v: unknown, what: string): number {
   const n = parseSize(v as string, what);
-  if (n < 1024 || n > 1024 ** 3) throw new UsageError(`${what} ${v} is out of range`, 'use a size from 1KB to 1024MB, e.g. 16MB');
+  if (n < 1024 || n > 1024 ** 3)
+    throw new UsageError(`${what} ${v} is out of range`, 'use a size from 1KB to 1024MB, e.g. 16MB');
   return n;
 }

@@ -29,7 +29,12 @@ export interface RunPlan {
   /** null: start the bundled reference server in-process */
   target: TargetPlan | null;
   /** options for the bundled server */
-  server: { fanoutDelayMs: number; highWaterBytes: number; /** 0 = automatic */ processes: number; /** CPU nice value of its processes */ nice: number };
+  server: {
+    fanoutDelayMs: number;
+    highWaterBytes: number;
+    /** 0 = automatic */ processes: number;
+    /** CPU nice value of its processes */ nice: number;
+  };
   output: { json: string | null; quiet: boolean };
   /** this process's share of the clients when a run is split over processes or machines */
   shard: { index: number; count: number } | null;

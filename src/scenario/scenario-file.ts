@@ -15,12 +15,17 @@ export function substituteEnv<T>(value: T, path: string, env: NodeJS.ProcessEnv)
       const v = env[name];
       if (v !== undefined && v !== '') return v;
       if (fallback !== undefined) return fallback;
-      throw new UsageError(`scenario file ${path} uses \${${name}}, which is not set`, `set it (${name}=… rtbench run …) or give a default: \${${name}:-value}`);
+      throw new UsageError(
+        `scenario file ${path} uses \${${name}}, which is not set`,
+        `set it (${name}=… rtbench run …) or give a default: \${${name}:-value}`,
+      );
     }) as T;
   }
-  if (Array.isArray(value)) return value.map((v) => substituteEnv(v, path, env)) as T;
+  if (Array.isArray(value)) return value.map((v: unknown) => substituteEnv(v, path, env)) as T;
   if (value && typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, substituteEnv(v, path, env)])) as T;
+    return Object.fromEntries(
+      Object.entries(value as Record<string, unknown>).map(([k, v]) => [k, substituteEnv(v, path, env)]),
+    ) as T;
   }
   return value;
 }
@@ -31,7 +36,10 @@ export function loadScenarioFile(path: string, env: NodeJS.ProcessEnv = process.
   try {
     text = readFileSync(path, 'utf8');
   } catch {
-    throw new UsageError(`cannot read scenario file ${path}`, 'check the path (rtbench scenarios lists the bundled ones)');
+    throw new UsageError(
+      `cannot read scenario file ${path}`,
+      'check the path (rtbench scenarios lists the bundled ones)',
+    );
   }
   let data: unknown;
   try {
@@ -40,13 +48,17 @@ export function loadScenarioFile(path: string, env: NodeJS.ProcessEnv = process.
   } catch (e) {
     throw new UsageError(`scenario file ${path} is not valid JSON (${(e as Error).message})`, 'fix the JSON syntax');
   }
-  if (!data || typeof data !== 'object' || Array.isArray(data)) throw new UsageError(`scenario file ${path} must hold a JSON object`, 'e.g. {"clients": 1000, "duration": "20s"}');
+  if (!data || typeof data !== 'object' || Array.isArray(data))
+    throw new UsageError(`scenario file ${path} must hold a JSON object`, 'e.g. {"clients": 1000, "duration": "20s"}');
   const known = Object.keys(RUN_OPTIONS);
   for (const key of Object.keys(data)) {
     if (key === '$schema' || key.startsWith('//')) continue;
     if (!known.includes(key)) {
       const near = closest(key, known);
-      throw new UsageError(`scenario file ${path}: unknown key "${key}"`, near ? `did you mean "${near}"?` : `known keys: ${known.join(', ')}`);
+      throw new UsageError(
+        `scenario file ${path}: unknown key "${key}"`,
+        near ? `did you mean "${near}"?` : `known keys: ${known.join(', ')}`,
+      );
     }
   }
   return substituteEnv(data as RawRunOptions, path, env);
@@ -63,7 +75,7 @@ function closest(word: string, options: string[]): string | null {
 }
 
 function distance(a: string, b: string): number {
-  const dp = Array.from({ length: a.length + 1 }, (_, i) => [i, ...new Array(b.length).fill(0)]);
+  const dp = Array.from({ length: a.length + 1 }, (_, i) => [i, ...new Array<number>(b.length).fill(0)]);
   for (let j = 1; j <= b.length; j++) dp[0][j] = j;
   for (let i = 1; i <= a.length; i++)
     for (let j = 1; j <= b.length; j++)

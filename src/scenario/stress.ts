@@ -13,7 +13,9 @@ export type Fault =
   | { kind: 'kill-instance'; atMs: number };
 
 const SLOW_HINT = 'use stall:<time> (stop reading, e.g. stall:10s) or rate:<size>/s (e.g. rate:2KB/s)';
-const FAULT_HINT = 'use drop-connections=<share>@<time>, restart@<time> or kill-instance@<time> (a fleet), e.g. --faults drop-connections=20%@30s,restart@20s';
+const FAULT_HINT =
+  'use drop-connections=<share>@<time>, restart@<time> or kill-instance@<time> (a fleet), e.g. --faults ' +
+  'drop-connections=20%@30s,restart@20s';
 
 /** Parses "stall:10s" or "rate:2KB/s". */
 export function parseSlowMode(text: unknown): SlowMode {
@@ -27,7 +29,8 @@ export function parseSlowMode(text: unknown): SlowMode {
   const rate = /^rate:(.+?)\/s$/.exec(s);
   if (rate) {
     const bytesPerSecond = parseSize(rate[1], 'read rate');
-    if (bytesPerSecond < 1) throw new UsageError(`slow mode "${text}": the read rate must be at least 1 B/s`, SLOW_HINT);
+    if (bytesPerSecond < 1)
+      throw new UsageError(`slow mode "${text}": the read rate must be at least 1 B/s`, SLOW_HINT);
     return { kind: 'rate', bytesPerSecond };
   }
   throw new UsageError(`unknown slow mode "${text}"`, SLOW_HINT);
@@ -39,13 +42,20 @@ export function describeSlowMode(m: SlowMode): string {
 
 /** Parses "buffer", "drop-oldest,disconnect" or a JSON list into distinct policies, in the given order. */
 export function parseBackpressure(v: unknown): BackpressurePolicy[] {
-  const items = (Array.isArray(v) ? v : String(v).split(',')).map((x) => String(x).trim().toLowerCase()).filter(Boolean);
+  const items = (Array.isArray(v) ? v : String(v).split(','))
+    .map((x) => String(x).trim().toLowerCase())
+    .filter(Boolean);
   const out: BackpressurePolicy[] = [];
   for (const item of items) {
-    if (!(BACKPRESSURE_POLICIES as readonly string[]).includes(item)) throw new UsageError(`unknown backpressure policy "${item}"`, `choose from ${BACKPRESSURE_POLICIES.join(', ')} (a comma list runs each)`);
+    if (!(BACKPRESSURE_POLICIES as readonly string[]).includes(item))
+      throw new UsageError(
+        `unknown backpressure policy "${item}"`,
+        `choose from ${BACKPRESSURE_POLICIES.join(', ')} (a comma list runs each)`,
+      );
     if (!out.includes(item as BackpressurePolicy)) out.push(item as BackpressurePolicy);
   }
-  if (!out.length) throw new UsageError('no backpressure policy given', `choose from ${BACKPRESSURE_POLICIES.join(', ')}`);
+  if (!out.length)
+    throw new UsageError('no backpressure policy given', `choose from ${BACKPRESSURE_POLICIES.join(', ')}`);
   return out;
 }
 
@@ -58,9 +68,11 @@ export function parseFaults(v: unknown): Fault[] {
     if (!m) throw new UsageError(`malformed fault "${item}"`, FAULT_HINT);
     const [, kind, arg, at] = m;
     const atMs = parseDuration(at, `time of fault "${item}"`);
-    if (kind === 'drop-connections') return { kind, fraction: arg === undefined ? 1 : parseFraction(arg, `share in fault "${item}"`), atMs };
+    if (kind === 'drop-connections')
+      return { kind, fraction: arg === undefined ? 1 : parseFraction(arg, `share in fault "${item}"`), atMs };
     if (kind === 'restart' || kind === 'kill-instance') {
-      if (arg !== undefined) throw new UsageError(`fault "${item}": ${kind} takes no value`, `use ${kind}@<time>, e.g. ${kind}@20s`);
+      if (arg !== undefined)
+        throw new UsageError(`fault "${item}": ${kind} takes no value`, `use ${kind}@<time>, e.g. ${kind}@20s`);
       return { kind, atMs };
     }
     throw new UsageError(`unknown fault "${kind}" in "${item}"`, FAULT_HINT);
@@ -69,7 +81,9 @@ export function parseFaults(v: unknown): Fault[] {
 }
 
 export function describeFault(f: Fault): string {
-  return f.kind === 'drop-connections' ? `drop-connections=${Math.round(f.fraction * 100)}%@${f.atMs / 1000}s` : `${f.kind}@${f.atMs / 1000}s`;
+  return f.kind === 'drop-connections'
+    ? `drop-connections=${Math.round(f.fraction * 100)}%@${f.atMs / 1000}s`
+    : `${f.kind}@${f.atMs / 1000}s`;
 }
 
 /** Parses "250ms..10s" into the first and the largest reconnect delay. */
@@ -78,6 +92,7 @@ export function parseBackoffRange(v: unknown): { initialMs: number; maxMs: numbe
   if (!m) throw new UsageError(`malformed reconnect back-off "${v}"`, 'use <first>..<max>, e.g. 250ms..10s');
   const initialMs = parseDuration(m[1], 'first reconnect delay');
   const maxMs = parseDuration(m[2], 'largest reconnect delay');
-  if (initialMs <= 0 || maxMs < initialMs) throw new UsageError(`reconnect back-off "${v}" must grow from a positive first delay`, 'e.g. 250ms..10s');
+  if (initialMs <= 0 || maxMs < initialMs)
+    throw new UsageError(`reconnect back-off "${v}" must grow from a positive first delay`, 'e.g. 250ms..10s');
   return { initialMs, maxMs };
 }

@@ -23,7 +23,10 @@ export function parseDuration(text: string | number, what = 'duration'): number 
 /** Parses "256B", "1KB", "2kb" or a bare number of bytes. */
 export function parseSize(text: string | number, what = 'size'): number {
   if (typeof text === 'number' && Number.isInteger(text) && text >= 0) return text;
-  const m = String(text).trim().toLowerCase().match(/^(\d+(?:\.\d+)?)\s*(b|kb|k|mb|m)?$/);
+  const m = String(text)
+    .trim()
+    .toLowerCase()
+    .match(/^(\d+(?:\.\d+)?)\s*(b|kb|k|mb|m)?$/);
   if (!m) throw new UsageError(`malformed ${what} "${text}"`, 'use bytes with an optional unit, e.g. 256B, 4KB, 1MB');
   return Math.round(Number(m[1]) * SIZE_UNITS[m[2] ?? 'b']);
 }
@@ -31,16 +34,24 @@ export function parseSize(text: string | number, what = 'size'): number {
 /** Parses an event rate "20/s", "600/m", "5" (per second) into events per second. */
 export function parseRate(text: string | number, what = 'rate'): number {
   if (typeof text === 'number' && text > 0) return text;
-  const m = String(text).trim().toLowerCase().match(/^(\d+(?:\.\d+)?)\s*(?:\/\s*(s|sec|m|min))?$/);
+  const m = String(text)
+    .trim()
+    .toLowerCase()
+    .match(/^(\d+(?:\.\d+)?)\s*(?:\/\s*(s|sec|m|min))?$/);
   const n = m ? Number(m[1]) : NaN;
-  if (!m || !(n > 0)) throw new UsageError(`malformed ${what} "${text}"`, 'use events per second or minute, e.g. 10/s or 600/m');
+  if (!m || !(n > 0))
+    throw new UsageError(`malformed ${what} "${text}"`, 'use events per second or minute, e.g. 10/s or 600/m');
   return m[2] === 'm' || m[2] === 'min' ? n / 60 : n;
 }
 
 /** Parses a positive integer count such as --clients. */
 export function parseCount(text: string | number, what: string, min = 1, max = Infinity): number {
   const n = typeof text === 'number' ? text : Number(String(text).trim());
-  if (!Number.isInteger(n) || n < min || n > max) throw new UsageError(`malformed ${what} "${text}"`, max === Infinity ? `use a whole number ≥ ${min}` : `use a whole number from ${min} to ${max}`);
+  if (!Number.isInteger(n) || n < min || n > max)
+    throw new UsageError(
+      `malformed ${what} "${text}"`,
+      max === Infinity ? `use a whole number ≥ ${min}` : `use a whole number from ${min} to ${max}`,
+    );
   return n;
 }
 
@@ -48,7 +59,8 @@ export function parseCount(text: string | number, what: string, min = 1, max = I
 export function parseFraction(text: string | number, what: string): number {
   const s = String(text).trim();
   const n = s.endsWith('%') ? Number(s.slice(0, -1)) / 100 : Number(s);
-  if (!Number.isFinite(n) || n < 0 || n > 1) throw new UsageError(`malformed ${what} "${text}"`, 'use a percentage such as 10% or a fraction such as 0.1');
+  if (!Number.isFinite(n) || n < 0 || n > 1)
+    throw new UsageError(`malformed ${what} "${text}"`, 'use a percentage such as 10% or a fraction such as 0.1');
   return n;
 }
 

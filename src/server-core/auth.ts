@@ -30,7 +30,8 @@ export function offeredToken(req: IncomingMessage): string | null {
   }
   const protocols = req.headers['sec-websocket-protocol'];
   if (typeof protocols === 'string') {
-    for (const p of protocols.split(',')) if (p.trim().startsWith(TOKEN_SUBPROTOCOL_PREFIX)) return p.trim().slice(TOKEN_SUBPROTOCOL_PREFIX.length);
+    for (const p of protocols.split(','))
+      if (p.trim().startsWith(TOKEN_SUBPROTOCOL_PREFIX)) return p.trim().slice(TOKEN_SUBPROTOCOL_PREFIX.length);
   }
   return null;
 }

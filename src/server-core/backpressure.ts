@@ -47,7 +47,8 @@ export class Outbox {
 
   push(chunk: Buffer): void {
     if (this.dead) return;
-    if (this.policy === 'buffer' || (!this.queue.length && this.sink.buffered() < this.highWaterBytes)) return this.sink.write(chunk);
+    if (this.policy === 'buffer' || (!this.queue.length && this.sink.buffered() < this.highWaterBytes))
+      return this.sink.write(chunk);
     if (this.policy === 'disconnect') {
       this.dead = true;
       this.counters.disconnectedByPolicy++;

@@ -32,7 +32,7 @@ export class ConnectionRegistry {
   }
 
   counts(): Record<ServerProtocol, number> {
-    return Object.fromEntries(this.kindList.map((k) => [k, this.sockets.get(k)!.size])) as Record<ServerProtocol, number>;
+    return Object.fromEntries(this.kindList.map((k) => [k, this.sockets.get(k)!.size]));
   }
 
   /** Bytes written by the server but not yet taken by the kernel, per protocol. */

@@ -18,7 +18,10 @@ export interface ServerOptions {
   ringBytes: number;
   /** max events in one poll / long-poll answer */
   maxBatch: number;
-  /** and at most this many characters of event JSON in one answer (past its first event): the cursor pages through the rest */
+  /**
+   * and at most this many characters of event JSON in one answer (past its first event): the cursor pages
+   * through the rest
+   */
   maxAnswerChars: number;
   /** what to do with a client that reads slower than events arrive */
   backpressure: BackpressurePolicy;
@@ -115,8 +118,18 @@ export interface ServerContext {
 
 export type RouteHandler = (req: IncomingMessage, res: ServerResponse, url: URL, ctx: ServerContext) => void;
 
-export function sendJson(res: ServerResponse, status: number, body: string, headers: Record<string, string> = {}): void {
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), 'access-control-allow-origin': '*', ...headers });
+export function sendJson(
+  res: ServerResponse,
+  status: number,
+  body: string,
+  headers: Record<string, string> = {},
+): void {
+  res.writeHead(status, {
+    'content-type': 'application/json',
+    'content-length': Buffer.byteLength(body),
+    'access-control-allow-origin': '*',
+    ...headers,
+  });
   res.end(body);
 }
 

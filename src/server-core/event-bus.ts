@@ -7,7 +7,10 @@ import type { EventLog, LogEntry } from './event-log.js';
  * pub/sub) fits the same interface.
  */
 export interface EventBus {
-  /** Hands one event (JSON text, for `room`; '' = none) to every process; resolves with this process's entry once it has it. */
+  /**
+   * Hands one event (JSON text, for `room`; '' = none) to every process; resolves with this process's entry
+   * once it has it.
+   */
   publish(json: string, room: string): Promise<LogEntry>;
   /** figures for /metrics (e.g. Redis round trips), if the bus has any */
   stats?(): Record<string, number>;

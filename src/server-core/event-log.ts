@@ -32,7 +32,7 @@ export class EventLog {
     readonly capacity = 10_000,
     readonly maxBytes = 64 * 1024 * 1024,
   ) {
-    this.ring = new Array(capacity);
+    this.ring = new Array<LogEntry>(capacity);
   }
 
   /** id of the newest event (0 when empty) */

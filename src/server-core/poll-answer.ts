@@ -26,9 +26,19 @@ export function requestCursor(req: IncomingMessage, url: URL, ctx: ServerContext
   return parseCursor(typeof tag === 'string' ? tag : null, ctx.log);
 }
 
-export function answer(req: IncomingMessage, res: ServerResponse, cursor: number, events: LogEntry[], ctx: ServerContext): void {
+export function answer(
+  req: IncomingMessage,
+  res: ServerResponse,
+  cursor: number,
+  events: LogEntry[],
+  ctx: ServerContext,
+): void {
   const newCursor = events.length ? events[events.length - 1].id : cursor;
-  if (!events.length && req.headers['if-none-match'] !== undefined && !new URL(req.url ?? '/', 'http://x').searchParams.has('since')) {
+  if (
+    !events.length &&
+    req.headers['if-none-match'] !== undefined &&
+    !new URL(req.url ?? '/', 'http://x').searchParams.has('since')
+  ) {
     res.writeHead(304, { ...cacheHeaders(newCursor, ctx), 'access-control-allow-origin': '*' });
     res.end();
     return;

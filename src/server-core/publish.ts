@@ -24,7 +24,9 @@ export function handlePublish(req: IncomingMessage, res: ServerResponse, url: UR
     if (res.writableEnded) return;
     ctx.publishedVia.http++;
     // Answered once this process has the event (with several processes, after the bus relayed it).
-    void acceptEvent(ctx, Buffer.concat(chunks).toString('utf8'), room).then((id) => sendJson(res, 202, `{"id":${id}}`));
+    void acceptEvent(ctx, Buffer.concat(chunks).toString('utf8'), room).then((id) =>
+      sendJson(res, 202, `{"id":${id}}`),
+    );
   });
 }
 

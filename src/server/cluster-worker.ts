@@ -41,11 +41,21 @@ const server = await startReferenceServer(options, {
 if (own) process.send?.({ type: 'own-listening', port: server.port } satisfies ClusterMessage);
 
 process.on('message', (m: ClusterMessage) => {
-  if (m.type === 'metrics:collect') process.send?.({ type: 'metrics:snapshot', id: m.id, metrics: { ...server.metrics(m.gc), pid: process.pid } } satisfies ClusterMessage);
+  if (m.type === 'metrics:collect')
+    process.send?.({
+      type: 'metrics:snapshot',
+      id: m.id,
+      metrics: { ...server.metrics(m.gc), pid: process.pid },
+    } satisfies ClusterMessage);
   else if (m.type === 'metrics:result') {
     asked.get(m.id)?.(m.metrics);
     asked.delete(m.id);
-  } else if (m.type === 'drop') process.send?.({ type: 'dropped', id: m.id, count: server.dropConnections(m.fraction, m.kind) } satisfies ClusterMessage);
+  } else if (m.type === 'drop')
+    process.send?.({
+      type: 'dropped',
+      id: m.id,
+      count: server.dropConnections(m.fraction, m.kind),
+    } satisfies ClusterMessage);
   else if (m.type === 'close') void server.close().finally(() => process.exit(0));
 });
 process.on('disconnect', () => void server.close().finally(() => process.exit(0)));

@@ -62,13 +62,25 @@ export async function startServerCluster(options: Partial<ServerOptions>, proces
   const started = Date.now();
   const workers = new Set<Worker>();
   let nextId = 1;
-  const waiting = new Map<number, { want: number; got: Array<ServerMetrics & { pid: number }>; counts: number[]; done: () => void }>();
+  const waiting = new Map<
+    number,
+    { want: number; got: Array<ServerMetrics & { pid: number }>; counts: number[]; done: () => void }
+  >();
   let closing = false;
 
-  const collect = <T>(id: number, send: (w: Worker) => void, finish: (got: Array<ServerMetrics & { pid: number }>, counts: number[]) => T): Promise<T> => {
+  const collect = <T>(
+    id: number,
+    send: (w: Worker) => void,
+    finish: (got: Array<ServerMetrics & { pid: number }>, counts: number[]) => T,
+  ): Promise<T> => {
     const live = [...workers].filter((w) => w.isConnected());
     return new Promise<T>((resolve) => {
-      const entry = { want: live.length, got: [] as Array<ServerMetrics & { pid: number }>, counts: [] as number[], done: () => {} };
+      const entry = {
+        want: live.length,
+        got: [] as Array<ServerMetrics & { pid: number }>,
+        counts: [] as number[],
+        done: () => {},
+      };
       const timer = setTimeout(() => entry.done(), 5000);
       entry.done = () => {
         clearTimeout(timer);
@@ -82,16 +94,29 @@ export async function startServerCluster(options: Partial<ServerOptions>, proces
   };
   const metrics = (gc: boolean) => {
     const id = nextId++;
-    return collect(id, (w) => w.send({ type: 'metrics:collect', id, gc } satisfies ClusterMessage), (got) => {
-      if (gc) collectGarbage();
-      return sumServerMetrics(got, { memory: process.memoryUsage(), cpu: process.cpuUsage() }, Date.now() - started, gc);
-    });
+    return collect(
+      id,
+      (w) => w.send({ type: 'metrics:collect', id, gc } satisfies ClusterMessage),
+      (got) => {
+        if (gc) collectGarbage();
+        return sumServerMetrics(
+          got,
+          { memory: process.memoryUsage(), cpu: process.cpuUsage() },
+          Date.now() - started,
+          gc,
+        );
+      },
+    );
   };
 
   const onMessage = (worker: Worker, m: ClusterMessage) => {
     if (relayPublish(worker, m, workers)) return;
     if (m.type === 'metrics:request') {
-      void metrics(m.gc).then((result) => worker.isConnected() && worker.send({ type: 'metrics:result', id: m.id, metrics: result } satisfies ClusterMessage));
+      void metrics(m.gc).then(
+        (result) =>
+          worker.isConnected() &&
+          worker.send({ type: 'metrics:result', id: m.id, metrics: result } satisfies ClusterMessage),
+      );
     } else if (m.type === 'metrics:snapshot' || m.type === 'dropped') {
       const entry = waiting.get(m.id);
       if (!entry) return;
@@ -145,7 +170,7 @@ export async function startServerCluster(options: Partial<ServerOptions>, proces
     cluster.off('message', onMessage);
     throw e;
   }
-  const host = (options.host ?? '127.0.0.1').includes(':') ? `[${options.host}]` : options.host ?? '127.0.0.1';
+  const host = (options.host ?? '127.0.0.1').includes(':') ? `[${options.host}]` : (options.host ?? '127.0.0.1');
 
   return {
     url: `http://${host}:${port}`,
@@ -154,7 +179,11 @@ export async function startServerCluster(options: Partial<ServerOptions>, proces
     metrics: (gc = false) => metrics(gc),
     dropConnections(fraction, kind) {
       const id = nextId++;
-      return collect(id, (w) => w.send({ type: 'drop', id, fraction, kind } satisfies ClusterMessage), (_g, counts) => counts.reduce((a, b) => a + b, 0));
+      return collect(
+        id,
+        (w) => w.send({ type: 'drop', id, fraction, kind } satisfies ClusterMessage),
+        (_g, counts) => counts.reduce((a, b) => a + b, 0),
+      );
     },
     async close() {
       closing = true;

@@ -6,8 +6,19 @@ import type { EventBus } from '../server-core/event-bus.js';
 export const BUS_PUBLISH = 'bus:publish';
 export const BUS_EVENT = 'bus:event';
 
-interface BusPublish { type: typeof BUS_PUBLISH; json: string; room: string; nonce: number }
-interface BusEvent { type: typeof BUS_EVENT; json: string; room: string; origin: number; nonce: number }
+interface BusPublish {
+  type: typeof BUS_PUBLISH;
+  json: string;
+  room: string;
+  nonce: number;
+}
+interface BusEvent {
+  type: typeof BUS_EVENT;
+  json: string;
+  room: string;
+  origin: number;
+  nonce: number;
+}
 
 type Channel = Pick<NodeJS.Process, 'on' | 'off'> & { send?: NodeJS.Process['send'] };
 
@@ -20,7 +31,11 @@ export class IpcEventBus implements EventBus {
   private nonce = 0;
   private readonly pending = new Map<number, (e: LogEntry) => void>();
 
-  constructor(private readonly log: EventLog, private readonly self: number, private readonly channel: Channel = process) {
+  constructor(
+    private readonly log: EventLog,
+    private readonly self: number,
+    private readonly channel: Channel = process,
+  ) {
     channel.on('message', this.onMessage);
   }
 

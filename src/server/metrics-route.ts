@@ -4,7 +4,6 @@ import { sendJson, type ServerContext } from '../server-core/context.js';
 import { collectGarbage } from '../metrics/gc.js';
 import type { ServerMetrics } from '../contracts/server-metrics.js';
 
-
 /** GET /metrics: a JSON snapshot; ?gc=1 collects garbage first (if possible) for a steadier memory reading. */
 export class MetricsRoute {
   private readonly loop = monitorEventLoopDelay({ resolution: 10 });
@@ -23,13 +22,23 @@ export class MetricsRoute {
     return {
       uptimeMs: Date.now() - this.started,
       connections: this.ctx.connections.counts(),
-      memory: { rss: m.rss, heapUsed: m.heapUsed, heapTotal: m.heapTotal, external: m.external, arrayBuffers: m.arrayBuffers },
+      memory: {
+        rss: m.rss,
+        heapUsed: m.heapUsed,
+        heapTotal: m.heapTotal,
+        external: m.external,
+        arrayBuffers: m.arrayBuffers,
+      },
       buffered: this.ctx.connections.buffered(this.ctx.queuedBytes()),
       eventLoopDelayMs: loop,
       cpuMicros: process.cpuUsage(),
       events: { lastId: this.ctx.log.lastId, retained: this.ctx.log.size, publishedVia: { ...this.ctx.publishedVia } },
       ...(this.ctx.bus.stats ? { bus: this.ctx.bus.stats() } : {}),
-      stress: { backpressure: this.ctx.options.backpressure, ...this.ctx.counters, rejected: { ...this.ctx.counters.rejected } },
+      stress: {
+        backpressure: this.ctx.options.backpressure,
+        ...this.ctx.counters,
+        rejected: { ...this.ctx.counters.rejected },
+      },
       gc,
     };
   }

@@ -5,7 +5,12 @@ import type { ServerMetrics } from '../contracts/server-metrics.js';
  * processes, plus the primary's memory (it belongs to the server too); event-loop delay is the
  * worst process's; event ids agree across processes, so the highest is taken.
  */
-export function sumServerMetrics(parts: Array<ServerMetrics & { pid: number }>, primary: { memory: NodeJS.MemoryUsage; cpu: NodeJS.CpuUsage }, uptimeMs: number, gc: boolean): ServerMetrics {
+export function sumServerMetrics(
+  parts: Array<ServerMetrics & { pid: number }>,
+  primary: { memory: NodeJS.MemoryUsage; cpu: NodeJS.CpuUsage },
+  uptimeMs: number,
+  gc: boolean,
+): ServerMetrics {
   const add = (into: Record<string, number>, from: Record<string, number>) => {
     for (const [k, v] of Object.entries(from)) into[k] = (into[k] ?? 0) + v;
   };
@@ -42,6 +47,9 @@ export function sumServerMetrics(parts: Array<ServerMetrics & { pid: number }>, 
     events,
     gc: gc && parts.every((p) => p.gc),
     processes: parts.length,
-    perProcess: parts.map((p) => ({ pid: p.pid, connections: Object.entries(p.connections).reduce((n, [k, v]) => (k === 'other' ? n : n + v), 0) })),
+    perProcess: parts.map((p) => ({
+      pid: p.pid,
+      connections: Object.entries(p.connections).reduce((n, [k, v]) => (k === 'other' ? n : n + v), 0),
+    })),
   };
 }

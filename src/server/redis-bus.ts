@@ -32,7 +32,12 @@ export class RedisBus {
     const prefix = options.prefix ?? 'rtbench';
     this.seqKey = `${prefix}:seq`;
     this.channel = `${prefix}:events`;
-    const common = { lazyConnect: true, maxRetriesPerRequest: 2, enableOfflineQueue: false, retryStrategy: (n: number) => Math.min(n * 200, 2000) };
+    const common = {
+      lazyConnect: true,
+      maxRetriesPerRequest: 2,
+      enableOfflineQueue: false,
+      retryStrategy: (n: number) => Math.min(n * 200, 2000),
+    };
     this.pub = new Redis(options.url, common);
     this.sub = new Redis(options.url, common);
     // Connection errors surface through connect() and the fleet's health; no stray logs.
@@ -48,7 +53,10 @@ export class RedisBus {
     } catch (e) {
       bus.pub.disconnect();
       bus.sub.disconnect();
-      throw new UsageError(`cannot reach Redis at ${options.url} (${(e as Error).message})`, 'start redis-server or fix --redis redis://host:port');
+      throw new UsageError(
+        `cannot reach Redis at ${options.url} (${(e as Error).message})`,
+        'start redis-server or fix --redis redis://host:port',
+      );
     }
     await bus.sub.subscribe(bus.channel);
     bus.sub.on('message', (_channel: string, message: string) => {
@@ -83,7 +91,8 @@ export class RedisBus {
   /** Redis round trips of this instance's own publishes: count, p50 and p99 in ms. */
   roundTripStats(): { count: number; p50Ms: number; p99Ms: number } {
     const sorted = [...this.roundTrips].sort((a, b) => a - b);
-    const at = (p: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] : 0);
+    const at = (p: number) =>
+      sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] : 0;
     return { count: sorted.length, p50Ms: Math.round(at(50) * 1000) / 1000, p99Ms: Math.round(at(99) * 1000) / 1000 };
   }
 

@@ -11,7 +11,10 @@ export class RedisEventBus implements EventBus {
   private readonly waiting = new Map<number, (e: LogEntry) => void>();
   private readonly recent = new Map<number, LogEntry>();
 
-  constructor(private readonly redis: RedisBus, private readonly log: EventLog) {
+  constructor(
+    private readonly redis: RedisBus,
+    private readonly log: EventLog,
+  ) {
     redis.onEvent((id, json, room) => {
       const entry = log.appendWithId(id, json, room);
       if (!entry) return;

@@ -18,9 +18,13 @@ const processes = Math.max(1, Number(process.argv[3] ?? 1) || 1);
 // One process serves the clients itself; a primary forks the ones that do, and they lower their own.
 if (processes === 1) lowerPriority(options.nice);
 // A fleet instance fans out through Redis; the bus connects first so a bad URL fails the start.
-const redis = options.redis ? await RedisBus.connect({ url: options.redis, prefix: options.busPrefix }).catch((e: Error) => fail(e)) : null;
+const redis = options.redis
+  ? await RedisBus.connect({ url: options.redis, prefix: options.busPrefix }).catch((e: Error) => fail(e))
+  : null;
 const runtime = redis ? { busFor: (log: EventLog) => new RedisEventBus(redis, log) } : {};
-const server = await (processes > 1 ? startServerCluster(options, processes) : startReferenceServer(options, runtime)).catch((e: Error) => fail(e));
+const server = await (
+  processes > 1 ? startServerCluster(options, processes) : startReferenceServer(options, runtime)
+).catch((e: Error) => fail(e));
 
 function fail(e: Error & { hint?: string }): never {
   process.send?.({ type: 'failed', message: e.message + (e.hint ? ` — ${e.hint}` : '') });
@@ -35,6 +39,9 @@ const shutdown = async () => {
 };
 process.on('message', (m: { type: string; fraction?: number; kind?: string }) => {
   if (m.type === 'close') void shutdown();
-  if (m.type === 'drop') void Promise.resolve(server.dropConnections(m.fraction, m.kind as never)).then((count) => process.send?.({ type: 'dropped', count }));
+  if (m.type === 'drop')
+    void Promise.resolve(server.dropConnections(m.fraction, m.kind as never)).then((count) =>
+      process.send?.({ type: 'dropped', count }),
+    );
 });
 process.on('disconnect', () => void shutdown());

@@ -5,7 +5,15 @@ import { UsageError } from '../errors.js';
 import { EventLog } from '../server-core/event-log.js';
 import { LocalEventBus, type EventBus } from '../server-core/event-bus.js';
 import { ConnectionRegistry, type ServerProtocol } from '../server-core/connections.js';
-import { countRejected, DEFAULT_SERVER_OPTIONS, newServerCounters, sendError, type RouteHandler, type ServerContext, type ServerOptions } from '../server-core/context.js';
+import {
+  countRejected,
+  DEFAULT_SERVER_OPTIONS,
+  newServerCounters,
+  sendError,
+  type RouteHandler,
+  type ServerContext,
+  type ServerOptions,
+} from '../server-core/context.js';
 import { checkToken, offeredToken } from '../server-core/auth.js';
 import { PROTOCOLS } from '../protocols/list.js';
 import type { ProtocolRoute } from '../server-core/route.js';
@@ -47,7 +55,10 @@ export interface ServerRuntime {
 }
 
 /** Starts the reference server: one HTTP port serving all four protocols over one event stream. */
-export async function startReferenceServer(partial: Partial<ServerOptions> = {}, runtime: ServerRuntime = {}): Promise<ReferenceServer> {
+export async function startReferenceServer(
+  partial: Partial<ServerOptions> = {},
+  runtime: ServerRuntime = {},
+): Promise<ReferenceServer> {
   const options: ServerOptions = { ...DEFAULT_SERVER_OPTIONS, ...partial };
   const log = new EventLog(options.ringSize, options.ringBytes);
   const ctx: ServerContext = {
@@ -71,9 +82,9 @@ export async function startReferenceServer(partial: Partial<ServerOptions> = {},
   };
   const upgrades: Record<string, ProtocolRoute> = {};
   for (const m of mounted) {
-    const { handle, upgrade } = m.route;
-    if (handle) routes[m.path] = { kind: m.kind, handler: (req, res, url) => handle.call(m.route, req, res, url) };
-    if (upgrade) upgrades[m.path] = m.route;
+    const route = m.route;
+    if (route.handle) routes[m.path] = { kind: m.kind, handler: (req, res, url) => route.handle?.(req, res, url) };
+    if (route.upgrade) upgrades[m.path] = route;
   }
   const knownPaths = [...mounted.map((m) => m.path), '/publish', '/metrics'];
 
@@ -108,9 +119,11 @@ export async function startReferenceServer(partial: Partial<ServerOptions> = {},
         res.setHeader('www-authenticate', 'Bearer');
         return sendError(res, 401, 'missing or wrong token');
       }
-      if (route.kind !== 'other' && req.method !== 'GET' && req.method !== 'HEAD') return sendError(res, 405, 'use GET');
+      if (route.kind !== 'other' && req.method !== 'GET' && req.method !== 'HEAD')
+        return sendError(res, 405, 'use GET');
       // HEAD: the status a GET would get, no body, and no stream or long-poll held open for it.
-      if (route.kind !== 'other' && req.method === 'HEAD') return void res.writeHead(200, { 'cache-control': 'no-cache' }).end();
+      if (route.kind !== 'other' && req.method === 'HEAD')
+        return void res.writeHead(200, { 'cache-control': 'no-cache' }).end();
       route.handler(req, res, url, ctx);
     },
   );
@@ -122,7 +135,9 @@ export async function startReferenceServer(partial: Partial<ServerOptions> = {},
       refused.add(socket);
       countRejected(counters, 'too-many-connections');
       socket.on('error', () => {});
-      socket.end('HTTP/1.1 503 Service Unavailable\r\nconnection: close\r\nretry-after: 1\r\ncontent-length: 0\r\n\r\n');
+      socket.end(
+        'HTTP/1.1 503 Service Unavailable\r\nconnection: close\r\nretry-after: 1\r\ncontent-length: 0\r\n\r\n',
+      );
       setTimeout(() => socket.destroy(), 1000).unref();
       return;
     }
@@ -137,14 +152,18 @@ export async function startReferenceServer(partial: Partial<ServerOptions> = {},
     const kind = url ? mounted.find((m) => m.path === url.pathname)?.kind : undefined;
     if (!url || !target?.upgrade || !kind) {
       countRejected(counters, url ? 'not-found' : 'bad-request');
-      socket.end(`HTTP/1.1 ${url ? '404 Not Found' : '400 Bad Request'}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
+      socket.end(
+        `HTTP/1.1 ${url ? '404 Not Found' : '400 Bad Request'}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`,
+      );
       return;
     }
     ctx.connections.tag(socket as Socket, kind);
     const verdict = checkToken(offeredToken(req), options.token);
     if (verdict === 'wrong') {
       counters.authRejected++;
-      socket.end('HTTP/1.1 401 Unauthorized\r\nwww-authenticate: Bearer\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
+      socket.end(
+        'HTTP/1.1 401 Unauthorized\r\nwww-authenticate: Bearer\r\nconnection: close\r\ncontent-length: 0\r\n\r\n',
+      );
       return;
     }
     target.upgrade(req, socket, head, url, verdict === 'ok');
@@ -158,17 +177,29 @@ export async function startReferenceServer(partial: Partial<ServerOptions> = {},
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', (e: NodeJS.ErrnoException) => {
-      if (e.code === 'EADDRINUSE') reject(new UsageError(`port ${options.port} on ${options.host} is already in use`, 'pick another with --port, or --port 0 for any free port'));
-      else if (e.code === 'EACCES') reject(new UsageError(`no permission to listen on port ${options.port}`, 'use a port above 1023'));
+      if (e.code === 'EADDRINUSE')
+        reject(
+          new UsageError(
+            `port ${options.port} on ${options.host} is already in use`,
+            'pick another with --port, or --port 0 for any free port',
+          ),
+        );
+      else if (e.code === 'EACCES')
+        reject(new UsageError(`no permission to listen on port ${options.port}`, 'use a port above 1023'));
       else reject(e);
     });
     // A connect storm of thousands per second overflows Node's default accept queue (511): the
     // kernel then drops handshakes and clients see resets. The system's own ceiling is used instead.
-    server.listen({ port: options.port, host: options.host, backlog: ACCEPT_BACKLOG, exclusive: options.exclusiveListen }, () => resolve());
+    server.listen(
+      { port: options.port, host: options.host, backlog: ACCEPT_BACKLOG, exclusive: options.exclusiveListen },
+      () => resolve(),
+    );
   });
   const port = (server.address() as AddressInfo).port;
   // Connections to the extra addresses are handed to the same HTTP server (and its upgrades).
-  const extraListeners = await Promise.all(options.extraHosts.map((h) => listenAlso(h, port, (s) => server.emit('connection', s), options.exclusiveListen)));
+  const extraListeners = await Promise.all(
+    options.extraHosts.map((h) => listenAlso(h, port, (s) => server.emit('connection', s), options.exclusiveListen)),
+  );
   const host = options.host.includes(':') ? `[${options.host}]` : options.host;
 
   return {
@@ -176,7 +207,9 @@ export async function startReferenceServer(partial: Partial<ServerOptions> = {},
     port,
     metrics: (gc = false) => metrics.snapshot(gc),
     dropConnections(fraction = 1, kind) {
-      const victims = ctx.connections.all().filter((s) => (kind ? ctx.connections.kindOf(s) === kind : ctx.connections.kindOf(s) !== 'other'));
+      const victims = ctx.connections
+        .all()
+        .filter((s) => (kind ? ctx.connections.kindOf(s) === kind : ctx.connections.kindOf(s) !== 'other'));
       const n = Math.round(victims.length * fraction);
       for (const s of victims.slice(0, n)) s.destroy();
       return n;
@@ -194,11 +227,23 @@ export async function startReferenceServer(partial: Partial<ServerOptions> = {},
 }
 
 /** Listens on one more address with the same port and passes every connection on. */
-function listenAlso(host: string, port: number, onConnection: (s: Socket) => void, exclusive = false): Promise<net.Server> {
+function listenAlso(
+  host: string,
+  port: number,
+  onConnection: (s: Socket) => void,
+  exclusive = false,
+): Promise<net.Server> {
   const extra = net.createServer(onConnection);
   return new Promise((resolve, reject) => {
     extra.once('error', (e: NodeJS.ErrnoException) =>
-      reject(e.code === 'EADDRINUSE' || e.code === 'EADDRNOTAVAIL' ? new UsageError(`cannot listen on ${host}:${port} (${e.code})`, 'use fewer clients per run, or free that address') : e),
+      reject(
+        e.code === 'EADDRINUSE' || e.code === 'EADDRNOTAVAIL'
+          ? new UsageError(
+              `cannot listen on ${host}:${port} (${e.code})`,
+              'use fewer clients per run, or free that address',
+            )
+          : e,
+      ),
     );
     extra.listen({ port, host, backlog: ACCEPT_BACKLOG, exclusive }, () => resolve(extra));
   });

@@ -14,7 +14,11 @@ export type Framing = 'chunked' | 'close' | number;
 export function framingOf(head: ResponseHead): Framing | 'http-malformed-head' | 'compressed' {
   const te = head.headers['transfer-encoding'];
   if (te !== undefined) {
-    const codings = te.toLowerCase().split(',').map((c) => c.trim()).filter((c) => c !== '' && c !== 'identity');
+    const codings = te
+      .toLowerCase()
+      .split(',')
+      .map((c) => c.trim())
+      .filter((c) => c !== '' && c !== 'identity');
     // gzip and the like as a transfer coding: compression we never asked for and do not undo.
     if (codings.some((c) => c !== 'chunked')) return 'compressed';
     // Transfer-Encoding wins over Content-Length; without chunked last, the body runs to close.
@@ -145,7 +149,8 @@ export class BodyDecoder {
           break;
         case DATA_CR:
           if (c === CR) this.state = DATA_LF;
-          else if (c === LF) this.state = SIZE; // a bare LF is tolerated, as in the head
+          else if (c === LF)
+            this.state = SIZE; // a bare LF is tolerated, as in the head
           else return 'http-malformed-chunk';
           break;
         case DATA_LF:

@@ -17,9 +17,7 @@ export type HeadError = 'http-head-too-big' | 'http-malformed-head';
 
 export type HeadResult =
   // the head is complete; `rest` is the first body bytes, a view of the chunk fed (read it before that is reused)
-  | { head: ResponseHead; rest: Buffer }
-  | { error: HeadError }
-  | null; // more bytes needed
+  { head: ResponseHead; rest: Buffer } | { error: HeadError } | null; // more bytes needed
 
 /**
  * Accumulates bytes until the blank line that ends a response head. `feed` returns null while

@@ -56,7 +56,11 @@ export class LongPollRoute {
       if (w.room !== '' && w.room !== e.room) continue;
       const key = `${w.cursor}|${w.room}`;
       let events = byCursor.get(key);
-      if (!events) byCursor.set(key, (events = this.ctx.log.after(w.cursor, this.ctx.options.maxBatch, w.room, this.ctx.options.maxAnswerChars)));
+      if (!events)
+        byCursor.set(
+          key,
+          (events = this.ctx.log.after(w.cursor, this.ctx.options.maxBatch, w.room, this.ctx.options.maxAnswerChars)),
+        );
       if (events.length) this.finish(w, events);
     }
   }

@@ -120,7 +120,10 @@ export class LeanSseClient extends ReconnectingClient implements BodySink, SseSi
     if (this.throttle) {
       // Only slow clients pay for these closures; pausing an onread socket stops reading it.
       const s = socket;
-      this.throttle.bind(() => s.pause(), () => s.resume());
+      this.throttle.bind(
+        () => s.pause(),
+        () => s.resume(),
+      );
     }
   }
 

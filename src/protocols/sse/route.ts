@@ -8,7 +8,8 @@ const framed = new WeakMap<Buffer, Buffer>();
 /** An event's whole HTTP/1.1 chunk (size line, payload, CRLF), built on first use and shared by every stream. */
 function chunkedOnce(payload: Buffer): Buffer {
   let chunk = framed.get(payload);
-  if (!chunk) framed.set(payload, (chunk = Buffer.concat([Buffer.from(`${payload.length.toString(16)}\r\n`), payload, CRLF])));
+  if (!chunk)
+    framed.set(payload, (chunk = Buffer.concat([Buffer.from(`${payload.length.toString(16)}\r\n`), payload, CRLF])));
   return chunk;
 }
 const CRLF = Buffer.from('\r\n');
@@ -22,8 +23,15 @@ type StreamResponse = ServerResponse & { chunkedEncoding?: boolean; outputData?:
  * of the server's CPU per event at 10,000 streams). Otherwise res.write keeps the order.
  */
 function writeEvent(res: StreamResponse, payload: Buffer): void {
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion -- _httpMessage is Node's, untyped
   const socket = res.socket as (ServerResponse['socket'] & { _httpMessage?: unknown }) | null;
-  const direct = socket && socket._httpMessage === res && res.headersSent && res.chunkedEncoding === true && !res.writableEnded && res.outputData?.length === 0;
+  const direct =
+    socket &&
+    socket._httpMessage === res &&
+    res.headersSent &&
+    res.chunkedEncoding === true &&
+    !res.writableEnded &&
+    res.outputData?.length === 0;
   if (direct) socket.write(chunkedOnce(payload));
   else res.write(payload);
 }
@@ -50,7 +58,10 @@ export class SseRoute {
 
   handle = (req: IncomingMessage, res: ServerResponse, url: URL): void => {
     const header = req.headers['last-event-id'];
-    const raw = typeof header === 'string' && header !== '' ? header : url.searchParams.get('lastEventId') ?? url.searchParams.get('since');
+    const raw =
+      typeof header === 'string' && header !== ''
+        ? header
+        : (url.searchParams.get('lastEventId') ?? url.searchParams.get('since'));
     const cursor = parseCursor(raw, this.ctx.log);
     if (cursor === 'invalid') return sendError(res, 400, 'Last-Event-ID must be a non-negative integer');
     const room = parseRoom(url);
@@ -64,7 +75,8 @@ export class SseRoute {
     // retry: tells clients how long to wait before reconnecting; the comment flushes headers.
     res.write('retry: 1000\n:ok\n\n');
     // The replay is bounded by the ring; the backpressure policy governs live events only.
-    if (cursor !== null) for (const e of this.ctx.log.after(cursor, this.ctx.options.ringSize, room)) res.write(e.sseChunk);
+    if (cursor !== null)
+      for (const e of this.ctx.log.after(cursor, this.ctx.options.ringSize, room)) res.write(e.sseChunk);
     const { backpressure, highWaterBytes } = this.ctx.options;
     const outbox = new Outbox(sseSink(res), backpressure, highWaterBytes, this.ctx.counters);
     this.streams.set(res, { room, outbox });

@@ -111,6 +111,7 @@ export class SseReader {
     const epoch = this.epoch;
     const outer = current;
     const outerEpoch = currentEpoch;
+    // eslint-disable-next-line @typescript-eslint/no-this-alias -- the parser's callbacks find the feeding reader here
     current = this;
     currentEpoch = epoch;
     try {

@@ -13,7 +13,9 @@ const GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11';
 
 /** The Sec-WebSocket-Accept a server must answer `key` with: base64(SHA-1(key + GUID)). */
 export function acceptFor(key: string): string {
-  return createHash('sha1').update(key + GUID).digest('base64');
+  return createHash('sha1')
+    .update(key + GUID)
+    .digest('base64');
 }
 
 /** Where one WebSocket connects: an HTTP/1.1 target (socket address, Host, path), maybe over TLS. */

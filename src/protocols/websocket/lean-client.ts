@@ -75,7 +75,10 @@ export class LeanWebSocketClient extends ReconnectingClient implements WsConnect
       // Only slow clients pay for these closures. A slow client stops reading the socket itself,
       // so the server's buffers really fill.
       const c = this.connection!;
-      this.throttle.bind(() => c.pause(), () => c.resume());
+      this.throttle.bind(
+        () => c.pause(),
+        () => c.resume(),
+      );
     }
     this.up();
   }

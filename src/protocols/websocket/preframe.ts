@@ -2,7 +2,10 @@ import type { Socket } from 'node:net';
 import * as wsModule from 'ws';
 import type WebSocket from 'ws';
 
-type FrameFn = (data: Buffer, o: { fin: boolean; opcode: number; mask: boolean; readOnly: boolean; rsv1: boolean }) => Buffer[];
+type FrameFn = (
+  data: Buffer,
+  o: { fin: boolean; opcode: number; mask: boolean; readOnly: boolean; rsv1: boolean },
+) => Buffer[];
 // ws exports its frame encoder as Sender.frame (public in ws, missing from @types/ws).
 const frame = (wsModule as unknown as { Sender: { frame: FrameFn } }).Sender.frame;
 
@@ -27,7 +30,13 @@ export function sendPreframed(ws: WebSocket, framed: Buffer, payload: Buffer): v
   const w = ws as unknown as WsInternals;
   const sender = w._sender;
   const socket = w._socket;
-  if (!socket || !sender || sender._state !== 0 || (sender._queue && sender._queue.length > 0) || ws.extensions !== '') {
+  if (
+    !socket ||
+    !sender ||
+    sender._state !== 0 ||
+    (sender._queue && sender._queue.length > 0) ||
+    ws.extensions !== ''
+  ) {
     ws.send(payload, { binary: false });
     return;
   }

@@ -55,7 +55,10 @@ export class WebSocketRoute {
       perMessageDeflate: false,
       maxPayload: ctx.options.maxMessageBytes,
       // Answer with a plain subprotocol when one is offered, so the token is not echoed back needlessly.
-      handleProtocols: (offered) => (offered.has('rtbench') ? 'rtbench' : [...offered].find((p) => p.startsWith(TOKEN_SUBPROTOCOL_PREFIX)) ?? false),
+      handleProtocols: (offered) =>
+        offered.has('rtbench')
+          ? 'rtbench'
+          : ([...offered].find((p) => p.startsWith(TOKEN_SUBPROTOCOL_PREFIX)) ?? false),
     });
     ctx.log.onAppend((e) => this.broadcast(e));
   }
@@ -71,7 +74,10 @@ export class WebSocketRoute {
     }
     this.wss.handleUpgrade(req, socket, head, (ws) => {
       ws.on('error', (e: Error & { code?: string }) => {
-        countRejected(this.ctx.counters, e.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH' ? 'message-too-large' : 'bad-frame');
+        countRejected(
+          this.ctx.counters,
+          e.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH' ? 'message-too-large' : 'bad-frame',
+        );
         ws.terminate();
       });
       if (authenticated) return this.admit(ws, cursor, room);
@@ -84,7 +90,8 @@ export class WebSocketRoute {
         } catch {
           // not JSON: no token
         }
-        if (checkToken(typeof token === 'string' ? token : null, this.ctx.options.token) === 'ok') this.admit(ws, cursor, room);
+        if (checkToken(typeof token === 'string' ? token : null, this.ctx.options.token) === 'ok')
+          this.admit(ws, cursor, room);
         else this.refuse(ws);
       });
       ws.once('close', () => clearTimeout(timer));
@@ -99,7 +106,7 @@ export class WebSocketRoute {
   private admit(ws: WebSocket, cursor: number | null, room: string): void {
     if (ws.readyState !== 1) return;
     const { backpressure, highWaterBytes } = this.ctx.options;
-    const outbox = new Outbox(wsSink(ws as WsWithSocket), backpressure, highWaterBytes, this.ctx.counters);
+    const outbox = new Outbox(wsSink(ws), backpressure, highWaterBytes, this.ctx.counters);
     this.sockets.set(ws, { room, outbox });
     ws.on('close', () => {
       outbox.close();
@@ -113,7 +120,8 @@ export class WebSocketRoute {
       this.ctx.publishedVia.websocket++;
       void acceptEvent(this.ctx, data.toString('utf8'), room);
     });
-    if (cursor !== null) for (const e of this.ctx.log.after(cursor, this.ctx.options.ringSize, room)) ws.send(e.wsFrame);
+    if (cursor !== null)
+      for (const e of this.ctx.log.after(cursor, this.ctx.options.ringSize, room)) ws.send(e.wsFrame);
   }
 
   /**
@@ -141,13 +149,15 @@ export class WebSocketRoute {
 
   /** Every event passes each client's outbox (backpressure policy); the frame itself is built once per event. */
   private broadcast(e: LogEntry): void {
-    for (const [ws, { room, outbox }] of this.sockets) if (ws.readyState === 1 && inRoom(e, room)) outbox.push(e.wsFrame);
+    for (const [ws, { room, outbox }] of this.sockets)
+      if (ws.readyState === 1 && inRoom(e, room)) outbox.push(e.wsFrame);
   }
 
   /** Bytes ws holds in its own send queue and drop-oldest queues hold, on top of the socket buffers. */
   queued(): number {
     let sum = 0;
-    for (const [ws, { outbox }] of this.sockets) sum += outbox.queuedBytes + Math.max(0, ws.bufferedAmount - ((ws as WsWithSocket)._socket?.writableLength ?? 0));
+    for (const [ws, { outbox }] of this.sockets)
+      sum += outbox.queuedBytes + Math.max(0, ws.bufferedAmount - ((ws as WsWithSocket)._socket?.writableLength ?? 0));
     return sum;
   }
 

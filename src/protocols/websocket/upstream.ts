@@ -18,7 +18,11 @@ export class WebSocketUpstream implements UpstreamChannel {
       const { target } = this.options;
       const url = target.baseUrl.replace(/^http/, 'ws') + withRoom(target.paths.websocket, room);
       ws = new Promise<WebSocket>((resolve, reject) => {
-        const socket = new WebSocket(url, { perMessageDeflate: false, headers: target.headers, handshakeTimeout: 10_000 });
+        const socket = new WebSocket(url, {
+          perMessageDeflate: false,
+          headers: target.headers,
+          handshakeTimeout: 10_000,
+        });
         socket.once('open', () => resolve(socket));
         socket.once('error', reject);
         socket.on('error', () => {});
@@ -34,14 +38,20 @@ export class WebSocketUpstream implements UpstreamChannel {
     try {
       const ws = await this.open(room);
       if (ws.readyState !== WebSocket.OPEN) return 'ws-upstream-closed';
-      return await new Promise<string | null>((resolve) => ws.send(body, (err) => resolve(err ? 'ws-upstream-error' : null)));
+      return await new Promise<string | null>((resolve) =>
+        ws.send(body, (err) => resolve(err ? 'ws-upstream-error' : null)),
+      );
     } catch (e) {
       return `ws-upstream-${(e as NodeJS.ErrnoException).code?.toLowerCase() ?? 'failed'}`;
     }
   }
 
   async close(): Promise<void> {
-    for (const ws of this.sockets.values()) ws.then((s) => s.close(1000), () => {});
+    for (const ws of this.sockets.values())
+      ws.then(
+        (s) => s.close(1000),
+        () => {},
+      );
     this.sockets.clear();
   }
 }

@@ -12,7 +12,10 @@ export function formatChange(row: MetricComparison): string {
 /** The status column: which limit broke, or that the difference is only noise. */
 export function formatStatus(row: MetricComparison): string {
   const byStatus: Record<MetricComparison['status'], string> = {
-    fail: `FAIL ${row.rules.filter((r) => r.status === 'fail').map((r) => r.rule).join(', ')}`,
+    fail: `FAIL ${row.rules
+      .filter((r) => r.status === 'fail')
+      .map((r) => r.rule)
+      .join(', ')}`,
     noise: 'within noise',
     pass: 'ok',
     skipped: 'skipped',
@@ -23,7 +26,14 @@ export function formatStatus(row: MetricComparison): string {
 
 /** The cells of one table row, shared by the terminal and markdown tables. */
 export function rowCells(row: MetricComparison): string[] {
-  return [row.label, formatValue(row.kind, row.baseline), formatValue(row.kind, row.current), formatChange(row), row.noise === null ? '' : `±${formatNoise(row)}`, formatStatus(row)];
+  return [
+    row.label,
+    formatValue(row.kind, row.baseline),
+    formatValue(row.kind, row.current),
+    formatChange(row),
+    row.noise === null ? '' : `±${formatNoise(row)}`,
+    formatStatus(row),
+  ];
 }
 
 /** Column heads after the protocol column. */

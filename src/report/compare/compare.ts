@@ -73,7 +73,12 @@ export interface CompareOptions {
 }
 
 /** Compares every metric of every protocol and applies the limits; pure, for tests and CI. */
-export function compareRuns(baseline: RunResults, current: RunResults, rules: Rule[], options: CompareOptions = {}): Comparison {
+export function compareRuns(
+  baseline: RunResults,
+  current: RunResults,
+  rules: Rule[],
+  options: CompareOptions = {},
+): Comparison {
   const sigmas = options.sigmas ?? DEFAULT_SIGMAS;
   // Rows are keyed by protocol and variant: "websocket · drop-oldest" compares with its namesake only.
   const byName = (r: RunResults) => new Map<string, ProtocolResult>(r.protocols.map((p) => [resultLabel(p), p]));
@@ -82,12 +87,16 @@ export function compareRuns(baseline: RunResults, current: RunResults, rules: Ru
   const protocols = [...new Set([...base.keys(), ...cur.keys()])];
 
   const rows: MetricComparison[] = [];
-  for (const protocol of protocols) for (const metric of METRICS) rows.push(compareMetric(protocol, metric, base.get(protocol), cur.get(protocol), sigmas));
+  for (const protocol of protocols)
+    for (const metric of METRICS)
+      rows.push(compareMetric(protocol, metric, base.get(protocol), cur.get(protocol), sigmas));
 
   const outcomes: RuleOutcome[] = [];
   for (const rule of rules) {
     // A protocol named in a limit covers each of its variants ("websocket" → "websocket · drop-oldest").
-    const variants = rule.protocol ? protocols.filter((k) => k === rule.protocol || k.startsWith(`${rule.protocol} · `)) : [];
+    const variants = rule.protocol
+      ? protocols.filter((k) => k === rule.protocol || k.startsWith(`${rule.protocol} · `))
+      : [];
     const targets = rule.protocol ? (variants.length ? variants : [rule.protocol]) : protocols;
     for (const protocol of targets) {
       const row = rows.find((r) => r.protocol === protocol && r.metric === rule.metric.name);
@@ -113,13 +122,30 @@ export function compareRuns(baseline: RunResults, current: RunResults, rules: Ru
   };
 }
 
-function compareMetric(protocol: string, metric: MetricDef, b: ProtocolResult | undefined, c: ProtocolResult | undefined, sigmas: number): MetricComparison {
+function compareMetric(
+  protocol: string,
+  metric: MetricDef,
+  b: ProtocolResult | undefined,
+  c: ProtocolResult | undefined,
+  sigmas: number,
+): MetricComparison {
   const baseline = b ? metric.value(b) : null;
   const current = c ? metric.value(c) : null;
   const both = baseline !== null && current !== null;
   const delta = both ? current - baseline : null;
-  const relative = !both ? null : baseline !== 0 ? ((current - baseline) / Math.abs(baseline)) * 100 : current === 0 ? 0 : current > 0 ? Infinity : -Infinity;
-  const noise = delta === null || !b || !c ? null : differenceNoise(metric.uncertainty(b, sigmas), metric.uncertainty(c, sigmas), delta);
+  const relative = !both
+    ? null
+    : baseline !== 0
+      ? ((current - baseline) / Math.abs(baseline)) * 100
+      : current === 0
+        ? 0
+        : current > 0
+          ? Infinity
+          : -Infinity;
+  const noise =
+    delta === null || !b || !c
+      ? null
+      : differenceNoise(metric.uncertainty(b, sigmas), metric.uncertainty(c, sigmas), delta);
   return {
     protocol,
     metric: metric.name,
@@ -146,7 +172,10 @@ function worse(a: RuleStatus | 'none', b: RuleStatus): RuleStatus | 'none' {
 export function formatLimit(rule: Rule): string {
   const sign = rule.value > 0 ? '+' : rule.value < 0 ? '-' : '';
   if (rule.mode === 'relative') return `${sign}${trimNumber(Math.abs(rule.value))}%`;
-  if (rule.mode === 'delta') return rule.metric.kind === 'percent' ? `${sign}${trimNumber(Math.abs(rule.value))} pp` : `${sign}${formatValue(rule.metric.kind, Math.abs(rule.value))}`;
+  if (rule.mode === 'delta')
+    return rule.metric.kind === 'percent'
+      ? `${sign}${trimNumber(Math.abs(rule.value))} pp`
+      : `${sign}${formatValue(rule.metric.kind, Math.abs(rule.value))}`;
   return formatValue(rule.metric.kind, rule.value);
 }
 
@@ -157,7 +186,13 @@ export function breaks(rule: Rule, observed: number): boolean {
 
 function applyRule(rule: Rule, protocol: string, row: MetricComparison | undefined, inCurrent: boolean): RuleOutcome {
   const name = `${protocol} ${rule.metric.name}`;
-  const out = (status: RuleStatus, message: string): RuleOutcome => ({ rule: rule.text, protocol, metric: rule.metric.name, status, message });
+  const out = (status: RuleStatus, message: string): RuleOutcome => ({
+    rule: rule.text,
+    protocol,
+    metric: rule.metric.name,
+    status,
+    message,
+  });
   // A limit on a protocol the current run lacks must not pass silently: the gate would be empty.
   if (!inCurrent || !row) return out('fail', `FAIL ${protocol} is missing from the current run (${rule.text})`);
   if (row.current === null) return out('skipped', `skip ${name}: not measured in the current run (${rule.text})`);
@@ -171,7 +206,8 @@ function applyRule(rule: Rule, protocol: string, row: MetricComparison | undefin
     observed = row.current;
     shown = formatValue(kind, row.current);
   } else {
-    if (row.baseline === null || row.delta === null || row.relative === null) return out('skipped', `skip ${name}: no baseline value to compare with (${rule.text})`);
+    if (row.baseline === null || row.delta === null || row.relative === null)
+      return out('skipped', `skip ${name}: no baseline value to compare with (${rule.text})`);
     observed = rule.mode === 'relative' ? row.relative : row.delta;
     shown = rule.mode === 'relative' ? formatRelative(row.relative) : formatDelta(kind, row.delta);
   }
@@ -203,19 +239,28 @@ function comparabilityNotes(b: RunResults, c: RunResults): string[] {
   if (b.partial) notes.push(`The baseline is a partial run${b.partialReason ? ` (${b.partialReason})` : ''}.`);
   if (c.partial) notes.push(`The current run is a partial run${c.partialReason ? ` (${c.partialReason})` : ''}.`);
   const changed = (x: Record<string, unknown>, y: Record<string, unknown>) =>
-    [...new Set([...Object.keys(x), ...Object.keys(y)])].filter((k) => JSON.stringify(x[k]) !== JSON.stringify(y[k])).map((k) => `${k} ${show(x[k])} → ${show(y[k])}`);
+    [...new Set([...Object.keys(x), ...Object.keys(y)])]
+      .filter((k) => JSON.stringify(x[k]) !== JSON.stringify(y[k]))
+      .map((k) => `${k} ${show(x[k])} → ${show(y[k])}`);
   const params = changed(b.params, c.params);
   if (params.length) notes.push(`The runs' parameters differ: ${params.join('; ')}.`);
   const machine = changed(b.machine, c.machine);
   if (machine.length) notes.push(`The runs were made on different machines: ${machine.join('; ')}.`);
-  const onlyIn = (x: RunResults, y: RunResults) => x.protocols.map(resultLabel).filter((p) => !y.protocols.some((q) => resultLabel(q) === p));
+  const onlyIn = (x: RunResults, y: RunResults) =>
+    x.protocols.map(resultLabel).filter((p) => !y.protocols.some((q) => resultLabel(q) === p));
   if (onlyIn(b, c).length) notes.push(`Only in the baseline: ${onlyIn(b, c).join(', ')}.`);
   if (onlyIn(c, b).length) notes.push(`Only in the current run: ${onlyIn(c, b).join(', ')}.`);
-  for (const [run, r] of [['baseline', b], ['current run', c]] as const) {
+  for (const [run, r] of [
+    ['baseline', b],
+    ['current run', c],
+  ] as const) {
     const few = r.protocols.filter((p) => p.latency.count > 0 && p.published > 0 && p.published < FEW_EVENTS);
     if (few.length) {
-      notes.push(`The ${run} published only ${few[0].published} events: deliveries of one event move together, so its latency ` +
-        'percentiles rest on that many samples and the noise allowance is wide; run longer or at a higher rate for tighter gates.');
+      notes.push(
+        `The ${run} published only ${few[0].published} events: deliveries of one event move together, so its latency ` +
+          'percentiles rest on that many samples and the noise allowance is wide; run longer or at a higher ' +
+          'rate for tighter gates.',
+      );
     }
   }
   return notes;

@@ -9,7 +9,9 @@ export function formatCompareTable(c: Comparison): string {
   const table = new Table({ head: ['protocol', ...HEADER], style: { head: [], border: [], compact: true } });
   c.protocols.forEach((protocol, p) => {
     if (p > 0) table.push(Array(HEADER.length + 1).fill(''));
-    c.rows.filter((r) => r.protocol === protocol).forEach((row, i) => table.push([i === 0 ? protocol : '', ...rowCells(row)]));
+    c.rows
+      .filter((r) => r.protocol === protocol)
+      .forEach((row, i) => table.push([i === 0 ? protocol : '', ...rowCells(row)]));
   });
   const lines = [`baseline: ${runLabel(c.baseline)}`, `current:  ${runLabel(c.current)}`, table.toString(), ''];
   for (const o of c.outcomes) if (o.status !== 'pass') lines.push(o.message);

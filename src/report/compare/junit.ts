@@ -8,8 +8,14 @@ export function formatJunit(c: Comparison): string {
   const skipped = c.outcomes.filter((o) => o.status === 'skipped').length;
   const counts = `tests="${c.outcomes.length}" failures="${failures}" errors="0" skipped="${skipped}"`;
   const cases = c.outcomes.map((o) => {
-    const open = `    <testcase classname="rtbench.compare.${esc(o.protocol)}" name="${esc(`${o.protocol} ${o.rule}`)}" time="0"`;
-    if (o.status === 'fail') return `${open}>\n      <failure type="limit" message="${esc(o.message)}">${esc(o.message)}</failure>\n    </testcase>`;
+    const open =
+      `    <testcase classname="rtbench.compare.${esc(o.protocol)}" ` +
+      `name="${esc(`${o.protocol} ${o.rule}`)}" time="0"`;
+    if (o.status === 'fail')
+      return (
+        `${open}>\n      <failure type="limit" message="${esc(o.message)}">${esc(o.message)}</failure>\n  ` +
+        `  </testcase>`
+      );
     if (o.status === 'skipped') return `${open}>\n      <skipped message="${esc(o.message)}"/>\n    </testcase>`;
     return `${open}>\n      <system-out>${esc(o.message)}</system-out>\n    </testcase>`;
   });

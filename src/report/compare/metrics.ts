@@ -21,7 +21,14 @@ export interface MetricDef {
 
 const exact = (): null => null;
 
-function quantile(label: string, name: string, aliases: string[], pick: (p: ProtocolResult) => LatencySummary, key: 'p50' | 'p90' | 'p99' | 'p999' | 'max', q: number): MetricDef {
+function quantile(
+  label: string,
+  name: string,
+  aliases: string[],
+  pick: (p: ProtocolResult) => LatencySummary,
+  key: 'p50' | 'p90' | 'p99' | 'p999' | 'max',
+  q: number,
+): MetricDef {
   return {
     name,
     aliases,
@@ -47,7 +54,7 @@ export const METRICS: readonly MetricDef[] = [
     aliases: [],
     label: 'latency p95',
     kind: 'latency',
-    value: (p) => (p.latency.count ? histogramOf(p.latency)?.getValueAtPercentile(95) ?? null : null),
+    value: (p) => (p.latency.count ? (histogramOf(p.latency)?.getValueAtPercentile(95) ?? null) : null),
     uncertainty: (p, k) => {
       const h = histogramOf(p.latency);
       return h ? quantileUncertainty(h, 0.95, k) : null;
@@ -60,7 +67,14 @@ export const METRICS: readonly MetricDef[] = [
   quantile('first event p99', 'first-event-p99', [], (p) => p.firstEvent, 'p99', 0.99),
   { name: 'delivered', aliases: [], label: 'delivered', kind: 'count', value: (p) => p.delivered, uncertainty: exact },
   { name: 'lost', aliases: [], label: 'lost', kind: 'count', value: (p) => p.lost, uncertainty: exact },
-  { name: 'duplicated', aliases: ['dup', 'duplicates'], label: 'duplicated', kind: 'count', value: (p) => p.duplicated, uncertainty: exact },
+  {
+    name: 'duplicated',
+    aliases: ['dup', 'duplicates'],
+    label: 'duplicated',
+    kind: 'count',
+    value: (p) => p.duplicated,
+    uncertainty: exact,
+  },
   { name: 'reordered', aliases: [], label: 'reordered', kind: 'count', value: (p) => p.reordered, uncertainty: exact },
   {
     name: 'wasted',
@@ -71,12 +85,47 @@ export const METRICS: readonly MetricDef[] = [
     uncertainty: (p, k) => percentageUncertainty(p.wasted, p.requests, k),
   },
   // Per delivered event: a run that delivered nothing has no per-event cost, not a cost of 0.
-  { name: 'bytes-in', aliases: ['bytes-in-per-event'], label: 'bytes/event in', kind: 'bytes', value: (p) => (p.delivered ? p.bytes.inPerEvent : null), uncertainty: exact },
-  { name: 'bytes-out', aliases: ['bytes-out-per-event'], label: 'bytes/event out', kind: 'bytes', value: (p) => (p.delivered ? p.bytes.outPerEvent : null), uncertainty: exact },
-  { name: 'server-rss', aliases: ['server-mem', 'server-memory'], label: 'server RSS/conn', kind: 'bytes', value: (p) => p.server?.rssPerConnection ?? null, uncertainty: exact },
-  { name: 'client-rss', aliases: ['client-mem', 'client-memory'], label: 'client RSS/conn', kind: 'bytes', value: (p) => p.client?.rssPerClient ?? null, uncertainty: exact },
+  {
+    name: 'bytes-in',
+    aliases: ['bytes-in-per-event'],
+    label: 'bytes/event in',
+    kind: 'bytes',
+    value: (p) => (p.delivered ? p.bytes.inPerEvent : null),
+    uncertainty: exact,
+  },
+  {
+    name: 'bytes-out',
+    aliases: ['bytes-out-per-event'],
+    label: 'bytes/event out',
+    kind: 'bytes',
+    value: (p) => (p.delivered ? p.bytes.outPerEvent : null),
+    uncertainty: exact,
+  },
+  {
+    name: 'server-rss',
+    aliases: ['server-mem', 'server-memory'],
+    label: 'server RSS/conn',
+    kind: 'bytes',
+    value: (p) => p.server?.rssPerConnection ?? null,
+    uncertainty: exact,
+  },
+  {
+    name: 'client-rss',
+    aliases: ['client-mem', 'client-memory'],
+    label: 'client RSS/conn',
+    kind: 'bytes',
+    value: (p) => p.client?.rssPerClient ?? null,
+    uncertainty: exact,
+  },
   { name: 'errors', aliases: [], label: 'errors', kind: 'count', value: (p) => p.errors, uncertainty: exact },
-  { name: 'reconnects', aliases: [], label: 'reconnects', kind: 'count', value: (p) => p.reconnects, uncertainty: exact },
+  {
+    name: 'reconnects',
+    aliases: [],
+    label: 'reconnects',
+    kind: 'count',
+    value: (p) => p.reconnects,
+    uncertainty: exact,
+  },
 ];
 
 /** Looks a metric up by its name or an alias (case-insensitive). */

@@ -68,7 +68,11 @@ export function percentageUncertainty(hits: number, trials: number, k: number): 
  * Noise of a difference current − baseline: the baseline could have been higher (its `up`) and the
  * current lower (its `down`) when the change is an increase, and the other way round for a decrease.
  */
-export function differenceNoise(baseline: Uncertainty | null, current: Uncertainty | null, delta: number): number | null {
+export function differenceNoise(
+  baseline: Uncertainty | null,
+  current: Uncertainty | null,
+  delta: number,
+): number | null {
   if (!baseline && !current) return null;
   const b = baseline ?? { down: 0, up: 0 };
   const c = current ?? { down: 0, up: 0 };
@@ -78,9 +82,14 @@ export function differenceNoise(baseline: Uncertainty | null, current: Uncertain
 /** One sentence per estimator, for footnotes under tables and reports. */
 export function noiseMethod(k: number): string[] {
   return [
-    `Noise: a change is "within noise" when it is smaller than what the two runs' own sampling variation explains (k = ${k} standard deviations).`,
-    `Latency percentiles: order-statistic interval from each run's HDR histogram: the p-quantile's sample rank varies by ±k·√(n·p·(1−p)) (binomial), read back as values, plus HDR precision (0.1%); max uses the spread of its top ⌈k⌉ samples.`,
+    `Noise: a change is "within noise" when it is smaller than what the two runs' own sampling variation ` +
+      `explains (k = ${k} standard deviations).`,
+    `Latency percentiles: order-statistic interval from each run's HDR histogram: the p-quantile's sample rank ` +
+      `varies by ±k·√(n·p·(1−p)) (binomial), read back as values, plus HDR precision (0.1%); max uses the ` +
+      `spread of its top ⌈k⌉ samples.`,
     'Wasted %: binomial standard error of wasted/requests, in percentage points.',
-    'Counts, bytes per event and memory per connection are single readings and are compared as they are; latency samples of one event are correlated across clients, so the interval is a lower bound on run-to-run variation.',
+    'Counts, bytes per event and memory per connection are single readings and are compared as they are; ' +
+      'latency samples of one event are correlated across clients, so the interval is a lower bound on ' +
+      'run-to-run variation.',
   ];
 }

@@ -24,7 +24,7 @@ export interface Rule {
 
 /** The --fail-on help text: the grammar, the percentage-point rule and the metric names. */
 export const FAIL_ON_HELP =
-  "comma-separated limits that fail the run, each `metric>value` or `metric<value`, optionally `protocol:metric…`. " +
+  'comma-separated limits that fail the run, each `metric>value` or `metric<value`, optionally `protocol:metric…`. ' +
   'A value is absolute (lost>0, p99>250ms, bytes-in>2KB, wasted>50%) or a signed change from the baseline ' +
   '(p99>+10% relative, p99>+5ms in the unit). On percentages a signed change is in percentage points: ' +
   'wasted>+5% fails when the wasted share grew by more than 5 points. ' +
@@ -32,7 +32,8 @@ export const FAIL_ON_HELP =
 
 const GRAMMAR_HINT = 'write metric>value or metric<value, comma-separated, e.g. p99>+10%,lost>0,p99>250ms,wasted>+5%';
 
-const ITEM = /^(?:([a-z][a-z0-9-]*)\s*:\s*)?([a-z][a-z0-9.%-]*?)\s*([<>])\s*([+-])?\s*(\d+(?:\.\d+)?|\.\d+)\s*([a-zµ%]*)$/i;
+const ITEM =
+  /^(?:([a-z][a-z0-9-]*)\s*:\s*)?([a-z][a-z0-9.%-]*?)\s*([<>])\s*([+-])?\s*(\d+(?:\.\d+)?|\.\d+)\s*([a-zµ%]*)$/i;
 
 // Multipliers into each kind's stored unit (µs for latency, bytes for sizes).
 const UNITS: Record<MetricKind, Record<string, number>> = {
@@ -65,16 +66,22 @@ function parseRule(item: string): Rule {
   if (!m) throw new UsageError(`--fail-on limit "${item}" is malformed`, GRAMMAR_HINT);
   const [, protocolText, metricName, op, sign, number, unitText] = m;
   const metric = findMetric(metricName);
-  if (!metric) throw new UsageError(`--fail-on limit "${item}" names unknown metric "${metricName}"`, `use one of ${METRICS.map((x) => x.name).join(', ')}`);
+  if (!metric)
+    throw new UsageError(
+      `--fail-on limit "${item}" names unknown metric "${metricName}"`,
+      `use one of ${METRICS.map((x) => x.name).join(', ')}`,
+    );
   const protocol = protocolText ? parseProtocols(protocolText)[0] : null;
   const unit = unitText.toLowerCase();
   const n = Number(number);
-  const bad = () => new UsageError(`--fail-on limit "${item}": ${metric.name} takes ${UNIT_HINT[metric.kind]}`, GRAMMAR_HINT);
+  const bad = () =>
+    new UsageError(`--fail-on limit "${item}": ${metric.name} takes ${UNIT_HINT[metric.kind]}`, GRAMMAR_HINT);
 
   if (sign) {
     const signed = sign === '-' ? -n : n;
     // A percentage of a percentage would be ambiguous; on percentages a change is in points.
-    if (unit === '%' && metric.kind !== 'percent') return { text: item, protocol, metric, op: op as Rule['op'], mode: 'relative', value: signed };
+    if (unit === '%' && metric.kind !== 'percent')
+      return { text: item, protocol, metric, op: op as Rule['op'], mode: 'relative', value: signed };
     const factor = UNITS[metric.kind][unit];
     if (factor === undefined || (unit === 'pp' && metric.kind !== 'percent')) throw bad();
     return { text: item, protocol, metric, op: op as Rule['op'], mode: 'delta', value: signed * factor };

@@ -25,7 +25,10 @@ export function wastedChart(protocols: ReportProtocol[]): string {
         {
           series: 'wasted',
           value: p.requests ? p.wastedPct : null,
-          text: p.requests ? `${p.wastedPct.toFixed(1)}% (${p.wasted.toLocaleString('en-US')} of ${p.requests.toLocaleString('en-US')})` : 'no requests',
+          text: p.requests
+            ? `${p.wastedPct.toFixed(1)}% (${p.wasted.toLocaleString('en-US')} of ` +
+              `${p.requests.toLocaleString('en-US')})`
+            : 'no requests',
           color: seriesColor(p),
         },
       ],
@@ -49,7 +52,10 @@ export function bytesChart(protocols: ReportProtocol[]): string {
     format: axisBytes,
     unit: 1024,
     legend: pairLegend('in (to clients)', 'out (from clients)'),
-    groups: protocols.map((p) => ({ label: seriesLabel(p), bars: [bar(p, 'in', p.bytes.inPerEvent, false), bar(p, 'out', p.bytes.outPerEvent, true)] })),
+    groups: protocols.map((p) => ({
+      label: seriesLabel(p),
+      bars: [bar(p, 'in', p.bytes.inPerEvent, false), bar(p, 'out', p.bytes.outPerEvent, true)],
+    })),
   });
 }
 
@@ -59,7 +65,12 @@ export function memoryChart(protocols: ReportProtocol[]): string {
     series,
     value: value === null ? null : Math.max(0, value),
     // An RSS delta at or below zero is below what RSS sampling resolves, not free memory.
-    text: value === null ? `${series}: not measured` : value > 0 ? `${formatBytes(value)} ${series}` : `${series}: too small to measure`,
+    text:
+      value === null
+        ? `${series}: not measured`
+        : value > 0
+          ? `${formatBytes(value)} ${series}`
+          : `${series}: too small to measure`,
     color: seriesColor(p),
     faded,
   });
@@ -72,7 +83,10 @@ export function memoryChart(protocols: ReportProtocol[]): string {
     legend: pairLegend('server, per connection', 'client, per simulated client'),
     groups: protocols.map((p) => ({
       label: seriesLabel(p),
-      bars: [bar(p, 'server', p.server?.rssPerConnection ?? null, false), bar(p, 'client', p.client?.rssPerClient ?? null, true)],
+      bars: [
+        bar(p, 'server', p.server?.rssPerConnection ?? null, false),
+        bar(p, 'client', p.client?.rssPerClient ?? null, true),
+      ],
     })),
   });
 }

@@ -1,7 +1,6 @@
 import { PROTOCOL_NAMES, protocolLabel } from '../../protocols/registry.js';
 import { BACKPRESSURE_POLICIES } from '../../server-core/backpressure.js';
 
-
 // Okabe–Ito colours: distinguishable with the common colour-vision deficiencies and in greyscale print.
 const PALETTE = ['#D55E00', '#E69F00', '#009E73', '#0072B2', '#CC79A7', '#56B4E9', '#000000', '#F0E442'];
 
@@ -9,7 +8,7 @@ export { protocolLabel };
 
 /** A protocol's colour, the same in every chart and every report (keyed by canonical order). */
 export function protocolColor(name: string): string {
-  const i = (PROTOCOL_NAMES as readonly string[]).indexOf(name);
+  const i = PROTOCOL_NAMES.indexOf(name);
   if (i >= 0) return PALETTE[i % PALETTE.length];
   let hash = 0;
   for (const ch of name) hash = (hash * 31 + ch.charCodeAt(0)) >>> 0;
@@ -35,6 +34,10 @@ export function seriesColor(p: { protocol: string; variant?: string }): string {
 
 function mix(a: string, b: string, share: number): string {
   const ch = (hex: string, k: number) => parseInt(hex.slice(1 + 2 * k, 3 + 2 * k), 16);
-  const out = [0, 1, 2].map((k) => Math.round(ch(a, k) * (1 - share) + ch(b, k) * share).toString(16).padStart(2, '0'));
+  const out = [0, 1, 2].map((k) =>
+    Math.round(ch(a, k) * (1 - share) + ch(b, k) * share)
+      .toString(16)
+      .padStart(2, '0'),
+  );
   return `#${out.join('')}`;
 }

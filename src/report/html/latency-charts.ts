@@ -10,7 +10,8 @@ import type { ReportProtocol } from './types.js';
 const TOP_PERCENTILE = 99.99;
 const PERCENTILE_TICKS = [0, 90, 99, 99.9, 99.99].map((p) => ({ value: 1 / (1 - p / 100), label: `${p}%` }));
 
-const legendOf = (protocols: ReportProtocol[]): LegendItem[] => protocols.map((p) => ({ label: seriesLabel(p), color: seriesColor(p), shape: 'line' }));
+const legendOf = (protocols: ReportProtocol[]): LegendItem[] =>
+  protocols.map((p) => ({ label: seriesLabel(p), color: seriesColor(p), shape: 'line' }));
 
 /** HDR percentile spectrum of each protocol's latency; x = 1/(1−p) on a log axis spreads the tail. */
 export function percentileChart(protocols: ReportProtocol[]): string {
@@ -26,7 +27,14 @@ export function percentileChart(protocols: ReportProtocol[]): string {
   return lineChart({
     name: 'latency-percentiles',
     title: 'Latency by percentile (publish → receive)',
-    x: { label: 'percentile', type: 'log', format: String, min: 1, max: 1 / (1 - TOP_PERCENTILE / 100), ticks: PERCENTILE_TICKS },
+    x: {
+      label: 'percentile',
+      type: 'log',
+      format: String,
+      min: 1,
+      max: 1 / (1 - TOP_PERCENTILE / 100),
+      ticks: PERCENTILE_TICKS,
+    },
     y: { label: 'latency', type: 'auto', format: axisTime },
     series,
     legend: legendOf(drawn),
@@ -41,11 +49,27 @@ export function latencyTimelineChart(protocols: ReportProtocol[]): string {
     const color = seriesColor(p);
     const label = seriesLabel(p);
     return [
-      { label: `${label} mean latency per second`, color, points: points.map((t) => [t.t, t.sumMicros / t.count] as [number, number]) },
-      { label: `${label} max latency per second`, color, dash: '5 4', width: 1.25, opacity: 0.75, points: points.map((t) => [t.t, t.maxMicros] as [number, number]) },
+      {
+        label: `${label} mean latency per second`,
+        color,
+        points: points.map((t) => [t.t, t.sumMicros / t.count] as [number, number]),
+      },
+      {
+        label: `${label} max latency per second`,
+        color,
+        dash: '5 4',
+        width: 1.25,
+        opacity: 0.75,
+        points: points.map((t) => [t.t, t.maxMicros] as [number, number]),
+      },
     ];
   });
-  const styles: LegendItem[] = drawn.length ? [{ label: 'mean', color: '#555', shape: 'line' }, { label: 'max', color: '#555', dash: '5 4', shape: 'line' }] : [];
+  const styles: LegendItem[] = drawn.length
+    ? [
+        { label: 'mean', color: '#555', shape: 'line' },
+        { label: 'max', color: '#555', dash: '5 4', shape: 'line' },
+      ]
+    : [];
   return lineChart({
     name: 'latency-timeline',
     title: 'Latency over time (per second: mean and max)',

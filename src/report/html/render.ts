@@ -7,11 +7,15 @@ import { latencyTimelineChart, percentileChart } from './latency-charts.js';
 import { runDetails } from './run-details.js';
 import { serverTimelineCharts } from './server-timeline-charts.js';
 import { STYLES } from './styles.js';
-import type { ReportProtocol } from './types.js';
 import { verdict } from './verdict.js';
 
 function figure(title: string, svg: string, caption?: string): string {
   return `<figure><figcaption>${esc(title)}</figcaption>${svg}${caption ? `<p>${esc(caption)}</p>` : ''}</figure>`;
+}
+
+/** A grid of figures side by side. */
+function charts(...figures: string[]): string {
+  return `<div class="charts">${figures.join('')}</div>`;
 }
 
 function section(id: string, title: string, body: string): string {
@@ -30,40 +34,71 @@ function header(r: RunResults): string {
   const title = r.params.name ? `rtbench: ${r.params.name}` : 'rtbench report';
   const protocols = [...new Set(r.protocols.map((p) => protocolLabel(p.protocol)))].join(', ') || 'no protocols';
   const banner = r.partial
-    ? `<div class="banner" role="alert" data-banner="partial">PARTIAL RUN${r.partialReason ? `: ${esc(r.partialReason)}` : ''}. Figures cover only what was measured before the run stopped.</div>`
+    ? `<div class="banner" role="alert" data-banner="partial">PARTIAL ` +
+      `RUN${r.partialReason ? `: ${esc(r.partialReason)}` : ''}. Figures cover only what was measured before ` +
+      `the run stopped.</div>`
     : '';
-  return `<header><h1>${esc(title)}</h1><div class="subtitle">${esc(protocols)} · ${esc(r.params.clients)} clients per protocol · started ${esc(r.startedAt)}</div>${banner}</header>`;
+  return (
+    `<header><h1>${esc(title)}</h1><div class="subtitle">${esc(protocols)} · ${esc(r.params.clients)} ` +
+    `clients per protocol · started ${esc(r.startedAt)}</div>${banner}</header>`
+  );
 }
 
 /** The whole report as one self-contained HTML file: inline CSS and SVG, no script, no network. */
 export function renderHtmlReport(results: RunResults): string {
-  const protocols = results.protocols as ReportProtocol[];
+  const protocols = results.protocols;
   const server = serverTimelineCharts(protocols);
   const body = [
     header(results),
     verdictSection(results),
-    section('comparison', 'Comparison', protocols.length ? `<div class="table-wrap">${comparisonTable(protocols)}</div>` : '<p class="muted">The results hold no protocol.</p>'),
+    section(
+      'comparison',
+      'Comparison',
+      protocols.length
+        ? `<div class="table-wrap">${comparisonTable(protocols)}</div>`
+        : '<p class="muted">The results hold no protocol.</p>',
+    ),
     section(
       'latency',
       'Latency',
-      `<div class="charts">${figure('Latency by percentile', percentileChart(protocols), 'HDR percentile spectrum: the x axis stretches the tail (90%, 99%, 99.9% … equally spaced).')}${figure(
-        'Latency over time',
-        latencyTimelineChart(protocols),
-        'Per second of each protocol’s phase: solid mean, dashed maximum.',
-      )}</div>`,
+      charts(
+        figure(
+          'Latency by percentile',
+          percentileChart(protocols),
+          'HDR percentile spectrum: the x axis stretches the tail (90%, 99%, 99.9% … equally spaced).',
+        ),
+        figure(
+          'Latency over time',
+          latencyTimelineChart(protocols),
+          'Per second of each protocol’s phase: solid mean, dashed maximum.',
+        ),
+      ),
     ),
     section(
       'efficiency',
       'Requests, bytes and memory',
-      `<div class="charts">${figure('Wasted requests', wastedChart(protocols))}${figure('Bytes per delivered event', bytesChart(protocols))}${figure(
-        'Memory per connection',
-        memoryChart(protocols),
-        'RSS after all clients connected minus the idle baseline, divided by connections (server) or clients (load generator).',
-      )}</div>`,
+      charts(
+        figure('Wasted requests', wastedChart(protocols)),
+        figure('Bytes per delivered event', bytesChart(protocols)),
+        figure(
+          'Memory per connection',
+          memoryChart(protocols),
+          'RSS after all clients connected minus the idle baseline, divided by connections (server) or clients ' +
+            '(load generator).',
+        ),
+      ),
     ),
-    server.length ? section('server-timeline', 'Server over time (slow consumers and faults)', `<div class="charts">${server.map((c) => figure(c.title, c.svg)).join('')}</div>`) : '',
+    server.length
+      ? section(
+          'server-timeline',
+          'Server over time (slow consumers and faults)',
+          `<div class="charts">${server.map((c) => figure(c.title, c.svg)).join('')}</div>`,
+        )
+      : '',
     section('run', 'Run', runDetails(results)),
-    `<footer>Written by rtbench ${esc(results.tool.version)} from a results file (schema ${esc(results.schemaVersion)}); re-render any results file with <code>rtbench report FILE.json -o FILE.html</code>.</footer>`,
+    `<footer>Written by rtbench ${esc(results.tool.version)} from a results file (schema ` +
+      `${esc(results.schemaVersion)}); re-render any results file with <code>rtbench report FILE.json -o ` +
+      `FILE.html</code>.</footer>`,
   ].join('\n');
   const title = results.params.name ? `rtbench: ${results.params.name}` : 'rtbench report';
   return `<!doctype html>

@@ -2,7 +2,6 @@ import type { RunResults } from '../../results/schema.js';
 import { formatBytes } from '../../scenario/units.js';
 import { esc } from './escape.js';
 import { protocolLabel, seriesLabel } from './labels.js';
-import type { ReportProtocol } from './types.js';
 
 const seconds = (ms: number) => (ms % 1000 === 0 ? `${ms / 1000}s` : `${ms}ms`);
 
@@ -24,7 +23,10 @@ export function reproduceCommand(r: RunResults): string {
     ['name', p.name],
   ];
   const quote = (v: string) => (/^[\w.,/:@%+-]+$/.test(v) ? v : `'${v.replace(/'/g, `'\\''`)}'`);
-  return ['rtbench run', ...flags.filter(([, v]) => v !== null && v !== '').map(([k, v]) => `--${k} ${quote(String(v))}`)].join(' ');
+  return [
+    'rtbench run',
+    ...flags.filter(([, v]) => v !== null && v !== '').map(([k, v]) => `--${k} ${quote(String(v))}`),
+  ].join(' ');
 }
 
 function definitionList(items: Array<[string, string]>): string {
@@ -36,7 +38,16 @@ export function runDetails(r: RunResults): string {
   const p = r.params;
   const params = definitionList([
     ['scenario', p.name ?? '(unnamed)'],
-    ...(p.tags && Object.keys(p.tags).length ? [['tags', Object.entries(p.tags).map(([k, v]) => `${k}=${v}`).join(', ')] as [string, string]] : []),
+    ...(p.tags && Object.keys(p.tags).length
+      ? [
+          [
+            'tags',
+            Object.entries(p.tags)
+              .map(([k, v]) => `${k}=${v}`)
+              .join(', '),
+          ] as [string, string],
+        ]
+      : []),
     ['protocols', p.protocols.map(protocolLabel).join(', ')],
     ['clients per protocol', String(p.clients)],
     ['duration / ramp-up', `${seconds(p.durationMs)} / ${seconds(p.rampMs)}`],
@@ -58,8 +69,15 @@ export function runDetails(r: RunResults): string {
     ['Node.js', m.node],
     ['platform', `${m.platform} ${m.arch}`],
   ]);
-  const methods = [...new Set((r.protocols as ReportProtocol[]).flatMap((x) => [x.server?.method, x.client?.method].filter((s): s is string => !!s).map((s) => `${seriesLabel(x)}: ${s}`)))];
-  const list = (items: string[]) => (items.length ? `<ul>${items.map((n) => `<li>${esc(n)}</li>`).join('')}</ul>` : '<p class="muted">none</p>');
+  const methods = [
+    ...new Set(
+      r.protocols.flatMap((x) =>
+        [x.server?.method, x.client?.method].filter((s): s is string => !!s).map((s) => `${seriesLabel(x)}: ${s}`),
+      ),
+    ),
+  ];
+  const list = (items: string[]) =>
+    items.length ? `<ul>${items.map((n) => `<li>${esc(n)}</li>`).join('')}</ul>` : '<p class="muted">none</p>';
   return [
     '<div class="details">',
     `<div><h3>Parameters</h3>${params}</div>`,

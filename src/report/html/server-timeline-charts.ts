@@ -15,14 +15,39 @@ interface Field {
 
 // One chart per measure: their units differ, and each answers its own question.
 const FIELDS: Field[] = [
-  { key: 'healthyP99Micros', title: 'p99 latency of healthy clients', yLabel: 'latency', format: axisTime, scale: 'auto' },
+  {
+    key: 'healthyP99Micros',
+    title: 'p99 latency of healthy clients',
+    yLabel: 'latency',
+    format: axisTime,
+    scale: 'auto',
+  },
   { key: 'rss', title: 'Server RSS', yLabel: 'RSS', format: axisBytes, scale: 'linear', unit: 1024 },
-  { key: 'buffered', title: 'Bytes buffered for slow clients', yLabel: 'buffered', format: axisBytes, scale: 'linear', unit: 1024 },
+  {
+    key: 'buffered',
+    title: 'Bytes buffered for slow clients',
+    yLabel: 'buffered',
+    format: axisBytes,
+    scale: 'linear',
+    unit: 1024,
+  },
   { key: 'dropped', title: 'Events dropped', yLabel: 'events', format: axisCount, scale: 'linear' },
   { key: 'disconnected', title: 'Clients disconnected', yLabel: 'clients', format: axisCount, scale: 'linear' },
   { key: 'reconnects', title: 'Reconnects', yLabel: 'reconnects', format: axisCount, scale: 'linear' },
-  { key: 'connects', title: 'Connections opened per second', yLabel: 'connections/s', format: axisCount, scale: 'linear' },
-  { key: 'loopDelayP99Ms', title: 'Server event-loop delay p99 (ms)', yLabel: 'ms', format: axisCount, scale: 'linear' },
+  {
+    key: 'connects',
+    title: 'Connections opened per second',
+    yLabel: 'connections/s',
+    format: axisCount,
+    scale: 'linear',
+  },
+  {
+    key: 'loopDelayP99Ms',
+    title: 'Server event-loop delay p99 (ms)',
+    yLabel: 'ms',
+    format: axisCount,
+    scale: 'linear',
+  },
 ];
 
 /** Protocols whose results carry a server timeline (slow-consumer and fault scenarios). */
@@ -47,7 +72,9 @@ export function serverTimelineCharts(protocols: ReportProtocol[]): Array<{ title
       series: drawn.map((p) => ({
         label: `${seriesLabel(p)} ${f.title.toLowerCase()}`,
         color: seriesColor(p),
-        points: p.serverTimeline!.filter((s) => Number.isFinite(s[f.key])).map((s) => [s.t, s[f.key]] as [number, number]),
+        points: p
+          .serverTimeline!.filter((s) => Number.isFinite(s[f.key]))
+          .map((s) => [s.t, s[f.key]] as [number, number]),
       })),
       legend: drawn.map((p) => ({ label: seriesLabel(p), color: seriesColor(p), shape: 'line' })),
     }),

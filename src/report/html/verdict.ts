@@ -54,20 +54,44 @@ function latencyLine(protocols: ReportProtocol[], key: 'p50' | 'p99'): VerdictLi
   const topic: VerdictTopic = key === 'p50' ? 'latency-p50' : 'latency-p99';
   const heading = key === 'p50' ? 'Median latency (p50)' : 'Tail latency (p99)';
   const delivering = protocols.filter((p) => p.delivered > 0 && p.latency.count > 0);
-  const silent = absentSentence(protocols.filter((p) => !delivering.includes(p)), 'delivered no events');
+  const silent = absentSentence(
+    protocols.filter((p) => !delivering.includes(p)),
+    'delivered no events',
+  );
   const list = ranked(delivering, (p) => p.latency[key]);
-  if (!list.length) return { topic, heading, text: 'No protocol delivered any event, so there is no latency to compare.', winner: null };
+  if (!list.length)
+    return {
+      topic,
+      heading,
+      text: 'No protocol delivered any event, so there is no latency to compare.',
+      winner: null,
+    };
   const [best, second] = list;
   const worst = list[list.length - 1];
-  if (list.length === 1) return { topic, heading, text: `Only ${name(best.p)} delivered events: ${key} ${formatMs(best.value)}.${silent}`, winner: best.p.protocol };
+  if (list.length === 1)
+    return {
+      topic,
+      heading,
+      text: `Only ${name(best.p)} delivered events: ${key} ${formatMs(best.value)}.${silent}`,
+      winner: best.p.protocol,
+    };
   if (latencyTie(best, second, key)) {
     const rest = list.length > 2 ? `; ${name(worst.p)} was slowest at ${formatMs(worst.value)}` : '';
-    return { topic, heading, text: `${name(best.p)} and ${name(second.p)} tie at ${key}: ${formatMs(best.value)} and ${formatMs(second.value)}, within measurement noise${rest}.${silent}`, winner: null };
+    return {
+      topic,
+      heading,
+      text:
+        `${name(best.p)} and ${name(second.p)} tie at ${key}: ${formatMs(best.value)} and ` +
+        `${formatMs(second.value)}, within measurement noise${rest}.${silent}`,
+      winner: null,
+    };
   }
   return {
     topic,
     heading,
-    text: `${name(best.p)} delivered events fastest: ${key} ${formatMs(best.value)} vs ${formatMs(worst.value)} for ${name(worst.p)}${ratio(best.value, worst.value)}.${silent}`,
+    text:
+      `${name(best.p)} delivered events fastest: ${key} ${formatMs(best.value)} vs ` +
+      `${formatMs(worst.value)} for ${name(worst.p)}${ratio(best.value, worst.value)}.${silent}`,
     winner: best.p.protocol,
   };
 }
@@ -77,7 +101,10 @@ function latencyTie(a: Entry, b: Entry, key: 'p50' | 'p99'): boolean {
   const q = key === 'p50' ? 0.5 : 0.99;
   const ha = histogramOf(a.p.latency);
   const hb = histogramOf(b.p.latency);
-  const noise = ha && hb ? differenceNoise(quantileUncertainty(ha, q, SIGMAS), quantileUncertainty(hb, q, SIGMAS), b.value - a.value) : null;
+  const noise =
+    ha && hb
+      ? differenceNoise(quantileUncertainty(ha, q, SIGMAS), quantileUncertainty(hb, q, SIGMAS), b.value - a.value)
+      : null;
   return b.value - a.value <= (noise ?? a.value * TIE);
 }
 
@@ -86,18 +113,42 @@ function bytesLine(protocols: ReportProtocol[]): VerdictLine {
   const heading = 'Bytes per delivered event';
   const delivering = protocols.filter((p) => p.delivered > 0);
   const list = ranked(delivering, (p) => p.bytes.inPerEvent + p.bytes.outPerEvent);
-  const silent = absentSentence(protocols.filter((p) => !delivering.includes(p)), 'delivered no events, so has no cost per event');
-  if (!list.length) return { topic, heading, text: 'No protocol delivered any event, so there is no cost per event to compare.', winner: null };
+  const silent = absentSentence(
+    protocols.filter((p) => !delivering.includes(p)),
+    'delivered no events, so has no cost per event',
+  );
+  if (!list.length)
+    return {
+      topic,
+      heading,
+      text: 'No protocol delivered any event, so there is no cost per event to compare.',
+      winner: null,
+    };
   const [best, second] = list;
   const worst = list[list.length - 1];
-  if (list.length === 1) return { topic, heading, text: `Only ${name(best.p)} delivered events: ${formatBytes(best.value)} per event (in + out).${silent}`, winner: best.p.protocol };
+  if (list.length === 1)
+    return {
+      topic,
+      heading,
+      text: `Only ${name(best.p)} delivered events: ${formatBytes(best.value)} per event (in + out).${silent}`,
+      winner: best.p.protocol,
+    };
   if (second.value - best.value <= best.value * TIE) {
-    return { topic, heading, text: `${name(best.p)} and ${name(second.p)} tie for the fewest bytes per delivered event: ${formatBytes(best.value)} and ${formatBytes(second.value)} (in + out).${silent}`, winner: null };
+    return {
+      topic,
+      heading,
+      text:
+        `${name(best.p)} and ${name(second.p)} tie for the fewest bytes per delivered event: ` +
+        `${formatBytes(best.value)} and ${formatBytes(second.value)} (in + out).${silent}`,
+      winner: null,
+    };
   }
   return {
     topic,
     heading,
-    text: `${name(best.p)} moved the fewest bytes per delivered event: ${formatBytes(best.value)} (in + out) vs ${formatBytes(worst.value)} for ${name(worst.p)}${ratio(best.value, worst.value)}.${silent}`,
+    text:
+      `${name(best.p)} moved the fewest bytes per delivered event: ${formatBytes(best.value)} (in + out) ` +
+      `vs ${formatBytes(worst.value)} for ${name(worst.p)}${ratio(best.value, worst.value)}.${silent}`,
     winner: best.p.protocol,
   };
 }
@@ -116,20 +167,54 @@ function serverMemoryLine(protocols: ReportProtocol[]): VerdictLine {
   const unmeasured = protocols.filter((p) => !p.server);
   const unresolved = protocols.filter((p) => p.server && !(p.server.rssPerConnection > 0));
   const missing =
-    (unmeasured.length ? ` Not measured for ${listOf(unmeasured.map(name))} (no server metrics, or no open connections to divide by).` : '') +
-    (unresolved.length ? ` ${listOf(unresolved.map(name))}: below what the method resolves (the server's RSS fell while they connected), not ranked.` : '');
-  if (!list.length && unresolved.length) return { topic, heading, text: `No protocol's server memory reading was large enough to rank.${missing}`, winner: null };
-  if (!list.length) return { topic, heading, text: 'Server memory was not measured for any protocol: the target exposed no metrics endpoint, or no connection stayed open.', winner: null };
+    (unmeasured.length
+      ? ` Not measured for ${listOf(unmeasured.map(name))} (no server metrics, or no open connections to divide by).`
+      : '') +
+    (unresolved.length
+      ? ` ${listOf(unresolved.map(name))}: below what the method resolves (the server's RSS fell while they ` +
+        `connected), not ranked.`
+      : '');
+  if (!list.length && unresolved.length)
+    return {
+      topic,
+      heading,
+      text: `No protocol's server memory reading was large enough to rank.${missing}`,
+      winner: null,
+    };
+  if (!list.length)
+    return {
+      topic,
+      heading,
+      text:
+        'Server memory was not measured for any protocol: the target exposed no metrics endpoint, or no ' +
+        'connection stayed open.',
+      winner: null,
+    };
   const [best, second] = list;
   const worst = list[list.length - 1];
-  if (list.length === 1) return { topic, heading, text: `Only ${name(best.p)} has a server memory reading: ${memory(best.value)} per connection.${missing}`, winner: best.p.protocol };
+  if (list.length === 1)
+    return {
+      topic,
+      heading,
+      text: `Only ${name(best.p)} has a server memory reading: ${memory(best.value)} per connection.${missing}`,
+      winner: best.p.protocol,
+    };
   if (second.value - best.value <= Math.abs(best.value) * TIE) {
-    return { topic, heading, text: `${name(best.p)} and ${name(second.p)} tie for the least server memory per connection: ${memory(best.value)} and ${memory(second.value)}.${missing}`, winner: null };
+    return {
+      topic,
+      heading,
+      text:
+        `${name(best.p)} and ${name(second.p)} tie for the least server memory per connection: ` +
+        `${memory(best.value)} and ${memory(second.value)}.${missing}`,
+      winner: null,
+    };
   }
   return {
     topic,
     heading,
-    text: `${name(best.p)} used the least server memory per connection: ${memory(best.value)} vs ${memory(worst.value)} for ${name(worst.p)}${ratio(best.value, worst.value)}.${missing}`,
+    text:
+      `${name(best.p)} used the least server memory per connection: ${memory(best.value)} vs ` +
+      `${memory(worst.value)} for ${name(worst.p)}${ratio(best.value, worst.value)}.${missing}`,
     winner: best.p.protocol,
   };
 }
@@ -145,15 +230,31 @@ function wastedLine(protocols: ReportProtocol[]): VerdictLine {
     protocols.filter((p) => p.wasted > 0),
     (p) => p.wastedPct,
   );
-  if (!some.length) return { topic, heading, text: protocols.length ? 'No protocol wasted a request: every request carried news.' : 'No protocol ran.', winner: null };
+  if (!some.length)
+    return {
+      topic,
+      heading,
+      text: protocols.length ? 'No protocol wasted a request: every request carried news.' : 'No protocol ran.',
+      winner: null,
+    };
   const worst = some[some.length - 1];
   const worstText = `${pct(worst.value)} of its requests (${count(worst.p.wasted)} of ${count(worst.p.requests)})`;
   if (none.length) {
     const best = some.length > 1 ? ` vs ${pct(some[0].value)} for ${name(some[0].p)}` : '';
-    return { topic, heading, text: `${listOf(none.map(name))} wasted no requests; ${name(worst.p)} wasted the most: ${worstText}${best}.`, winner: none.length === 1 ? none[0].protocol : null };
+    return {
+      topic,
+      heading,
+      text: `${listOf(none.map(name))} wasted no requests; ${name(worst.p)} wasted the most: ${worstText}${best}.`,
+      winner: none.length === 1 ? none[0].protocol : null,
+    };
   }
   if (some.length === 1) return { topic, heading, text: `${name(worst.p)} wasted ${worstText}.`, winner: null };
-  return { topic, heading, text: `${name(some[0].p)} wasted the fewest requests: ${pct(some[0].value)} vs ${worstText} for ${name(worst.p)}.`, winner: some[0].p.protocol };
+  return {
+    topic,
+    heading,
+    text: `${name(some[0].p)} wasted the fewest requests: ${pct(some[0].value)} vs ${worstText} for ${name(worst.p)}.`,
+    winner: some[0].p.protocol,
+  };
 }
 
 function deliveryLine(protocols: ReportProtocol[]): VerdictLine {
@@ -172,11 +273,26 @@ function deliveryLine(protocols: ReportProtocol[]): VerdictLine {
     return parts.length ? [`${name(p)} ${listOf(parts)}.`] : [];
   });
   if (!protocols.length) return { topic, heading, text: 'No protocol ran.', winner: null };
-  return { topic, heading, text: problems.length ? problems.join(' ') : `${protocols.length > 1 ? 'Every protocol' : name(protocols[0])} delivered every event in order, without duplicates.`, winner: null };
+  return {
+    topic,
+    heading,
+    text: problems.length
+      ? problems.join(' ')
+      : `${protocols.length > 1 ? 'Every protocol' : name(protocols[0])} delivered every event in order, ` +
+        `without duplicates.`,
+    winner: null,
+  };
 }
 
 /** The report's verdict: one line per topic, in reading order. */
 export function verdict(results: RunResults): VerdictLine[] {
-  const protocols = results.protocols as ReportProtocol[];
-  return [latencyLine(protocols, 'p50'), latencyLine(protocols, 'p99'), bytesLine(protocols), serverMemoryLine(protocols), wastedLine(protocols), deliveryLine(protocols)];
+  const protocols = results.protocols;
+  return [
+    latencyLine(protocols, 'p50'),
+    latencyLine(protocols, 'p99'),
+    bytesLine(protocols),
+    serverMemoryLine(protocols),
+    wastedLine(protocols),
+    deliveryLine(protocols),
+  ];
 }

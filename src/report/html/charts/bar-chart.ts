@@ -41,12 +41,23 @@ export function barChart(s: BarChartSpec): string {
   const width = s.width ?? 640;
   const left = 110;
   const top = 14 + legendRows(s.legend, width, left) * 16 + 6;
-  const longest = Math.max(0, ...s.groups.flatMap((g) => g.bars.filter((b) => b.value !== null).map((b) => b.text.length)));
+  const longest = Math.max(
+    0,
+    ...s.groups.flatMap((g) => g.bars.filter((b) => b.value !== null).map((b) => b.text.length)),
+  );
   const margin = { top, right: Math.min(width / 3, Math.max(40, longest * LABEL_CHAR + 12)), bottom: 42, left };
   const plotHeight = s.groups.reduce((h, g) => h + g.bars.length * (BAR + GAP) - GAP + GROUP_GAP, GROUP_GAP);
   const height = top + plotHeight + margin.bottom;
   const values = s.groups.flatMap((g) => g.bars.map((b) => b.value ?? 0));
-  const x = linearScale(Math.min(0, ...values), Math.max(...values), margin.left, width - margin.right, s.format, 5, s.unit);
+  const x = linearScale(
+    Math.min(0, ...values),
+    Math.max(...values),
+    margin.left,
+    width - margin.right,
+    s.format,
+    5,
+    s.unit,
+  );
   const zero = x.map(0);
   const parts: string[] = [];
   let y = top + GROUP_GAP;
@@ -62,7 +73,17 @@ export function barChart(s: BarChartSpec): string {
         parts.push(
           el(
             'rect',
-            { x: bx, y, width: Math.abs(end - zero), height: BAR, fill: b.color, 'fill-opacity': b.faded ? FADED_OPACITY : undefined, stroke: b.color, 'stroke-width': 1, class: 'bar' },
+            {
+              x: bx,
+              y,
+              width: Math.abs(end - zero),
+              height: BAR,
+              fill: b.color,
+              'fill-opacity': b.faded ? FADED_OPACITY : undefined,
+              stroke: b.color,
+              'stroke-width': 1,
+              class: 'bar',
+            },
             tooltip(`${g.label} ${b.series}: ${b.text}`),
           ),
         );
@@ -72,5 +93,14 @@ export function barChart(s: BarChartSpec): string {
     }
     y += GROUP_GAP - GAP;
   }
-  return frame({ name: s.name, title: s.title, width, height, margin, x: { scale: x, label: s.xLabel }, legend: s.legend, body: el('g', { class: 'bars' }, parts.join('')) });
+  return frame({
+    name: s.name,
+    title: s.title,
+    width,
+    height,
+    margin,
+    x: { scale: x, label: s.xLabel },
+    legend: s.legend,
+    body: el('g', { class: 'bars' }, parts.join('')),
+  });
 }

@@ -64,8 +64,22 @@ function legend(items: LegendItem[], width: number, left: number): string {
       const [x, y] = at[i];
       const swatch =
         item.shape === 'line'
-          ? el('path', { d: `M${x} ${y - 4}h18`, stroke: item.color, 'stroke-width': 2.5, 'stroke-dasharray': item.dash, fill: 'none' })
-          : el('rect', { x, y: y - 9, width: 18, height: 10, fill: item.color, 'fill-opacity': item.faded ? FADED_OPACITY : undefined, stroke: item.color });
+          ? el('path', {
+              d: `M${x} ${y - 4}h18`,
+              stroke: item.color,
+              'stroke-width': 2.5,
+              'stroke-dasharray': item.dash,
+              fill: 'none',
+            })
+          : el('rect', {
+              x,
+              y: y - 9,
+              width: 18,
+              height: 10,
+              fill: item.color,
+              'fill-opacity': item.faded ? FADED_OPACITY : undefined,
+              stroke: item.color,
+            });
       return el('g', { class: 'legend-item' }, swatch + text(x + 22, y, item.label, { class: 'legend' }));
     })
     .join('');
@@ -83,7 +97,13 @@ export function frame(s: FrameSpec): string {
       parts.push(el('path', { d: `M${m.left} ${y.toFixed(1)}H${plotRight}`, class: 'grid' }));
       parts.push(text(m.left - 6, y + 3.5, t.label, { class: 'tick', 'text-anchor': 'end' }));
     }
-    parts.push(text(14, (m.top + plotBottom) / 2, s.y.label, { class: 'axis-label', 'text-anchor': 'middle', transform: `rotate(-90 14 ${((m.top + plotBottom) / 2).toFixed(1)})` }));
+    parts.push(
+      text(14, (m.top + plotBottom) / 2, s.y.label, {
+        class: 'axis-label',
+        'text-anchor': 'middle',
+        transform: `rotate(-90 14 ${((m.top + plotBottom) / 2).toFixed(1)})`,
+      }),
+    );
   }
   if (s.x) {
     for (const t of s.x.scale.ticks) {
@@ -98,7 +118,15 @@ export function frame(s: FrameSpec): string {
   parts.push(legend(s.legend, width, m.left));
   return el(
     'svg',
-    { xmlns: 'http://www.w3.org/2000/svg', 'data-chart': s.name, viewBox: `0 0 ${width} ${height}`, role: 'img', 'aria-label': s.title, class: 'chart', preserveAspectRatio: 'xMidYMid meet' },
+    {
+      xmlns: 'http://www.w3.org/2000/svg',
+      'data-chart': s.name,
+      viewBox: `0 0 ${width} ${height}`,
+      role: 'img',
+      'aria-label': s.title,
+      class: 'chart',
+      preserveAspectRatio: 'xMidYMid meet',
+    },
     parts.join(''),
   );
 }
@@ -107,7 +135,15 @@ export function frame(s: FrameSpec): string {
 export function emptyChart(name: string, title: string, message: string, width = 640, height = 120): string {
   return el(
     'svg',
-    { xmlns: 'http://www.w3.org/2000/svg', 'data-chart': name, 'data-empty': 'true', viewBox: `0 0 ${width} ${height}`, role: 'img', 'aria-label': title, class: 'chart' },
+    {
+      xmlns: 'http://www.w3.org/2000/svg',
+      'data-chart': name,
+      'data-empty': 'true',
+      viewBox: `0 0 ${width} ${height}`,
+      role: 'img',
+      'aria-label': title,
+      class: 'chart',
+    },
     tooltip(title) + text(width / 2, height / 2, message, { class: 'empty', 'text-anchor': 'middle' }),
   );
 }

@@ -40,7 +40,9 @@ function scaleFor(axis: AxisSpec, values: number[], r0: number, r1: number): Sca
   const min = axis.min ?? Math.min(...values);
   const max = axis.max ?? Math.max(...values);
   const log = axis.type === 'log' || (axis.type === 'auto' && positive.length === values.length && wantsLog(min, max));
-  return log ? logScale(axis.min ?? Math.min(...positive), max, r0, r1, axis.format, axis.ticks) : linearScale(min, max, r0, r1, axis.format, 5, axis.unit);
+  return log
+    ? logScale(axis.min ?? Math.min(...positive), max, r0, r1, axis.format, axis.ticks)
+    : linearScale(min, max, r0, r1, axis.format, 5, axis.unit);
 }
 
 /** Several series over one x axis; log or linear axes; dashes tell series kinds apart. */
@@ -59,11 +61,31 @@ export function lineChart(s: LineChartSpec): string {
   const body = series
     .map((line) => {
       const pts = line.points.map(([a, b]) => [x.map(a), y.map(b)] as [number, number]);
-      const style = { stroke: line.color, 'stroke-width': line.width ?? 2, 'stroke-dasharray': line.dash, 'stroke-opacity': line.opacity, fill: 'none', 'stroke-linejoin': 'round' };
+      const style = {
+        stroke: line.color,
+        'stroke-width': line.width ?? 2,
+        'stroke-dasharray': line.dash,
+        'stroke-opacity': line.opacity,
+        fill: 'none',
+        'stroke-linejoin': 'round',
+      };
       // A single point draws no line; mark it so a one-second run still shows.
-      const shape = pts.length === 1 ? el('circle', { cx: pts[0][0], cy: pts[0][1], r: 3, fill: line.color }, tooltip(line.label)) : el('path', { d: pathData(pts), ...style }, tooltip(line.label));
+      const shape =
+        pts.length === 1
+          ? el('circle', { cx: pts[0][0], cy: pts[0][1], r: 3, fill: line.color }, tooltip(line.label))
+          : el('path', { d: pathData(pts), ...style }, tooltip(line.label));
       return shape;
     })
     .join('');
-  return frame({ name: s.name, title: s.title, width, height, margin, x: { scale: x, label: s.x.label }, y: { scale: y, label: s.y.label }, legend: s.legend, body: el('g', { class: 'series' }, body) });
+  return frame({
+    name: s.name,
+    title: s.title,
+    width,
+    height,
+    margin,
+    x: { scale: x, label: s.x.label },
+    y: { scale: y, label: s.y.label },
+    legend: s.legend,
+    body: el('g', { class: 'series' }, body),
+  });
 }

@@ -25,7 +25,15 @@ function niceStep(span: number, count: number, unit: number): number {
 }
 
 /** A linear scale from 0 (or the data minimum if below 0) to a nice maximum; unit 1024 for bytes. */
-export function linearScale(min: number, max: number, r0: number, r1: number, format: (v: number) => string, count = 5, unit = 1): Scale {
+export function linearScale(
+  min: number,
+  max: number,
+  r0: number,
+  r1: number,
+  format: (v: number) => string,
+  count = 5,
+  unit = 1,
+): Scale {
   const lo = Math.min(0, min);
   let hi = max > lo ? max : lo + 1;
   const step = niceStep(hi - lo, count, unit);
@@ -37,7 +45,14 @@ export function linearScale(min: number, max: number, r0: number, r1: number, fo
 }
 
 /** A log10 scale widened to whole decades; 2 and 5 ticks too when the span is short. */
-export function logScale(min: number, max: number, r0: number, r1: number, format: (v: number) => string, fixedTicks?: Tick[]): Scale {
+export function logScale(
+  min: number,
+  max: number,
+  r0: number,
+  r1: number,
+  format: (v: number) => string,
+  fixedTicks?: Tick[],
+): Scale {
   const lo = Math.pow(10, Math.floor(Math.log10(Math.max(min, Number.MIN_VALUE))));
   let hi = Math.pow(10, Math.ceil(Math.log10(Math.max(max, lo))));
   if (hi <= lo) hi = lo * 10;
@@ -46,7 +61,8 @@ export function logScale(min: number, max: number, r0: number, r1: number, forma
   if (!fixedTicks) {
     for (let d = 0; d <= decades; d++) {
       const base = lo * Math.pow(10, d);
-      for (const m of decades <= 3 ? [1, 2, 5] : [1]) if (base * m <= hi * 1.0001) ticks.push({ value: base * m, label: format(base * m) });
+      for (const m of decades <= 3 ? [1, 2, 5] : [1])
+        if (base * m <= hi * 1.0001) ticks.push({ value: base * m, label: format(base * m) });
     }
   }
   const l0 = Math.log10(lo);
