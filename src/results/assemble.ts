@@ -40,45 +40,12 @@ export interface PhaseOutcome {
 
 /** Merges every worker's results exactly (histograms bucket by bucket, counters summed). */
 export function assembleProtocolResult(o: PhaseOutcome): ProtocolResult {
-  const c = emptyCounters();
-  const errorsByType: Record<string, number> = {};
-  const timeline = new Map<number, TimelinePoint>();
-  let connectedPeak = 0;
-  let wireIn = 0;
-  let wireOut = 0;
-  let rampSpanMs = 0;
-  let firstRequest = Infinity;
-  let lastRequest = 0;
-  for (const w of o.workers) {
-    const s = w.snapshot;
-    for (const k of Object.keys(c) as (keyof typeof c)[]) c[k] += s.counters[k];
-    for (const [k, v] of Object.entries(s.errorsByType)) errorsByType[k] = (errorsByType[k] ?? 0) + v;
-    for (const p of s.timeline) {
-      const t = timeline.get(p.t) ?? { t: p.t, count: 0, sumMicros: 0, maxMicros: 0 };
-      t.count += p.count;
-      t.sumMicros += p.sumMicros;
-      t.maxMicros = Math.max(t.maxMicros, p.maxMicros);
-      timeline.set(p.t, t);
-    }
-    connectedPeak += s.connectedPeak;
-    wireIn += w.wire.in;
-    wireOut += w.wire.out;
-    rampSpanMs = Math.max(rampSpanMs, w.rampSpanMs);
-    if (w.requestWindow?.first) firstRequest = Math.min(firstRequest, w.requestWindow.first);
-    if (w.requestWindow?.last) lastRequest = Math.max(lastRequest, w.requestWindow.last);
-  }
+  const { c, errorsByType, timeline, connectedPeak, wireIn, wireOut, rampSpanMs, firstRequest, lastRequest } =
+    sumWorkers(o);
   const latencyAll = summarize(mergeEncoded(o.workers.map((w) => w.snapshot.latencyHdr)));
   const split = o.workers.every((w) => w.snapshot.holdHdr !== undefined);
   const latency = split ? summarize(mergeEncoded(o.workers.map((w) => w.snapshot.holdHdr!))) : latencyAll;
-  const ramp = split
-    ? {
-        delivered: o.workers.reduce((n, w) => n + (w.snapshot.ramp?.delivered ?? 0), 0),
-        lost: o.workers.reduce((n, w) => n + (w.snapshot.ramp?.lost ?? 0), 0),
-        latency: summarize(mergeEncoded(o.workers.map((w) => w.snapshot.rampHdr!))),
-        workerLoopDelayP99Ms: Math.max(0, ...o.workers.map((w) => w.rampLoopDelayP99Ms ?? 0)),
-        workerLoopDelayMaxMs: Math.max(0, ...o.workers.map((w) => w.rampLoopDelayMaxMs ?? 0)),
-      }
-    : null;
+  const ramp = split ? rampWindow(o) : null;
   const client = clientMemory(o);
   const requestSpanS = lastRequest > firstRequest ? (lastRequest - firstRequest) / 1e6 : 0;
   const perEvent = (b: number) => (c.delivered ? b / c.delivered : 0);
@@ -126,6 +93,44 @@ export function assembleProtocolResult(o: PhaseOutcome): ProtocolResult {
     durationMs: o.durationMs,
     ...(o.publishErrors && o.publishErrorsByType ? { publishErrorsByType: o.publishErrorsByType } : {}),
     ...(o.stress ? assembleStress(o.stress, o.workers, o.serverBaseline, c.lost) : {}),
+  };
+}
+
+/** Counters, errors, per-second timeline, wire bytes and windows summed over the phase's workers. */
+function sumWorkers(o: PhaseOutcome) {
+  const c = emptyCounters();
+  const errorsByType: Record<string, number> = {};
+  const timeline = new Map<number, TimelinePoint>();
+  const sum = { connectedPeak: 0, wireIn: 0, wireOut: 0, rampSpanMs: 0, firstRequest: Infinity, lastRequest: 0 };
+  for (const w of o.workers) {
+    const s = w.snapshot;
+    for (const k of Object.keys(c) as (keyof typeof c)[]) c[k] += s.counters[k];
+    for (const [k, v] of Object.entries(s.errorsByType)) errorsByType[k] = (errorsByType[k] ?? 0) + v;
+    for (const p of s.timeline) {
+      const t = timeline.get(p.t) ?? { t: p.t, count: 0, sumMicros: 0, maxMicros: 0 };
+      t.count += p.count;
+      t.sumMicros += p.sumMicros;
+      t.maxMicros = Math.max(t.maxMicros, p.maxMicros);
+      timeline.set(p.t, t);
+    }
+    sum.connectedPeak += s.connectedPeak;
+    sum.wireIn += w.wire.in;
+    sum.wireOut += w.wire.out;
+    sum.rampSpanMs = Math.max(sum.rampSpanMs, w.rampSpanMs);
+    if (w.requestWindow?.first) sum.firstRequest = Math.min(sum.firstRequest, w.requestWindow.first);
+    if (w.requestWindow?.last) sum.lastRequest = Math.max(sum.lastRequest, w.requestWindow.last);
+  }
+  return { c, errorsByType, timeline, ...sum };
+}
+
+/** The ramp's own figures, kept apart so the headline latency is the hold's. */
+function rampWindow(o: PhaseOutcome) {
+  return {
+    delivered: o.workers.reduce((n, w) => n + (w.snapshot.ramp?.delivered ?? 0), 0),
+    lost: o.workers.reduce((n, w) => n + (w.snapshot.ramp?.lost ?? 0), 0),
+    latency: summarize(mergeEncoded(o.workers.map((w) => w.snapshot.rampHdr!))),
+    workerLoopDelayP99Ms: Math.max(0, ...o.workers.map((w) => w.rampLoopDelayP99Ms ?? 0)),
+    workerLoopDelayMaxMs: Math.max(0, ...o.workers.map((w) => w.rampLoopDelayMaxMs ?? 0)),
   };
 }
 

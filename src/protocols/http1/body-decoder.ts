@@ -119,25 +119,9 @@ export class BodyDecoder {
       }
       const c = buf[i++];
       switch (state) {
-        case SIZE: {
-          if (++this.lineBytes > MAX_SIZE_LINE) return 'http-malformed-chunk';
-          const d = hexValue(c);
-          if (d >= 0) {
-            if (++this.digits > MAX_SIZE_DIGITS) return 'http-malformed-chunk';
-            this.remaining = this.remaining * 16 + d;
-          } else if (this.digits === 0) {
-            return 'http-malformed-chunk';
-          } else if (c === CR) {
-            this.state = SIZE_LF;
-          } else if (c === LF) {
-            this.endOfSizeLine();
-          } else if (c === 0x3b /* ; */ || c === 0x20 || c === 0x09) {
-            this.state = EXT; // extensions (and the white space some servers put before them) are skipped
-          } else {
-            return 'http-malformed-chunk';
-          }
+        case SIZE:
+          if (!this.sizeByte(c)) return 'http-malformed-chunk';
           break;
-        }
         case EXT:
           if (++this.lineBytes > MAX_SIZE_LINE) return 'http-malformed-chunk';
           if (c === CR) this.state = SIZE_LF;
@@ -175,6 +159,27 @@ export class BodyDecoder {
       if (this.state === DONE) return 'end';
     }
     return 'more';
+  }
+
+  /** One byte of a chunk-size line: hex digits, then CRLF or extensions; false when malformed. */
+  private sizeByte(c: number): boolean {
+    if (++this.lineBytes > MAX_SIZE_LINE) return false;
+    const d = hexValue(c);
+    if (d >= 0) {
+      if (++this.digits > MAX_SIZE_DIGITS) return false;
+      this.remaining = this.remaining * 16 + d;
+    } else if (this.digits === 0) {
+      return false;
+    } else if (c === CR) {
+      this.state = SIZE_LF;
+    } else if (c === LF) {
+      this.endOfSizeLine();
+    } else if (c === 0x3b /* ; */ || c === 0x20 || c === 0x09) {
+      this.state = EXT; // extensions (and the white space some servers put before them) are skipped
+    } else {
+      return false;
+    }
+    return true;
   }
 
   private endOfSizeLine(): void {

@@ -7,6 +7,7 @@ import { latencyTimelineChart, percentileChart } from './latency-charts.js';
 import { runDetails } from './run-details.js';
 import { serverTimelineCharts } from './server-timeline-charts.js';
 import { STYLES } from './styles.js';
+import type { ReportProtocol } from './types.js';
 import { verdict } from './verdict.js';
 
 function figure(title: string, svg: string, caption?: string): string {
@@ -47,60 +48,74 @@ function header(r: RunResults): string {
 /** The whole report as one self-contained HTML file: inline CSS and SVG, no script, no network. */
 export function renderHtmlReport(results: RunResults): string {
   const protocols = results.protocols;
-  const server = serverTimelineCharts(protocols);
   const body = [
     header(results),
     verdictSection(results),
-    section(
-      'comparison',
-      'Comparison',
-      protocols.length
-        ? `<div class="table-wrap">${comparisonTable(protocols)}</div>`
-        : '<p class="muted">The results hold no protocol.</p>',
-    ),
-    section(
-      'latency',
-      'Latency',
-      charts(
-        figure(
-          'Latency by percentile',
-          percentileChart(protocols),
-          'HDR percentile spectrum: the x axis stretches the tail (90%, 99%, 99.9% … equally spaced).',
-        ),
-        figure(
-          'Latency over time',
-          latencyTimelineChart(protocols),
-          'Per second of each protocol’s phase: solid mean, dashed maximum.',
-        ),
-      ),
-    ),
-    section(
-      'efficiency',
-      'Requests, bytes and memory',
-      charts(
-        figure('Wasted requests', wastedChart(protocols)),
-        figure('Bytes per delivered event', bytesChart(protocols)),
-        figure(
-          'Memory per connection',
-          memoryChart(protocols),
-          'RSS after all clients connected minus the idle baseline, divided by connections (server) or clients ' +
-            '(load generator).',
-        ),
-      ),
-    ),
-    server.length
-      ? section(
-          'server-timeline',
-          'Server over time (slow consumers and faults)',
-          `<div class="charts">${server.map((c) => figure(c.title, c.svg)).join('')}</div>`,
-        )
-      : '',
+    comparisonSection(protocols),
+    latencySection(protocols),
+    efficiencySection(protocols),
+    serverTimelineSection(protocols),
     section('run', 'Run', runDetails(results)),
     `<footer>Written by rtbench ${esc(results.tool.version)} from a results file (schema ` +
       `${esc(results.schemaVersion)}); re-render any results file with <code>rtbench report FILE.json -o ` +
       `FILE.html</code>.</footer>`,
   ].join('\n');
   const title = results.params.name ? `rtbench: ${results.params.name}` : 'rtbench report';
+  return page(title, body);
+}
+
+function comparisonSection(protocols: ReportProtocol[]): string {
+  const table = protocols.length
+    ? `<div class="table-wrap">${comparisonTable(protocols)}</div>`
+    : '<p class="muted">The results hold no protocol.</p>';
+  return section('comparison', 'Comparison', table);
+}
+
+function latencySection(protocols: ReportProtocol[]): string {
+  return section(
+    'latency',
+    'Latency',
+    charts(
+      figure(
+        'Latency by percentile',
+        percentileChart(protocols),
+        'HDR percentile spectrum: the x axis stretches the tail (90%, 99%, 99.9% … equally spaced).',
+      ),
+      figure(
+        'Latency over time',
+        latencyTimelineChart(protocols),
+        'Per second of each protocol’s phase: solid mean, dashed maximum.',
+      ),
+    ),
+  );
+}
+
+function efficiencySection(protocols: ReportProtocol[]): string {
+  return section(
+    'efficiency',
+    'Requests, bytes and memory',
+    charts(
+      figure('Wasted requests', wastedChart(protocols)),
+      figure('Bytes per delivered event', bytesChart(protocols)),
+      figure(
+        'Memory per connection',
+        memoryChart(protocols),
+        'RSS after all clients connected minus the idle baseline, divided by connections (server) or clients ' +
+          '(load generator).',
+      ),
+    ),
+  );
+}
+
+/** Only when a run had slow consumers or faults: what the server's buffers and connections did. */
+function serverTimelineSection(protocols: ReportProtocol[]): string {
+  const server = serverTimelineCharts(protocols);
+  if (!server.length) return '';
+  const title = 'Server over time (slow consumers and faults)';
+  return section('server-timeline', title, charts(...server.map((c) => figure(c.title, c.svg))));
+}
+
+function page(title: string, body: string): string {
   return `<!doctype html>
 <html lang="en">
 <head>

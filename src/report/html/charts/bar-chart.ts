@@ -58,41 +58,7 @@ export function barChart(s: BarChartSpec): string {
     5,
     s.unit,
   );
-  const zero = x.map(0);
-  const parts: string[] = [];
-  let y = top + GROUP_GAP;
-  for (const g of s.groups) {
-    const groupHeight = g.bars.length * (BAR + GAP) - GAP;
-    parts.push(text(left - 8, y + groupHeight / 2 + 4, g.label, { class: 'category', 'text-anchor': 'end' }));
-    for (const b of g.bars) {
-      if (b.value === null) {
-        parts.push(text(zero + 4, y + BAR - 4, b.text, { class: 'bar-label muted' }));
-      } else {
-        const end = x.map(b.value);
-        const bx = Math.min(zero, end);
-        parts.push(
-          el(
-            'rect',
-            {
-              x: bx,
-              y,
-              width: Math.abs(end - zero),
-              height: BAR,
-              fill: b.color,
-              'fill-opacity': b.faded ? FADED_OPACITY : undefined,
-              stroke: b.color,
-              'stroke-width': 1,
-              class: 'bar',
-            },
-            tooltip(`${g.label} ${b.series}: ${b.text}`),
-          ),
-        );
-        parts.push(text(Math.max(zero, end) + 4, y + BAR - 4, b.text, { class: 'bar-label' }));
-      }
-      y += BAR + GAP;
-    }
-    y += GROUP_GAP - GAP;
-  }
+  const parts = drawGroups(s, x, top, left);
   return frame({
     name: s.name,
     title: s.title,
@@ -103,4 +69,43 @@ export function barChart(s: BarChartSpec): string {
     legend: s.legend,
     body: el('g', { class: 'bars' }, parts.join('')),
   });
+}
+
+/** The bars, group by group from the top: a group's label on the left, each bar's figure at its end. */
+function drawGroups(s: BarChartSpec, x: ReturnType<typeof linearScale>, top: number, left: number): string[] {
+  const zero = x.map(0);
+  const parts: string[] = [];
+  let y = top + GROUP_GAP;
+  for (const g of s.groups) {
+    const groupHeight = g.bars.length * (BAR + GAP) - GAP;
+    parts.push(text(left - 8, y + groupHeight / 2 + 4, g.label, { class: 'category', 'text-anchor': 'end' }));
+    for (const b of g.bars) {
+      parts.push(...drawBar(g.label, b, x, zero, y));
+      y += BAR + GAP;
+    }
+    y += GROUP_GAP - GAP;
+  }
+  return parts;
+}
+
+/** One bar and its figure; a bar without a value shows only its text (e.g. "not measured"). */
+function drawBar(group: string, b: Bar, x: ReturnType<typeof linearScale>, zero: number, y: number): string[] {
+  if (b.value === null) return [text(zero + 4, y + BAR - 4, b.text, { class: 'bar-label muted' })];
+  const end = x.map(b.value);
+  const rect = el(
+    'rect',
+    {
+      x: Math.min(zero, end),
+      y,
+      width: Math.abs(end - zero),
+      height: BAR,
+      fill: b.color,
+      'fill-opacity': b.faded ? FADED_OPACITY : undefined,
+      stroke: b.color,
+      'stroke-width': 1,
+      class: 'bar',
+    },
+    tooltip(`${group} ${b.series}: ${b.text}`),
+  );
+  return [rect, text(Math.max(zero, end) + 4, y + BAR - 4, b.text, { class: 'bar-label' })];
 }
