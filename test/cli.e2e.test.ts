@@ -117,7 +117,7 @@ test('Ctrl-C during a run prints and writes what was measured so far, marked par
       out,
       '--quiet',
     ],
-    { interruptAfterMs: 4000, timeoutMs: 40_000 },
+    { interruptAfterMs: 8000, timeoutMs: 60_000 },
   );
   assert.equal(o.code, 130, o.stderr);
   assert.ok(existsSync(out), 'results file written');
@@ -253,21 +253,14 @@ test('a client worker that dies fails its phase with the reason, and the next pr
   let stderr = '';
   child.stderr.on('data', (d) => (stderr += d));
   const code = new Promise<number | null>((resolve) => child.on('close', resolve));
-  await new Promise((r) => setTimeout(r, 3000));
-  // The run's client workers are its children running load/worker.js; kill one mid-hold.
-  const workers = readdirSync('/proc')
-    .filter((p) => /^\d+$/.test(p))
-    .filter((p) => {
-      try {
-        const stat = readFileSync(`/proc/${p}/stat`, 'utf8');
-        return (
-          Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === child.pid &&
-          readFileSync(`/proc/${p}/cmdline`, 'utf8').includes('worker.js')
-        );
-      } catch {
-        return false;
-      }
-    });
+  // The run's client workers are its children running load/worker.js; kill one mid-phase. They are
+  // looked for until both are up (a loaded machine starts them late), then one more second passes.
+  let workers: string[] = [];
+  for (let i = 0; i < 150 && workers.length < 2; i++) {
+    await new Promise((r) => setTimeout(r, 100));
+    workers = clientWorkersOf(child.pid!);
+  }
+  await new Promise((r) => setTimeout(r, 1000));
   assert.equal(workers.length, 2, 'two client workers');
   process.kill(Number(workers[0]), 'SIGKILL');
   assert.equal(await code, 3, stderr);
@@ -361,3 +354,20 @@ test('--ndjson writes each phase’s running totals once a second, one JSON obje
     );
   }
 });
+
+/** Pids of the client worker processes (load/worker.js) a run process started. */
+function clientWorkersOf(parent: number): string[] {
+  return readdirSync('/proc')
+    .filter((p) => /^\d+$/.test(p))
+    .filter((p) => {
+      try {
+        const stat = readFileSync(`/proc/${p}/stat`, 'utf8');
+        return (
+          Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === parent &&
+          readFileSync(`/proc/${p}/cmdline`, 'utf8').includes('worker.js')
+        );
+      } catch {
+        return false;
+      }
+    });
+}

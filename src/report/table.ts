@@ -104,7 +104,7 @@ export function renderFootnotes(results: RunResults, verbose = true): string {
     lines.push(
       `Server memory: ${server.method.replace(
         /the \d+ open \S+ connections/,
-        'the open connections of that ' + 'protocol',
+        'the open connections of that protocol',
       )}.`,
     );
   const client = results.protocols.find((p) => p.client)?.client;

@@ -154,7 +154,7 @@ function serverMemory(o: PhaseOutcome): ServerMemory | null {
     heapPerConnection: (l.memory.heapUsed - b.memory.heapUsed) / connections,
     method:
       `server RSS and heap${
-        l.processes && l.processes > 1 ? ` summed over its ${l.processes} processes ` + `and the cluster primary` : ''
+        l.processes && l.processes > 1 ? ` summed over its ${l.processes} processes and the cluster primary` : ''
       } ${l.gc ? 'after a forced GC ' : ''}with all clients connected, minus the same reading before the phase's ` +
       `clients connected, divided by the ${connections} open ${o.protocol} connections the server counted`,
   };
