@@ -12,6 +12,8 @@ import { driverOptions, newRecorder, waitFor } from './helpers.js';
 const EVENTS = 160;
 const EVENT_BYTES = 64 * 1024; // 160 × 64 KB ≈ 10 MB: more than loopback's kernel buffers hold for one stalled socket
 const HIGH_WATER = 512 * 1024;
+/** Long enough that all 10 MB are published inside the stall even on a loaded machine. */
+const STALL_MS = 5000;
 
 async function publishBig(url: string, tag: string): Promise<void> {
   for (let seq = 1; seq <= EVENTS; seq++) {
@@ -26,7 +28,7 @@ async function publishBig(url: string, tag: string): Promise<void> {
 const bufferedNow = (s: ReferenceServer) => Object.values(s.metrics().buffered).reduce((a, b) => a + b, 0);
 
 /**
- * One healthy and one stalled client (it stops reading its socket for 1.8 s); 10 MB of events
+ * One healthy and one stalled client (it stops reading its socket for STALL_MS); 10 MB of events
  * while it stalls. Returns what the server and both clients saw.
  */
 async function stalledRun(protocol: ProtocolName, policy: BackpressurePolicy) {
@@ -45,9 +47,9 @@ async function stalledRun(protocol: ProtocolName, policy: BackpressurePolicy) {
   try {
     const a = session.createClient(0, healthy.clientEvents());
     const stallAt = nowMicros() + 200_000;
-    const stallEnd = stallAt + 1_800_000;
+    const stallEnd = stallAt + STALL_MS * 1000;
     const b = session.createClient(1, slow.clientEvents(0, 1, true), {
-      mode: { kind: 'stall', ms: 1800 },
+      mode: { kind: 'stall', ms: STALL_MS },
       stallAtMicros: stallAt,
     });
     await Promise.all([a.start(), b.start()]);
