@@ -6,6 +6,8 @@ import type { FaultRecord } from '../results/schema.js';
 /** Fires the plan's faults at their times since the phase started, against the bundled server. */
 export class FaultSchedule {
   readonly records: FaultRecord[] = [];
+  /** true while a restart this schedule fired is under way: the server is down on purpose */
+  restarting = false;
   private readonly timers: NodeJS.Timeout[] = [];
   private readonly running = new Set<Promise<void>>();
 
@@ -39,7 +41,12 @@ export class FaultSchedule {
       if (!this.server.killInstance) throw new Error('kill-instance needs a fleet');
       await this.server.killInstance();
     } else {
-      await this.server.restart();
+      this.restarting = true;
+      try {
+        await this.server.restart();
+      } finally {
+        this.restarting = false;
+      }
       record.downMs = this.sinceStart() - firedAtMs;
     }
     this.records.push(record);

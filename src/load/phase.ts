@@ -165,6 +165,7 @@ export async function runPhase(ctx: PhaseContext, protocol: ProtocolName): Promi
     rate: plan.rate,
     startMicros: phaseStart,
     onTargetDown: abort,
+    downOnPurpose: () => faultSchedule?.restarting === true,
     // Bidirectional protocols can publish over their own connection, as chat clients do.
     transport: plan.upstream === 'protocol' ? driver.openUpstream?.(driverOptions) : undefined,
   });

@@ -19,6 +19,8 @@ export interface PublisherOptions {
   startMicros: number;
   /** called once when the target stopped accepting events (consecutive failures over 3 s) */
   onTargetDown?: (reason: string) => void;
+  /** true while the run itself has the server down (a restart fault): failures then are not a dead target */
+  downOnPurpose?: () => boolean;
   /** how events travel (default: HTTP to baseUrl + method + path) */
   transport?: PublishTransport;
 }
@@ -88,7 +90,8 @@ export class Publisher {
     this.failedSeqs.push(seq);
     this.failuresByType[kind] = (this.failuresByType[kind] ?? 0) + 1;
     const now = Date.now();
-    if (!this.failingSince) this.failingSince = now;
+    if (this.o.downOnPurpose?.()) this.failingSince = 0;
+    else if (!this.failingSince) this.failingSince = now;
     else if (now - this.failingSince > 3000 && this.o.onTargetDown) {
       const cb = this.o.onTargetDown;
       this.o.onTargetDown = undefined;
