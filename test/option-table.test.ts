@@ -6,6 +6,7 @@ import { Command } from 'commander';
 import { runOptions, scenarioKeys, type RunOption } from '../src/scenario/option-table.js';
 import { commanderOptions, fromFlags } from '../src/cli/run-options.js';
 import { buildPlan } from '../src/scenario/options.js';
+import { runParams } from '../src/load/run-params.js';
 
 const README = fileURLToPath(new URL('../../README.md', import.meta.url));
 
@@ -88,4 +89,21 @@ test('scenario keys are the options minus the flag-only ones, plus each protocol
   for (const k of ['clients', 'pollInterval', 'headers', 'tags', 'description', 'poll', 'longPoll', 'sse', 'ws'])
     assert.ok(keys.includes(k), k);
   for (const k of ['html', 'ndjson', 'wide', 'verbose', 'header', 'tag']) assert.ok(!keys.includes(k), k);
+});
+
+test("the results' params record exactly the options the table says they record", () => {
+  // a stress run with tags and a shard, so that every conditional block of params is present
+  const plan = buildPlan({
+    target: 'http://127.0.0.1:9',
+    shard: '1/2',
+    startAt: '2030-01-01T00:00:00Z',
+    tags: { build: '7' },
+    slowConsumers: '10%',
+  });
+  const params = runParams(plan, null) as Record<string, unknown>;
+  const recorded = Object.entries(params).flatMap(([k, v]) =>
+    k === 'stress' ? Object.keys(v as object).map((s) => `stress.${s}`) : [k],
+  );
+  const declared = runOptions().flatMap((o) => (o.recordedAs ? [o.recordedAs] : []));
+  assert.deepEqual([...recorded].sort(), [...declared].sort());
 });

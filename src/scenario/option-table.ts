@@ -44,6 +44,8 @@ export interface OptionSpec {
   only?: 'flag' | 'scenario';
   /** the option's value as the plan holds it (undefined when not given and without a default) */
   parse?: (v: unknown) => unknown;
+  /** where the results file records it: a key of `params` (`stress.` for the stress block), kept in step by a test */
+  recordedAs?: string;
 }
 
 /** An option with its scenario key and flag spelled out. */
@@ -69,6 +71,7 @@ const orNull =
 export const OPTION_TABLE = {
   protocols: {
     group: LOAD,
+    recordedAs: 'protocols',
     short: 'p',
     arg: '<list>',
     default: 'all',
@@ -77,6 +80,7 @@ export const OPTION_TABLE = {
   },
   clients: {
     group: LOAD,
+    recordedAs: 'clients',
     short: 'c',
     arg: '<n>',
     default: 100,
@@ -85,6 +89,7 @@ export const OPTION_TABLE = {
   },
   duration: {
     group: LOAD,
+    recordedAs: 'durationMs',
     short: 'd',
     arg: '<time>',
     default: '10s',
@@ -93,6 +98,7 @@ export const OPTION_TABLE = {
   },
   ramp: {
     group: LOAD,
+    recordedAs: 'rampMs',
     arg: '<time>',
     default: '2s',
     help: 'time over which clients connect (e.g. 5s)',
@@ -100,6 +106,7 @@ export const OPTION_TABLE = {
   },
   rate: {
     group: LOAD,
+    recordedAs: 'rate',
     short: 'r',
     arg: '<n/s>',
     default: '1/s',
@@ -108,6 +115,7 @@ export const OPTION_TABLE = {
   },
   payload: {
     group: LOAD,
+    recordedAs: 'payloadBytes',
     arg: '<size>',
     default: '256B',
     help: 'size of each event body (e.g. 256B)',
@@ -115,6 +123,7 @@ export const OPTION_TABLE = {
   },
   rooms: {
     group: LOAD,
+    recordedAs: 'rooms',
     arg: '<n>',
     default: 1,
     help: 'rooms (topics): client i follows room i mod N, events go round-robin to rooms',
@@ -122,6 +131,7 @@ export const OPTION_TABLE = {
   },
   upstream: {
     group: LOAD,
+    recordedAs: 'upstream',
     arg: '<http|protocol>',
     default: 'http',
     help:
@@ -131,6 +141,7 @@ export const OPTION_TABLE = {
   },
   pollInterval: {
     group: LOAD,
+    recordedAs: 'pollIntervalMs',
     arg: '<time>',
     default: '500ms',
     help: 'polling clients ask this often (e.g. 1s)',
@@ -138,6 +149,7 @@ export const OPTION_TABLE = {
   },
   longPollTimeout: {
     group: LOAD,
+    recordedAs: 'longPollTimeoutMs',
     arg: '<time>',
     default: '30s',
     help: 'the bundled server holds a long-poll this long',
@@ -151,7 +163,13 @@ export const OPTION_TABLE = {
     parse: orNull((v) => parseDuration(v as string, 'timeout')),
   },
 
-  name: { group: OUTPUT, arg: '<name>', help: 'scenario name shown in reports', parse: orNull(String) },
+  name: {
+    group: OUTPUT,
+    recordedAs: 'name',
+    arg: '<name>',
+    help: 'scenario name shown in reports',
+    parse: orNull(String),
+  },
   description: { group: OUTPUT, only: 'scenario', help: 'one line on what the scenario models' },
   out: {
     group: OUTPUT,
@@ -175,6 +193,7 @@ export const OPTION_TABLE = {
   },
   tags: {
     group: OUTPUT,
+    recordedAs: 'tags',
     flag: 'tag',
     arg: '<key=value...>',
     help: 'a label recorded with the results (repeatable), e.g. --tag build=1234 --tag env=ci',
@@ -194,7 +213,12 @@ export const OPTION_TABLE = {
     help: 'also print how each figure was measured and how the load was laid out',
   },
 
-  target: { group: TARGET, arg: '<url>', help: 'URL of a server to test instead of the bundled one' },
+  target: {
+    group: TARGET,
+    recordedAs: 'target',
+    arg: '<url>',
+    help: 'URL of a server to test instead of the bundled one',
+  },
   targetAddresses: {
     group: TARGET,
     arg: '<list>',
@@ -237,6 +261,7 @@ export const OPTION_TABLE = {
 
   fanoutDelay: {
     group: SERVER,
+    recordedAs: 'fanoutDelayMs',
     arg: '<time>',
     default: '0ms',
     help: 'bundled server waits this long before fan-out (to test latency)',
@@ -257,6 +282,7 @@ export const OPTION_TABLE = {
   },
   serverProcesses: {
     group: SERVER,
+    recordedAs: 'serverProcesses',
     arg: '<n>',
     default: 0,
     help: 'bundled server processes (0 = automatic: enough for the clients under the open-file limit)',
@@ -264,6 +290,7 @@ export const OPTION_TABLE = {
   },
   serverNice: {
     group: SERVER,
+    recordedAs: 'serverNice',
     arg: '<0-19>',
     default: 5,
     help:
@@ -273,6 +300,7 @@ export const OPTION_TABLE = {
   },
   backpressure: {
     group: SERVER,
+    recordedAs: 'stress.backpressure',
     arg: '<policy,...>',
     default: 'buffer',
     help: 'bundled server policy for slow clients: buffer, drop-oldest, disconnect; a list runs each',
@@ -280,6 +308,7 @@ export const OPTION_TABLE = {
   },
   highWater: {
     group: SERVER,
+    recordedAs: 'stress.highWaterBytes',
     arg: '<size>',
     default: '1MB',
     help: "bytes waiting for one client before the bundled server's policy acts",
@@ -287,6 +316,7 @@ export const OPTION_TABLE = {
   },
   faults: {
     group: SERVER,
+    recordedAs: 'stress.faults',
     arg: '<fault,...>',
     help:
       'faults in the bundled server: drop-connections=<share>@<time>, restart@<time>, kill-instance@<time> (a ' +
@@ -296,6 +326,7 @@ export const OPTION_TABLE = {
 
   slowConsumers: {
     group: STRESS,
+    recordedAs: 'stress.slowConsumers',
     arg: '<share>',
     default: '0%',
     help: 'share of clients that read slowly, e.g. 10%',
@@ -303,6 +334,7 @@ export const OPTION_TABLE = {
   },
   slowMode: {
     group: STRESS,
+    recordedAs: 'stress.slowMode',
     arg: '<stall:time|rate:size/s>',
     default: 'stall:10s',
     help: 'how slow clients read: stall:<time> (stop reading when the hold starts) or rate:<size>/s',
@@ -310,6 +342,7 @@ export const OPTION_TABLE = {
   },
   reconnectBackoff: {
     group: STRESS,
+    recordedAs: 'stress.reconnectBackoff',
     arg: '<first..max>',
     default: '250ms..10s',
     help: 'reconnect delays, exponential with full jitter: <first>..<max>',
@@ -339,6 +372,7 @@ export const OPTION_TABLE = {
 
   workers: {
     group: SCALE,
+    recordedAs: 'workers',
     arg: '<n>',
     default: 0,
     help: 'client worker processes (0 = automatic)',
@@ -352,6 +386,7 @@ export const OPTION_TABLE = {
   },
   shard: {
     group: SCALE,
+    recordedAs: 'shard',
     arg: '<I/N>',
     help: 'run only share I of N of the clients (I/N); shard 0 publishes',
     parse: orNull((v) => parseShard(String(v))),
