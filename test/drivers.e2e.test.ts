@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startReferenceServer } from '../src/server/server.js';
 import { driverFor } from '../src/protocols/registry.js';
-import { PROTOCOL_NAMES } from '../src/protocols/registry.js';
+import { protocolNames } from '../src/protocols/registry.js';
 import type { ProtocolName } from '../src/protocols/types.js';
 import { driverOptions, endpointsFor, newRecorder, publish, waitFor } from './helpers.js';
 
@@ -16,7 +16,7 @@ async function clientsOf(protocol: ProtocolName, baseUrl: string, tag: string, n
   return { recorder, session, close: () => session.close() };
 }
 
-for (const protocol of PROTOCOL_NAMES) {
+for (const protocol of protocolNames()) {
   test(`${protocol} client receives every published event exactly once, in order`, async () => {
     const server = await startReferenceServer({ port: 0, longPollTimeoutMs: 2000 });
     try {

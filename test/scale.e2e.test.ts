@@ -7,7 +7,7 @@ import { WebSocketServer } from 'ws';
 import { startReferenceServer } from '../src/server/server.js';
 import { startBundledServer } from '../src/load/bundled-server.js';
 import { driverFor } from '../src/protocols/registry.js';
-import { PROTOCOL_NAMES } from '../src/protocols/registry.js';
+import { protocolNames } from '../src/protocols/registry.js';
 import { runBenchmark } from '../src/load/runner.js';
 import { buildPlan } from '../src/scenario/options.js';
 import { frameText, sendPreframed } from '../src/protocols/websocket/preframe.js';
@@ -43,7 +43,7 @@ async function addressRecorder(port: number) {
   };
 }
 
-for (const protocol of PROTOCOL_NAMES) {
+for (const protocol of protocolNames()) {
   test(
     `${protocol} clients connect from the source addresses given (the server sees 127.0.0.2 and ` + `127.0.0.3)`,
     async () => {

@@ -7,9 +7,8 @@ import { SCHEMA_VERSION, type ProtocolResult, type RunResults } from '../results
 import type { RunPlan } from '../scenario/plan.js';
 import { startBundledServer, type BundledServer } from './bundled-server.js';
 import { isStressRun, runPhase, type SecondTotals } from './phase.js';
-import { shardRange } from './shard.js';
 import { bundledEndpoints, driverFor } from '../protocols/registry.js';
-import { describeFault, describeSlowMode } from '../scenario/stress.js';
+import { runParams } from './run-params.js';
 import type { BackpressurePolicy } from '../server-core/backpressure.js';
 import type { ProtocolName } from '../protocols/types.js';
 import { serverProcessesFor, splitClients } from './capacity.js';
@@ -151,38 +150,7 @@ export async function runBenchmark(plan: RunPlan, hooks: RunHooks = {}): Promise
     partialReason,
     startedAt,
     finishedAt: new Date().toISOString(),
-    params: {
-      name: plan.name,
-      ...(Object.keys(plan.tags).length ? { tags: plan.tags } : {}),
-      protocols: plan.protocols,
-      clients: shardRange(plan.clients, plan.shard).count,
-      durationMs: plan.durationMs,
-      rampMs: plan.rampMs,
-      rate: plan.rate,
-      payloadBytes: plan.payloadBytes,
-      rooms: plan.rooms,
-      upstream: plan.upstream,
-      pollIntervalMs: plan.pollIntervalMs,
-      longPollTimeoutMs: plan.longPollTimeoutMs,
-      workers: plan.workers,
-      target: plan.target?.url ?? null,
-      fanoutDelayMs: plan.server.fanoutDelayMs,
-      ...(plan.shard ? { shard: plan.shard } : {}),
-      ...(isStressRun(plan)
-        ? {
-            stress: {
-              slowConsumers: plan.stress.slowFraction,
-              slowMode: describeSlowMode(plan.stress.slowMode),
-              backpressure: plan.stress.backpressure,
-              highWaterBytes: plan.server.highWaterBytes,
-              faults: plan.stress.faults.map(describeFault),
-              reconnectBackoff: plan.backoff,
-            },
-          }
-        : {}),
-      serverProcesses,
-      serverNice: plan.target ? null : plan.server.nice,
-    },
+    params: runParams(plan, serverProcesses),
     machine: machineInfo(),
     notes: [
       'Latency is intended publish time → receive time on one clock (every rtbench process maps the same ' +

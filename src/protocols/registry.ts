@@ -3,19 +3,18 @@ import type { ProtocolDescriptor } from './descriptor.js';
 import { PROTOCOLS } from './list.js';
 import type { ProtocolDriver, ProtocolName, TargetEndpoints } from './types.js';
 
-/** Every protocol's name, in canonical order. */
-export const PROTOCOL_NAMES: readonly ProtocolName[] = PROTOCOLS.map((d) => d.name);
-
-const BY_NAME = new Map<string, ProtocolDescriptor>();
-for (const d of PROTOCOLS) for (const n of [d.name, ...d.aliases]) BY_NAME.set(n, d);
+/** Every protocol's name, in canonical order (read at call time: a protocol may be registered later). */
+export function protocolNames(): ProtocolName[] {
+  return PROTOCOLS.map((d) => d.name);
+}
 
 /** The descriptor of a protocol (by name or alias), or undefined. */
 export function findProtocol(name: string): ProtocolDescriptor | undefined {
-  return BY_NAME.get(name);
+  return PROTOCOLS.find((d) => d.name === name || d.aliases.includes(name));
 }
 
 export function descriptorFor(name: ProtocolName): ProtocolDescriptor {
-  const d = BY_NAME.get(name);
+  const d = findProtocol(name);
   if (!d) throw new Error(`no protocol named ${name}`);
   return d;
 }
@@ -26,26 +25,27 @@ export function driverFor(name: ProtocolName): ProtocolDriver {
 
 /** How a protocol is named for people (an unknown name shows as it is). */
 export function protocolLabel(name: string): string {
-  return BY_NAME.get(name)?.label ?? name;
+  return findProtocol(name)?.label ?? name;
 }
 
 /** Parses "sse,ws" or "all" into protocol names, in the canonical order. */
 export function parseProtocols(text: string | string[]): ProtocolName[] {
-  const choices = `choose from ${PROTOCOL_NAMES.join(', ')} (or all)`;
+  const names = protocolNames();
+  const choices = `choose from ${names.join(', ')} (or all)`;
   if (Array.isArray(text) && text.some((s) => typeof s !== 'string'))
     throw new UsageError(`protocols must be names, got ${JSON.stringify(text)}`, choices);
   const items = (Array.isArray(text) ? text : String(text).split(','))
     .map((s) => String(s).trim().toLowerCase())
     .filter(Boolean);
-  if (items.length === 1 && items[0] === 'all') return [...PROTOCOL_NAMES];
+  if (items.length === 1 && items[0] === 'all') return names;
   const chosen = new Set<ProtocolName>();
   for (const item of items) {
-    const d = BY_NAME.get(item);
+    const d = findProtocol(item);
     if (!d) throw new UsageError(`unknown protocol "${item}"`, choices);
     chosen.add(d.name);
   }
   if (!chosen.size) throw new UsageError('no protocol given', choices);
-  return PROTOCOL_NAMES.filter((p) => chosen.has(p));
+  return names.filter((p) => chosen.has(p));
 }
 
 /** Each protocol's path, from per-protocol values keyed by the descriptors' path options. */

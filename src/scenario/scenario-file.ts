@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { UsageError } from '../errors.js';
-import { RUN_OPTIONS, type RawRunOptions } from './options.js';
+import { scenarioKeys, type RawRunOptions } from './option-table.js';
 
 const VARIABLE = /\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g;
 
@@ -50,7 +50,7 @@ export function loadScenarioFile(path: string, env: NodeJS.ProcessEnv = process.
   }
   if (!data || typeof data !== 'object' || Array.isArray(data))
     throw new UsageError(`scenario file ${path} must hold a JSON object`, 'e.g. {"clients": 1000, "duration": "20s"}');
-  const known = Object.keys(RUN_OPTIONS);
+  const known = scenarioKeys();
   for (const key of Object.keys(data)) {
     if (key === '$schema' || key.startsWith('//')) continue;
     if (!known.includes(key)) {

@@ -1,4 +1,4 @@
-import { PROTOCOL_NAMES, protocolLabel } from '../../protocols/registry.js';
+import { protocolLabel, protocolNames } from '../../protocols/registry.js';
 import { BACKPRESSURE_POLICIES } from '../../server-core/backpressure.js';
 
 // Okabe–Ito colours: distinguishable with the common colour-vision deficiencies and in greyscale print.
@@ -8,11 +8,13 @@ export { protocolLabel };
 
 /** A protocol's colour, the same in every chart and every report (keyed by canonical order). */
 export function protocolColor(name: string): string {
-  const i = PROTOCOL_NAMES.indexOf(name);
+  const names = protocolNames();
+  const i = names.indexOf(name);
   if (i >= 0) return PALETTE[i % PALETTE.length];
   let hash = 0;
   for (const ch of name) hash = (hash * 31 + ch.charCodeAt(0)) >>> 0;
-  return PALETTE[PROTOCOL_NAMES.length + (hash % (PALETTE.length - PROTOCOL_NAMES.length))];
+  const free = PALETTE.length - names.length;
+  return free > 0 ? PALETTE[names.length + (hash % free)] : PALETTE[hash % PALETTE.length];
 }
 
 /** How a result row is named: the protocol, plus its variant when it ran more than once. */
