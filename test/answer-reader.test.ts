@@ -152,7 +152,7 @@ test('a body over the limit is answer-too-big: announced by content-length, in o
   assert.equal(announced.reader.error, 'answer-too-big', 'refused before any body byte arrived');
   const hugeChunk = `HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\nFFFFFFFFFF\r\n${'x'.repeat(2000)}`;
   assert.equal(readInPieces(hugeChunk, 100, limit).reader.error, 'answer-too-big');
-  const chunks = ('64\r\nx'.repeat(100) + '\r\n').repeat(20);
+  const chunks = ('64\r\n' + 'x'.repeat(100) + '\r\n').repeat(20);
   const grows = readInPieces(`HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n${chunks}`, 50, limit);
   assert.equal(grows.reader.error, 'answer-too-big');
   const untilClose = readInPieces(`HTTP/1.1 200 OK\r\n\r\n${'x'.repeat(2000)}`, 300, limit);
