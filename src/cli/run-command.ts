@@ -62,6 +62,7 @@ const FLAG_ARGS: Partial<Record<RunOptionName, string>> = {
   highWater: '<size>',
   faults: '<fault,...>',
   reconnectBackoff: '<first..max>',
+  heartbeat: '<time|off>',
   maxEventSize: '<size>',
   maxMessageSize: '<size>',
   maxAnswerSize: '<size>',
@@ -116,7 +117,7 @@ const GROUPS: Array<[heading: string, options: string[]]> = [
   ],
   [
     'Stress and client bounds:',
-    ['slowConsumers', 'slowMode', 'reconnectBackoff', 'maxEventSize', 'maxMessageSize', 'maxAnswerSize'],
+    ['slowConsumers', 'slowMode', 'reconnectBackoff', 'heartbeat', 'maxEventSize', 'maxMessageSize', 'maxAnswerSize'],
   ],
   ['Scale and shards:', ['workers', 'sourceAddresses', 'shard', 'startAt', 'runId']],
 ];
@@ -180,6 +181,8 @@ Stress examples:
   --backpressure buffer,drop-oldest,disconnect    run each push protocol once per server policy
   --faults drop-connections=20%@30s,restart@20s   the bundled server drops 20% of connections at 30 s
                                                   and restarts at 20 s (times since the phase started)
+  --heartbeat 15s --faults blackhole=10%@30s      10% of connections go silent at 30 s (no FIN); SSE and
+                                                  WebSocket clients detect it within 2 heartbeats and resume
   --reconnect-backoff 250ms..10s                  reconnect delays: exponential, full jitter`,
   );
   cmd.action((scenario: string | undefined, flags: Record<string, unknown>) =>

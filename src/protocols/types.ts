@@ -55,6 +55,11 @@ export interface DriverOptions {
   rooms: number;
   /** reconnect delays: exponential with full jitter, first and largest (default 250 ms .. 10 s) */
   backoff?: { initialMs: number; maxMs: number };
+  /**
+   * the heartbeat interval: a push client that receives no byte for 2× this long counts a
+   * `heartbeat-timeout` and reconnects with resume; 0 or absent: no watch
+   */
+  heartbeatMs?: number;
   /** bounds against a hostile target, each past its bound a typed error and a reconnect */
   limits?: {
     /** the largest SSE line or event a client buffers (default 1 MiB; counted in decoded characters) */

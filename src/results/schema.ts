@@ -102,7 +102,7 @@ export interface FaultRecord {
   /** when it was planned and when it happened, ms since the phase started */
   atMs: number;
   firedAtMs: number;
-  /** connections dropped (drop-connections), or null */
+  /** connections dropped (drop-connections) or silenced (blackhole), or null */
   dropped: number | null;
   /** how long the server was unreachable (restart), or null */
   downMs: number | null;

@@ -4,7 +4,7 @@ import { atHost } from '../protocols/instances.js';
 import { parseProtocols, pathsFrom } from '../protocols/registry.js';
 import { PROTOCOLS } from '../protocols/list.js';
 import { parseCount, parseDuration, parseFraction, parseRate, parseSize } from './units.js';
-import { parseBackoffRange, parseBackpressure, parseFaults, parseSlowMode } from './stress.js';
+import { parseBackoffRange, parseBackpressure, parseFaults, parseHeartbeat, parseSlowMode } from './stress.js';
 import type { RunPlan, TargetPlan } from './plan.js';
 import { parseShard, parseStartAt } from '../load/shard.js';
 
@@ -57,6 +57,9 @@ export const RUN_OPTIONS = {
     'faults in the bundled server: drop-connections=<share>@<time>, restart@<time>, kill-instance@<time> (a ' +
     'fleet); time since the phase started',
   reconnectBackoff: 'reconnect delays, exponential with full jitter: <first>..<max>',
+  heartbeat:
+    'SSE comments and WebSocket pings this often from the bundled server; clients count 2× the interval ' +
+    'without a byte as a dead connection (heartbeat-timeout) and reconnect with resume; off = none',
   maxEventSize: 'largest SSE line or event a client buffers; more is sse-line-too-long and a reconnect',
   maxMessageSize: 'largest WebSocket message a client reassembles; more is ws-message-too-big and a reconnect',
   maxAnswerSize: 'largest poll or long-poll answer body a client reads; more is answer-too-big and a reconnect',
@@ -99,6 +102,7 @@ export const DEFAULTS = {
   slowMode: 'stall:10s',
   highWater: '1MB',
   reconnectBackoff: '250ms..10s',
+  heartbeat: 'off',
   maxEventSize: '1MB',
   maxMessageSize: '16MB',
   maxAnswerSize: '16MB',
@@ -142,6 +146,7 @@ export function buildPlan(...sources: RawRunOptions[]): RunPlan {
     longPollWaitMs: 0,
     token: o.token ? str('token') : null,
     backoff: parseBackoffRange(o.reconnectBackoff),
+    heartbeatMs: parseHeartbeat(o.heartbeat),
     limits: {
       sseMaxEventBytes: parseLimit(o.maxEventSize, 'max event size'),
       wsMaxMessageBytes: parseLimit(o.maxMessageSize, 'max message size'),
@@ -205,6 +210,11 @@ export function buildPlan(...sources: RawRunOptions[]): RunPlan {
     );
   if (plan.requestTimeoutMs < 100) throw new UsageError('timeout below 100ms', 'use --timeout 1s or more');
   if (plan.target) {
+    if (plan.stress.faults.some((f) => f.kind === 'blackhole'))
+      throw new UsageError(
+        "the blackhole fault needs the bundled server (rtbench cannot silence a target's connections)",
+        "drop --target; against a target, --heartbeat only arms the clients' detection",
+      );
     if (plan.stress.faults.length)
       throw new UsageError(
         '--faults needs the bundled server (rtbench cannot drop or restart a target)',
