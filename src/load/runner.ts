@@ -183,6 +183,7 @@ export async function runBenchmark(plan: RunPlan, hooks: RunHooks = {}): Promise
         : {}),
       serverProcesses,
       serverNice: plan.target ? null : plan.server.nice,
+      ...(plan.heartbeatMs ? { heartbeatMs: plan.heartbeatMs } : {}),
     },
     machine: machineInfo(),
     notes: [

@@ -1,4 +1,5 @@
 import type { SlowReading } from './read-throttle.js';
+import type { HeartbeatStats } from './heartbeat-watch.js';
 
 /** A protocol's command-line name (the descriptors in src/protocols/list.ts name them all). */
 export type ProtocolName = string;
@@ -88,6 +89,8 @@ export interface DriverSession {
   createClient(index: number, events: ClientEvents, slow?: SlowReading): ProtocolClient;
   /** bytes read and written on all sockets this session opened, headers and framing included */
   wireBytes(): { in: number; out: number };
+  /** what the clients saw of heartbeats (--heartbeat), or null without a watch (or for a poller) */
+  heartbeat?(): HeartbeatStats | null;
   close(): Promise<void>;
 }
 
