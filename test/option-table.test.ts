@@ -92,13 +92,14 @@ test('scenario keys are the options minus the flag-only ones, plus each protocol
 });
 
 test("the results' params record exactly the options the table says they record", () => {
-  // a stress run with tags and a shard, so that every conditional block of params is present
+  // a stress run with tags, a shard and heartbeats, so that every conditional block of params is present
   const plan = buildPlan({
     target: 'http://127.0.0.1:9',
     shard: '1/2',
     startAt: '2030-01-01T00:00:00Z',
     tags: { build: '7' },
     slowConsumers: '10%',
+    heartbeat: '15s',
   });
   const params = runParams(plan, null) as Record<string, unknown>;
   const recorded = Object.entries(params).flatMap(([k, v]) =>

@@ -9,6 +9,7 @@ import { LeanSseClient } from '../src/protocols/sse/lean-client.js';
 import { SseReader, type SseSink } from '../src/protocols/sse/sse-reader.js';
 import type { ClientEvents } from '../src/protocols/types.js';
 import { WireCounter } from '../src/protocols/wire.js';
+import { HeartbeatWatch } from '../src/protocols/heartbeat-watch.js';
 import { chunked, cutAt, startRawHttpServer, writeApart } from './fixtures/raw-http-server.js';
 import { driverOptions } from './helpers.js';
 
@@ -128,7 +129,7 @@ function eventsUntilEnd(): { events: ClientEvents; ended: Promise<string> } {
 
 async function viaLeanClient(url: string): Promise<{ seen: Seen[]; end: string; lastEventId: string }> {
   const { events, ended } = eventsUntilEnd();
-  const shared = { wire: new WireCounter(), prefix: markerPrefix('conf') };
+  const shared = { wire: new WireCounter(), prefix: markerPrefix('conf'), watch: new HeartbeatWatch(0) };
   const spec: ClientSpec = { index: 0, options: driverOptions(url, 'conf'), events, shared };
   const client = new RecordingClient(spec);
   await client.start();

@@ -26,7 +26,7 @@ test('faults: drop-connections=<share>@<time> and restart@<time>, sorted by time
   ]);
   usage(
     () => parseFaults('explode@3s'),
-    /unknown fault "explode".*drop-connections=<share>@<time>, restart@<time> or kill-instance@<time>/,
+    /unknown fault "explode".*drop-connections=<share>@<time>, blackhole=<share>@<time>, restart@<time> or kill-instance@<time>/,
   );
   usage(() => parseFaults('restart'), /malformed fault "restart"/);
   usage(() => parseFaults('drop-connections=150%@3s'), /malformed share/);
@@ -114,6 +114,7 @@ function fakeSink() {
     },
     onceDrained: (cb) => (drained = cb),
     kill: () => (killed = true),
+    heartbeat: () => written.push(':'),
   };
   return { sink, written, killed: () => killed, drain: () => ((buffered = 0), drained?.()) };
 }
@@ -130,6 +131,24 @@ test('drop-oldest keeps at most the high-water mark queued, drops the oldest and
   s.drain();
   assert.deepEqual(s.written, ['aaaaaa', 'bbbbbb', 'eeeeee']);
   assert.equal(box.queuedBytes, 0);
+});
+
+test('a heartbeat goes out only when nothing waits, and is never queued, dropped or counted', () => {
+  const counters = { droppedEvents: 0, disconnectedByPolicy: 0 };
+  const s = fakeSink();
+  const box = new Outbox(s.sink, 'drop-oldest', 10, counters);
+  box.heartbeat();
+  assert.deepEqual(s.written, [':']);
+  box.push(Buffer.from('aaaaaaaaaaaa')); // over the mark: the next event queues
+  box.push(Buffer.from('bbbbbb'));
+  box.heartbeat(); // the client has a backlog: no heartbeat needed, none queued
+  assert.deepEqual(s.written, [':', 'aaaaaaaaaaaa']);
+  s.drain();
+  assert.deepEqual(s.written, [':', 'aaaaaaaaaaaa', 'bbbbbb']);
+  assert.equal(counters.droppedEvents, 0);
+  box.close();
+  box.heartbeat();
+  assert.equal(s.written.length, 3);
 });
 
 test('disconnect closes a client once its buffer passes the high-water mark, and counts it once', () => {

@@ -32,6 +32,8 @@ Stress examples:
   --backpressure buffer,drop-oldest,disconnect    run each push protocol once per server policy
   --faults drop-connections=20%@30s,restart@20s   the bundled server drops 20% of connections at 30 s
                                                   and restarts at 20 s (times since the phase started)
+  --heartbeat 15s --faults blackhole=10%@30s      10% of connections go silent at 30 s (no FIN); SSE and
+                                                  WebSocket clients detect it 2–3 heartbeats later and resume
   --reconnect-backoff 250ms..10s                  reconnect delays: exponential, full jitter`;
 
 /** `rtbench run [scenario.json]`: flags override the scenario file, which overrides defaults. */

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { startReferenceServer } from '../server/server.js';
 import { parseCount, parseDuration, parseSize } from '../scenario/units.js';
-import { parseBackpressure } from '../scenario/stress.js';
+import { parseBackpressure, parseHeartbeat } from '../scenario/stress.js';
 import { UsageError } from '../errors.js';
 import { startServerCluster } from '../server/cluster.js';
 import { startFleet } from '../load/fleet.js';
@@ -37,6 +37,7 @@ export function registerServeCommand(program: Command): void {
     )
     .option('--header-timeout <time>', 'a request must send its headers within this time (slowloris)', '10s')
     .option('--idle-timeout <time>', 'close keep-alive connections idle this long', '65s')
+    .option('--heartbeat <time|off>', 'send SSE comments and WebSocket pings this often (100ms..1h)', 'off')
     .option(
       '--token <token>',
       'require this bearer token (header, rtbench_token cookie, bearer.<token> WebSocket subprotocol or first message)',
@@ -68,6 +69,7 @@ export function registerServeCommand(program: Command): void {
           maxMessageBytes: parseSize(flags.maxMessageSize, 'max message size'),
           headersTimeoutMs: parseDuration(flags.headerTimeout, 'header timeout'),
           idleTimeoutMs: parseDuration(flags.idleTimeout, 'idle timeout'),
+          heartbeatMs: parseHeartbeat(flags.heartbeat),
           token: flags.token ?? null,
         };
         const processes = parseCount(flags.processes, 'processes');

@@ -2,6 +2,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { UsageError } from '../errors.js';
 import type { ServerOptions } from '../server-core/context.js';
+import type { DropMode } from '../server-core/blackhole.js';
 
 const SERVER_SCRIPT = fileURLToPath(new URL('../server/server-process.js', import.meta.url));
 
@@ -9,8 +10,11 @@ export interface BundledServer {
   url: string;
   /** server processes serving the port (more than one: a cluster fanning events out over IPC) */
   processes: number;
-  /** Fault injection: the server closes that share of its client connections; resolves with how many. */
-  dropConnections(fraction: number): Promise<number>;
+  /**
+   * Fault injection: the server closes that share of its client connections (or, `blackhole`, stops
+   * reading and writing them without closing them); resolves with how many.
+   */
+  dropConnections(fraction: number, mode?: DropMode): Promise<number>;
   /** Fault injection: stops the server process and starts a fresh one on the same port. */
   restart(): Promise<void>;
   /** A fleet: kills one instance's process outright (SIGKILL), as a crash would. */
@@ -70,7 +74,7 @@ export async function startBundledServer(
     get pid() {
       return current.child.pid;
     },
-    dropConnections(fraction) {
+    dropConnections(fraction, mode) {
       const child = current.child;
       return new Promise((resolve) => {
         if (!child.connected) return resolve(0);
@@ -80,7 +84,7 @@ export async function startBundledServer(
           resolve(m.count ?? 0);
         };
         child.on('message', onMessage);
-        child.send({ type: 'drop', fraction });
+        child.send({ type: 'drop', fraction, mode });
       });
     },
     async restart() {

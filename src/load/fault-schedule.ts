@@ -37,6 +37,7 @@ export class FaultSchedule {
     const firedAtMs = this.sinceStart();
     const record: FaultRecord = { fault: describeFault(f), atMs: f.atMs, firedAtMs, dropped: null, downMs: null };
     if (f.kind === 'drop-connections') record.dropped = await this.server.dropConnections(f.fraction);
+    else if (f.kind === 'blackhole') record.dropped = await this.server.dropConnections(f.fraction, 'blackhole');
     else if (f.kind === 'kill-instance') {
       if (!this.server.killInstance) throw new Error('kill-instance needs a fleet');
       await this.server.killInstance();

@@ -28,8 +28,8 @@ export async function startFleet(
     url: started[0].url,
     instances: started.map((s) => s.url),
     processes: instances,
-    async dropConnections(fraction) {
-      const counts = await Promise.all([...alive].map((s) => s.dropConnections(fraction)));
+    async dropConnections(fraction, mode) {
+      const counts = await Promise.all([...alive].map((s) => s.dropConnections(fraction, mode)));
       return counts.reduce((a, b) => a + b, 0);
     },
     async restart() {

@@ -55,6 +55,16 @@ export interface WorkerResult {
   holdCpuMicros?: number;
   /** epoch µs of the first and last answered request (0 when none) */
   requestWindow: { first: number; last: number };
+  /** --heartbeat, push protocols: heartbeat bytes and connection time seen, and when clients detected silence */
+  heartbeat?: WorkerHeartbeat;
+}
+
+/** One worker's heartbeat figures; times are ms since the phase started (the fault times' clock). */
+export interface WorkerHeartbeat {
+  intervalMs: number;
+  bytes: number;
+  watchedMs: number;
+  timeoutsAtMs: number[];
 }
 
 export type WorkerMessage =

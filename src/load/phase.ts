@@ -124,6 +124,7 @@ export async function runPhase(ctx: PhaseContext, protocol: ProtocolName): Promi
     rooms: plan.rooms,
     backoff: plan.backoff,
     limits: plan.limits,
+    heartbeatMs: plan.heartbeatMs,
   };
   const phaseStart =
     plan.startAt !== null

@@ -41,5 +41,6 @@ export function runParams(plan: RunPlan, serverProcesses: number | null): RunRes
       : {}),
     serverProcesses,
     serverNice: plan.target ? null : plan.server.nice,
+    ...(plan.heartbeatMs ? { heartbeatMs: plan.heartbeatMs } : {}),
   };
 }

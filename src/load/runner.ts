@@ -70,6 +70,7 @@ export async function runBenchmark(plan: RunPlan, hooks: RunHooks = {}): Promise
         fanoutDelayMs: plan.server.fanoutDelayMs,
         backpressure: policy,
         highWaterBytes: plan.server.highWaterBytes,
+        heartbeatMs: plan.heartbeatMs,
         token: plan.token,
         nice: plan.server.nice,
         extraHosts: plan.fleet > 1 ? [] : extraLoopbackDestinations(plan.clients, serverProcesses ?? 1),

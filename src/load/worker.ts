@@ -13,7 +13,7 @@ import { roomOf } from '../protocols/rooms.js';
 import { onPublishingInstance } from '../protocols/instances.js';
 import type { DriverSession, ProtocolClient } from '../protocols/types.js';
 import type { MemoryReading } from '../results/schema.js';
-import type { ParentMessage, StartMessage, WorkerMessage } from './messages.js';
+import type { ParentMessage, StartMessage, WorkerHeartbeat, WorkerMessage } from './messages.js';
 import { isSlowClient } from './slow-clients.js';
 
 // Ctrl-C reaches the whole process group; the parent decides when workers stop and report.
@@ -39,9 +39,11 @@ let holdTimer: NodeJS.Timeout | null = null;
 let rampLoop: { p99Ms: number; maxMs: number } | null = null;
 let holdCpu: NodeJS.CpuUsage | null = null;
 let lastConnect = 0;
+let phaseStartMicros = 0;
 
 function start(m: StartMessage): void {
   baseline = readMemory();
+  phaseStartMicros = m.phaseStartMicros;
   phaseLoop.reset();
   const holdStart = m.phaseStartMicros + m.rampMs * 1000;
   recorder = new ProtocolRecorder(m.phaseStartMicros, m.perSecond, { holdStartMicros: holdStart, maxSeq: m.maxSeq });
@@ -115,6 +117,7 @@ async function stop(lastPublished: number | null, neverPublished: number[], firs
   const loopDelayMaxMs = phaseLoop.maxMs();
   const wire = session?.wireBytes() ?? { in: 0, out: 0 };
   const snapshot = recorder!.snapshot(lastPublished, new Set(neverPublished), firstHoldSeq);
+  const heartbeat = heartbeatOf(session);
   await Promise.race([session?.close(), new Promise((r) => setTimeout(r, 3000))]);
   send({
     type: 'result',
@@ -127,8 +130,17 @@ async function stop(lastPublished: number | null, neverPublished: number[], firs
     ...(cpu ? { holdCpuMicros: cpu.user + cpu.system } : {}),
     ...(rampLoop ? { rampLoopDelayP99Ms: rampLoop.p99Ms, rampLoopDelayMaxMs: rampLoop.maxMs } : {}),
     requestWindow: { first: firstRequest, last: lastRequest },
+    ...(heartbeat ? { heartbeat } : {}),
   });
   setTimeout(() => process.exit(0), 50);
+}
+
+/** The session's heartbeat figures with detection times on the phase's clock, or null without a watch. */
+function heartbeatOf(s: DriverSession | null): WorkerHeartbeat | null {
+  const stats = s?.heartbeat?.();
+  if (!stats) return null;
+  const { timeoutsAtMicros, ...rest } = stats;
+  return { ...rest, timeoutsAtMs: timeoutsAtMicros.map((t) => (t - phaseStartMicros) / 1000) };
 }
 
 process.on('message', (m: ParentMessage) => {

@@ -5,6 +5,13 @@ import { throttleFor, type ReadThrottle, type SlowReading } from './read-throttl
 import { roomOf, withRoom } from './rooms.js';
 import type { ClientEvents, DriverOptions, DriverSession, ProtocolClient } from './types.js';
 import { WireCounter } from './wire.js';
+import {
+  HEARTBEAT_TIMEOUT,
+  HeartbeatWatch,
+  SILENT_TICKS,
+  type HeartbeatStats,
+  type WatchedClient,
+} from './heartbeat-watch.js';
 
 /** Everything one simulated client is built from (one object instead of positional arguments). */
 export interface ClientSpec {
@@ -25,6 +32,8 @@ export interface SessionShared {
   wire: WireCounter;
   /** the marker bytes of this run's events (`~rtb:<tag>:`) */
   prefix: Buffer;
+  /** finds silently dead transports (--heartbeat); its `tick` is what clients store when bytes arrive */
+  watch: HeartbeatWatch;
 }
 
 /**
@@ -35,8 +44,13 @@ export interface SessionShared {
  * exponential back-off with full jitter, the hop to the next fleet instance, and settling
  * `start()`. No closures per client: the retry timer calls one bound method.
  */
-export abstract class ReconnectingClient implements ProtocolClient {
+export abstract class ReconnectingClient implements ProtocolClient, WatchedClient {
   protected closed = false;
+  /**
+   * The heartbeat watch's tick when the transport last received bytes, -1 while none is up. A
+   * subclass stores `spec.shared.watch.tick` here as bytes arrive: one assignment per read.
+   */
+  protected heardAt = -1;
   /** reconnections so far: a fleet client moves one instance on with each */
   protected hop = 0;
   private opens = 0;
@@ -47,6 +61,7 @@ export abstract class ReconnectingClient implements ProtocolClient {
 
   constructor(protected readonly spec: ClientSpec) {
     this.throttle = throttleFor(spec.slow);
+    spec.shared.watch.add(this);
   }
 
   start(): Promise<void> {
@@ -66,6 +81,7 @@ export abstract class ReconnectingClient implements ProtocolClient {
   protected up(): void {
     if (this.opens++ > 0) this.spec.events.reconnect();
     this.attempt = 0;
+    this.heardAt = this.spec.shared.watch.tick;
     this.spec.events.connected();
     this.settleStart();
   }
@@ -73,12 +89,25 @@ export abstract class ReconnectingClient implements ProtocolClient {
   /** The transport went down (`kind`: why, or null for a clean end); tries again after a back-off. */
   protected down(kind: string | null): void {
     if (this.closed) return;
+    this.heardAt = -1;
     this.teardown();
     if (kind) this.spec.events.error(kind);
     this.spec.events.disconnected();
     this.settleStart();
     if (this.retryTimer) clearTimeout(this.retryTimer);
     this.retryTimer = setTimeout(this.retry, this.nextDelay());
+  }
+
+  /** @internal WatchedClient: gives the transport up after SILENT_TICKS intervals without a byte. */
+  checkHeartbeat(tick: number): boolean {
+    if (this.heardAt < 0 || this.closed) return false;
+    // A slow client that stopped reading on purpose hears nothing by choice, not because the line is dead.
+    if (this.throttle && !this.throttle.reading) this.heardAt = tick;
+    else if (tick - this.heardAt >= SILENT_TICKS) {
+      this.spec.shared.watch.timedOut();
+      this.down(HEARTBEAT_TIMEOUT);
+    }
+    return true;
   }
 
   private readonly retry = (): void => {
@@ -110,6 +139,7 @@ export abstract class ReconnectingClient implements ProtocolClient {
 
   async close(): Promise<void> {
     this.closed = true;
+    this.heardAt = -1;
     if (this.retryTimer) clearTimeout(this.retryTimer);
     this.retryTimer = null;
     this.throttle?.stop();
@@ -131,7 +161,11 @@ export class ClientSession implements DriverSession {
     private readonly build: (spec: ClientSpec) => ProtocolClient,
     private readonly onClose?: () => Promise<void>,
   ) {
-    this.shared = { wire: new WireCounter(), prefix: markerPrefix(options.tag) };
+    this.shared = {
+      wire: new WireCounter(),
+      prefix: markerPrefix(options.tag),
+      watch: new HeartbeatWatch(options.heartbeatMs ?? 0),
+    };
   }
 
   createClient(index: number, events: ClientEvents, slow?: SlowReading): ProtocolClient {
@@ -146,7 +180,12 @@ export class ClientSession implements DriverSession {
     return this.shared.wire.totals();
   }
 
+  heartbeat(): HeartbeatStats | null {
+    return this.shared.watch.stats();
+  }
+
   async close(): Promise<void> {
+    this.shared.watch.stop();
     this.shared.wire.resetAll();
     await Promise.all(this.clients.map((c) => c.close()));
     await this.onClose?.();

@@ -43,6 +43,11 @@ export class ReadThrottle {
     if (!this.open) pause();
   }
 
+  /** Whether the client may read now (false while a stall or the rate limit holds it). */
+  get reading(): boolean {
+    return this.open;
+  }
+
   /** Resolves at once while reading is allowed, else when it is allowed again. */
   whenOpen(): Promise<void> | null {
     if (this.open || this.stopped) return null;

@@ -1,4 +1,5 @@
 import type { SlowReading } from './read-throttle.js';
+import type { HeartbeatStats } from './heartbeat-watch.js';
 
 /** A protocol's command-line name (the descriptors in src/protocols/list.ts name them all). */
 export type ProtocolName = string;
@@ -55,6 +56,11 @@ export interface DriverOptions {
   rooms: number;
   /** reconnect delays: exponential with full jitter, first and largest (default 250 ms .. 10 s) */
   backoff?: { initialMs: number; maxMs: number };
+  /**
+   * the heartbeat interval: a push client that receives no byte for 2× this long counts a
+   * `heartbeat-timeout` and reconnects with resume; 0 or absent: no watch
+   */
+  heartbeatMs?: number;
   /** bounds against a hostile target, each past its bound a typed error and a reconnect */
   limits?: {
     /** the largest SSE line or event a client buffers (default 1 MiB; counted in decoded characters) */
@@ -83,6 +89,8 @@ export interface DriverSession {
   createClient(index: number, events: ClientEvents, slow?: SlowReading): ProtocolClient;
   /** bytes read and written on all sockets this session opened, headers and framing included */
   wireBytes(): { in: number; out: number };
+  /** what the clients saw of heartbeats (--heartbeat), or null without a watch (or for a poller) */
+  heartbeat?(): HeartbeatStats | null;
   close(): Promise<void>;
 }
 

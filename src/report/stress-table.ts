@@ -3,6 +3,7 @@ import { formatBytes, formatMs } from '../scenario/units.js';
 import { resultLabel } from '../results/result-label.js';
 import type { LatencySummary } from '../metrics/histogram.js';
 import type { ProtocolResult, RunResults } from '../results/schema.js';
+import { renderHeartbeatTable } from './heartbeat-table.js';
 
 const num = (n: number) => Math.round(n).toLocaleString('en-US');
 const ms = (l: LatencySummary | undefined, key: 'p50' | 'p99') => (l && l.count ? formatMs(l[key]) : '–');
@@ -17,6 +18,10 @@ function stressRows(results: RunResults): ProtocolResult[] {
  * backpressure policy did, how it held up, and how clients came back after faults.
  */
 export function renderStressTable(results: RunResults): string {
+  return [faultTable(results), renderHeartbeatTable(results)].filter(Boolean).join('\n');
+}
+
+function faultTable(results: RunResults): string {
   const rows = stressRows(results);
   if (!rows.length) return '';
   const table = new Table({
@@ -65,7 +70,9 @@ export function faultLines(results: RunResults): string[] {
     const what = p.faults.map(
       (f) =>
         `${f.fault} fired at ${(f.firedAtMs / 1000).toFixed(1)}s` +
-        (f.dropped !== null ? `, ${f.dropped} connections dropped` : '') +
+        (f.dropped !== null
+          ? `, ${f.dropped} connections ${f.fault.startsWith('blackhole') ? 'silenced' : 'dropped'}`
+          : '') +
         (f.downMs !== null ? `, server down ${Math.round(f.downMs)} ms` : ''),
     );
     lines.push(`${resultLabel(p)} faults: ${what.join('; ')}.`);

@@ -68,7 +68,8 @@ export function renderFootnotes(results: RunResults, verbose = true): string {
   lines.push(
     `${pr.clients} clients per protocol, ramp ${pr.rampMs / 1000}s, hold ${pr.durationMs / 1000}s, ${pr.rate} ` +
       `events/s of ${pr.payloadBytes} B, poll every ${pr.pollIntervalMs} ms; target: ` +
-      `${pr.target ?? 'bundled reference server'}.`,
+      `${pr.target ?? 'bundled reference server'}` +
+      (pr.heartbeatMs ? `; heartbeat every ${pr.heartbeatMs / 1000}s.` : '.'),
   );
   if (pr.stress)
     lines.push(

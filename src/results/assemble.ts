@@ -14,6 +14,7 @@ import type {
 } from './schema.js';
 import { assembleStress, type StressOutcome } from './stress-results.js';
 import { generatorHealth } from './generator-health.js';
+import { assembleHeartbeat } from './heartbeat-results.js';
 
 export interface PhaseOutcome {
   protocol: ProtocolName;
@@ -49,6 +50,8 @@ export function assembleProtocolResult(o: PhaseOutcome): ProtocolResult {
   const client = clientMemory(o);
   const requestSpanS = lastRequest > firstRequest ? (lastRequest - firstRequest) / 1e6 : 0;
   const perEvent = (b: number) => (c.delivered ? b / c.delivered : 0);
+  const recovered = o.workers.reduce((n, w) => n + w.snapshot.recovered, 0);
+  const heartbeat = assembleHeartbeat(o.workers, o.stress?.faults ?? [], { recovered, lost: c.lost });
   return {
     protocol: o.protocol,
     ...(o.variant ? { variant: o.variant } : {}),
@@ -93,6 +96,7 @@ export function assembleProtocolResult(o: PhaseOutcome): ProtocolResult {
     durationMs: o.durationMs,
     ...(o.publishErrors && o.publishErrorsByType ? { publishErrorsByType: o.publishErrorsByType } : {}),
     ...(o.stress ? assembleStress(o.stress, o.workers, o.serverBaseline, c.lost) : {}),
+    ...(heartbeat ? { heartbeat } : {}),
   };
 }
 

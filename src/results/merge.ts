@@ -3,10 +3,12 @@ import type { TimelinePoint } from '../metrics/recorder.js';
 import { UsageError } from '../errors.js';
 import { resultLabel } from './result-label.js';
 import { peakConnects, type StressFields } from './stress-results.js';
+import { perConnectionHour } from './heartbeat-results.js';
 import type {
   ClientGroupResult,
   ClientMemory,
   FaultRecord,
+  HeartbeatResult,
   ProtocolResult,
   RecoveryResult,
   RunResults,
@@ -117,7 +119,17 @@ function mergeProtocol(rs: ProtocolResult[], notes: string[]): ProtocolResult {
       timeline.set(p.t, t);
     }
   // Stress figures are merged below (mergeStress), never copied from one shard.
-  const { healthy: _h, slow: _s, recovery: _r, serverStress: _ss, serverTimeline: _st, faults: _f, ...first } = rs[0];
+  const {
+    healthy: _h,
+    slow: _s,
+    recovery: _r,
+    serverStress: _ss,
+    serverTimeline: _st,
+    faults: _f,
+    heartbeat: _hb,
+    ...first
+  } = rs[0];
+  const heartbeat = mergeHeartbeat(rs.map((r) => r.heartbeat).filter(present));
   return {
     ...first,
     partial: rs.some((r) => r.partial),
@@ -153,7 +165,37 @@ function mergeProtocol(rs: ProtocolResult[], notes: string[]): ProtocolResult {
     timeline: [...timeline.values()].sort((a, b) => a.t - b.t),
     durationMs: Math.max(...rs.map((r) => r.durationMs)),
     ...mergeStress(rs, notes),
+    ...(heartbeat ? { heartbeat } : {}),
   };
+}
+
+/**
+ * Heartbeat bytes, connection time and timeouts summed, the per-hour figure recomputed from the
+ * sums; detection times added bucket by bucket (a blackhole needs the bundled server, which only
+ * one process controls, so in practice one shard has it).
+ */
+function mergeHeartbeat(hs: HeartbeatResult[]): HeartbeatResult | null {
+  if (!hs.length) return null;
+  const bytes = sumOf(hs, (h) => h.bytes);
+  const connectionSeconds = sumOf(hs, (h) => h.connectionSeconds);
+  const out: HeartbeatResult = {
+    intervalMs: hs[0].intervalMs,
+    bytes,
+    connectionSeconds,
+    bytesPerConnectionHour: perConnectionHour(bytes, connectionSeconds * 1000),
+    timeouts: sumOf(hs, (h) => h.timeouts),
+  };
+  const bs = hs.map((h) => h.blackhole).filter(present);
+  if (bs.length)
+    out.blackhole = {
+      ...bs[0],
+      detected: sumOf(bs, (b) => b.detected),
+      timeToDetect: summarize(mergeEncoded(bs.map((b) => b.timeToDetect.hdr))),
+      missed: sumOf(bs, (b) => b.missed),
+      recovered: sumOf(bs, (b) => b.recovered),
+      lostForGood: sumOf(bs, (b) => b.lostForGood),
+    };
+  return out;
 }
 
 const STRESS_NOTE =

@@ -102,7 +102,7 @@ export interface FaultRecord {
   /** when it was planned and when it happened, ms since the phase started */
   atMs: number;
   firedAtMs: number;
-  /** connections dropped (drop-connections), or null */
+  /** connections dropped (drop-connections) or silenced (blackhole), or null */
   dropped: number | null;
   /** how long the server was unreachable (restart), or null */
   downMs: number | null;
@@ -132,6 +132,42 @@ export interface RecoveryResult {
    */
   peakConnectsPerSecond: number;
   peakConnectsAt: number | null;
+}
+
+/**
+ * --heartbeat (push protocols): what heartbeats cost, and how clients found silently dead
+ * connections. Bytes are heartbeats as the protocol carries them (SSE comment lines, WebSocket
+ * ping frames), HTTP chunk and TLS framing left out.
+ */
+export interface HeartbeatResult {
+  intervalMs: number;
+  /** heartbeat bytes all clients received over the phase */
+  bytes: number;
+  /** connection time they were received over, s: transports up, summed over clients */
+  connectionSeconds: number;
+  /** bytes ÷ connection time, scaled to one hour (measured over connectionSeconds, not over an hour) */
+  bytesPerConnectionHour: number;
+  /** connections clients gave up for silence (heartbeat-timeout) over the phase */
+  timeouts: number;
+  /** a blackhole fault: how fast and how many clients found the connections it silenced */
+  blackhole?: BlackholeResult;
+}
+
+/** The first blackhole fault of a phase, seen from the clients. */
+export interface BlackholeResult {
+  fault: string;
+  /** when it fired, ms since the phase started */
+  firedAtMs: number;
+  /** connections the server silenced (null: unknown) */
+  silenced: number | null;
+  /** clients that gave a connection up for silence after it fired (before any later fault) */
+  detected: number;
+  /** the fault's firing → each detection, on rtbench's one clock (HDR, µs) */
+  timeToDetect: LatencySummary;
+  /** the phase's events due while connections were away: recovered by resume + lost for good */
+  missed: number;
+  recovered: number;
+  lostForGood: number;
 }
 
 /** How the server held up under a stress run (from its metrics; absent without them). */
@@ -227,6 +263,8 @@ export interface ProtocolResult {
   faults?: FaultRecord[];
   /** stress runs: one point per second of the phase */
   serverTimeline?: ServerTimelinePoint[];
+  /** --heartbeat, push protocols: heartbeat cost and detection of silent connections */
+  heartbeat?: HeartbeatResult;
 }
 
 export interface RunResults {
@@ -268,6 +306,8 @@ export interface RunResults {
     serverProcesses?: number | null;
     /** CPU nice value of the bundled server's processes (null: a target; absent in older results) */
     serverNice?: number | null;
+    /** --heartbeat interval, ms (absent: off, or older results) */
+    heartbeatMs?: number;
   };
   machine: { cpuModel: string; cpus: number; totalMemBytes: number; node: string; platform: string; arch: string };
   /** how figures were measured (printed under the table and in reports) */

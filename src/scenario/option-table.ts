@@ -11,7 +11,7 @@ import {
   parseTags,
   parseUpstream,
 } from './option-parsers.js';
-import { parseBackoffRange, parseBackpressure, parseFaults, parseSlowMode } from './stress.js';
+import { parseBackoffRange, parseBackpressure, parseFaults, parseHeartbeat, parseSlowMode } from './stress.js';
 import { parseCount, parseDuration, parseFraction, parseRate, parseSize } from './units.js';
 
 /** `rtbench run --help` headings, in the order they print. */
@@ -319,8 +319,8 @@ export const OPTION_TABLE = {
     recordedAs: 'stress.faults',
     arg: '<fault,...>',
     help:
-      'faults in the bundled server: drop-connections=<share>@<time>, restart@<time>, kill-instance@<time> (a ' +
-      'fleet); time since the phase started',
+      'faults in the bundled server: drop-connections=<share>@<time>, blackhole=<share>@<time>, restart@<time>, ' +
+      'kill-instance@<time> (a fleet); time since the phase started',
     parse: parseFaults,
   },
 
@@ -347,6 +347,16 @@ export const OPTION_TABLE = {
     default: '250ms..10s',
     help: 'reconnect delays, exponential with full jitter: <first>..<max>',
     parse: parseBackoffRange,
+  },
+  heartbeat: {
+    group: STRESS,
+    recordedAs: 'heartbeatMs',
+    arg: '<time|off>',
+    default: 'off',
+    help:
+      'SSE comments and WebSocket pings this often from the bundled server; clients count 2× the interval ' +
+      'without a byte as a dead connection (heartbeat-timeout) and reconnect with resume; off = none',
+    parse: parseHeartbeat,
   },
   maxEventSize: {
     group: STRESS,

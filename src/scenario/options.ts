@@ -64,6 +64,7 @@ function parsePlan(o: RawRunOptions): RunPlan {
     longPollWaitMs: 0,
     token: parsed(o, 'token'),
     backoff: parsed(o, 'reconnectBackoff'),
+    heartbeatMs: parsed(o, 'heartbeat'),
     limits: {
       sseMaxEventBytes: parsed(o, 'maxEventSize'),
       wsMaxMessageBytes: parsed(o, 'maxMessageSize'),
@@ -142,6 +143,11 @@ function checkTargetOnlyOptions(plan: RunPlan, sources: RawRunOptions[]): void {
     );
   if (plan.requestTimeoutMs < 100) throw new UsageError('timeout below 100ms', 'use --timeout 1s or more');
   if (!plan.target) return;
+  if (plan.stress.faults.some((f) => f.kind === 'blackhole'))
+    throw new UsageError(
+      "the blackhole fault needs the bundled server (rtbench cannot silence a target's connections)",
+      "drop --target; against a target, --heartbeat only arms the clients' detection",
+    );
   if (plan.stress.faults.length)
     throw new UsageError(
       '--faults needs the bundled server (rtbench cannot drop or restart a target)',

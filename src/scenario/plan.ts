@@ -50,6 +50,8 @@ export interface RunPlan {
   token: string | null;
   /** reconnect delays: exponential with full jitter between these bounds */
   backoff: { initialMs: number; maxMs: number };
+  /** heartbeat interval (SSE comments, WebSocket pings) and the clients' silence detection; 0 = off */
+  heartbeatMs: number;
   /** what a client buffers of one SSE event, WebSocket message or poll answer before it gives up on it */
   limits: { sseMaxEventBytes: number; wsMaxMessageBytes: number; pollMaxAnswerBytes: number };
   stress: {

@@ -8,14 +8,16 @@ export type SlowMode = { kind: 'stall'; ms: number } | { kind: 'rate'; bytesPerS
 /** A fault the runner injects into the bundled server at a time since the phase started. */
 export type Fault =
   | { kind: 'drop-connections'; fraction: number; atMs: number }
+  /** that share of connections goes silent, as behind a NAT that forgot them: no FIN, no RST, no bytes */
+  | { kind: 'blackhole'; fraction: number; atMs: number }
   | { kind: 'restart'; atMs: number }
   /** a fleet: the last instance's process is killed (SIGKILL); its clients reconnect to the others */
   | { kind: 'kill-instance'; atMs: number };
 
 const SLOW_HINT = 'use stall:<time> (stop reading, e.g. stall:10s) or rate:<size>/s (e.g. rate:2KB/s)';
 const FAULT_HINT =
-  'use drop-connections=<share>@<time>, restart@<time> or kill-instance@<time> (a fleet), e.g. --faults ' +
-  'drop-connections=20%@30s,restart@20s';
+  'use drop-connections=<share>@<time>, blackhole=<share>@<time>, restart@<time> or kill-instance@<time> ' +
+  '(a fleet), e.g. --faults drop-connections=20%@30s,restart@20s';
 
 /** Parses "stall:10s" or "rate:2KB/s". */
 export function parseSlowMode(text: unknown): SlowMode {
@@ -68,7 +70,7 @@ export function parseFaults(v: unknown): Fault[] {
     if (!m) throw new UsageError(`malformed fault "${item}"`, FAULT_HINT);
     const [, kind, arg, at] = m;
     const atMs = parseDuration(at, `time of fault "${item}"`);
-    if (kind === 'drop-connections')
+    if (kind === 'drop-connections' || kind === 'blackhole')
       return { kind, fraction: arg === undefined ? 1 : parseFraction(arg, `share in fault "${item}"`), atMs };
     if (kind === 'restart' || kind === 'kill-instance') {
       if (arg !== undefined)
@@ -81,8 +83,8 @@ export function parseFaults(v: unknown): Fault[] {
 }
 
 export function describeFault(f: Fault): string {
-  return f.kind === 'drop-connections'
-    ? `drop-connections=${Math.round(f.fraction * 100)}%@${f.atMs / 1000}s`
+  return f.kind === 'drop-connections' || f.kind === 'blackhole'
+    ? `${f.kind}=${Math.round(f.fraction * 100)}%@${f.atMs / 1000}s`
     : `${f.kind}@${f.atMs / 1000}s`;
 }
 
@@ -95,4 +97,23 @@ export function parseBackoffRange(v: unknown): { initialMs: number; maxMs: numbe
   if (initialMs <= 0 || maxMs < initialMs)
     throw new UsageError(`reconnect back-off "${v}" must grow from a positive first delay`, 'e.g. 250ms..10s');
   return { initialMs, maxMs };
+}
+
+/** Shortest and longest heartbeat interval: below 100 ms heartbeats are traffic, above an hour they detect nothing. */
+export const HEARTBEAT_BOUNDS_MS = { min: 100, max: 3_600_000 };
+
+/** Parses the heartbeat interval ("15s"); "off" or 0 is none (0 ms). */
+export function parseHeartbeat(v: unknown): number {
+  const s = String(v ?? 'off')
+    .trim()
+    .toLowerCase();
+  if (s === 'off' || s === '0' || s === '') return 0;
+  const ms = parseDuration(s, 'heartbeat interval');
+  if (ms === 0) return 0;
+  if (ms < HEARTBEAT_BOUNDS_MS.min || ms > HEARTBEAT_BOUNDS_MS.max)
+    throw new UsageError(
+      `heartbeat interval ${ms / 1000}s is outside 100ms..1h`,
+      'use e.g. --heartbeat 15s (or off for none)',
+    );
+  return ms;
 }

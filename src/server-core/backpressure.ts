@@ -14,6 +14,8 @@ export interface PushSink {
   /** bytes written but not yet taken by the kernel (socket and protocol layer) */
   buffered(): number;
   write(chunk: Buffer): void;
+  /** writes the protocol's heartbeat (an SSE comment, a WebSocket ping) */
+  heartbeat(): void;
   /** calls `cb` once, the next time the sink's buffer drained */
   onceDrained(cb: () => void): void;
   /** closes the connection at once */
@@ -66,6 +68,15 @@ export class Outbox {
       this.waiting = true;
       this.sink.onceDrained(this.flush);
     }
+  }
+
+  /**
+   * A heartbeat takes the events' gate: it goes out only when nothing waits (a client with a
+   * backlog is receiving bytes anyway), and is never queued, dropped or counted.
+   */
+  heartbeat(): void {
+    if (this.dead || this.queue.length || this.sink.buffered() >= this.highWaterBytes) return;
+    this.sink.heartbeat();
   }
 
   private readonly flush = (): void => {

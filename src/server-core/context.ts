@@ -35,6 +35,8 @@ export interface ServerOptions {
   maxMessageBytes: number;
   /** a WebSocket message begun in fragments must be finished within this time, or the client is closed */
   wsFragmentTimeoutMs: number;
+  /** push routes send a heartbeat (an SSE comment, a WebSocket ping) to every connection this often; 0 = none */
+  heartbeatMs: number;
   /** a request must send its headers within this time (slowloris) */
   headersTimeoutMs: number;
   /** a keep-alive connection idle this long between requests is closed */
@@ -73,6 +75,7 @@ export const DEFAULT_SERVER_OPTIONS: ServerOptions = {
   maxHeaderBytes: 16 * 1024,
   maxMessageBytes: 64 * 1024,
   wsFragmentTimeoutMs: 10_000,
+  heartbeatMs: 0,
   headersTimeoutMs: 10_000,
   idleTimeoutMs: 65_000,
   token: null,

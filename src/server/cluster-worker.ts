@@ -54,7 +54,7 @@ process.on('message', (m: ClusterMessage) => {
     process.send?.({
       type: 'dropped',
       id: m.id,
-      count: server.dropConnections(m.fraction, m.kind),
+      count: server.dropConnections(m.fraction, m.kind, m.mode),
     } satisfies ClusterMessage);
   else if (m.type === 'close') void server.close().finally(() => process.exit(0));
 });

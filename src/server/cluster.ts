@@ -7,6 +7,7 @@ import { relayPublish } from './ipc-event-bus.js';
 import { sumServerMetrics } from './metrics-sum.js';
 import type { ServerMetrics } from '../contracts/server-metrics.js';
 import type { ServerProtocol } from '../server-core/connections.js';
+import type { DropMode } from '../server-core/blackhole.js';
 
 const WORKER_SCRIPT = fileURLToPath(new URL('./cluster-worker.js', import.meta.url));
 
@@ -16,7 +17,7 @@ export type ClusterMessage =
   | { type: 'metrics:collect'; id: number; gc: boolean } // primary → every worker
   | { type: 'metrics:snapshot'; id: number; metrics: ServerMetrics & { pid: number } } // worker → primary
   | { type: 'metrics:result'; id: number; metrics: ServerMetrics } // primary → the asking worker
-  | { type: 'drop'; id: number; fraction?: number; kind?: ServerProtocol }
+  | { type: 'drop'; id: number; fraction?: number; kind?: ServerProtocol; mode?: DropMode }
   | { type: 'dropped'; id: number; count: number }
   | { type: 'close' }
   | { type: 'own-listening'; port: number }; // worker → primary: listening on its own addresses
@@ -27,7 +28,7 @@ export interface ServerCluster {
   processes: number;
   /** /metrics summed over every process */
   metrics(gc?: boolean): Promise<ServerMetrics>;
-  dropConnections(fraction?: number, kind?: ServerProtocol): Promise<number>;
+  dropConnections(fraction?: number, kind?: ServerProtocol, mode?: DropMode): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -177,11 +178,11 @@ export async function startServerCluster(options: Partial<ServerOptions>, proces
     port,
     processes,
     metrics: (gc = false) => metrics(gc),
-    dropConnections(fraction, kind) {
+    dropConnections(fraction, kind, mode) {
       const id = nextId++;
       return collect(
         id,
-        (w) => w.send({ type: 'drop', id, fraction, kind } satisfies ClusterMessage),
+        (w) => w.send({ type: 'drop', id, fraction, kind, mode } satisfies ClusterMessage),
         (_g, counts) => counts.reduce((a, b) => a + b, 0),
       );
     },

@@ -10,6 +10,7 @@ import { RedisEventBus } from './redis-event-bus.js';
 import { lowerPriority } from './priority.js';
 import type { EventLog } from '../server-core/event-log.js';
 import type { ServerOptions } from '../server-core/context.js';
+import type { DropMode } from '../server-core/blackhole.js';
 
 process.on('SIGINT', () => {});
 
@@ -37,10 +38,10 @@ const shutdown = async () => {
   await server.close().catch(() => {});
   process.exit(0);
 };
-process.on('message', (m: { type: string; fraction?: number; kind?: string }) => {
+process.on('message', (m: { type: string; fraction?: number; kind?: string; mode?: DropMode }) => {
   if (m.type === 'close') void shutdown();
   if (m.type === 'drop')
-    void Promise.resolve(server.dropConnections(m.fraction, m.kind as never)).then((count) =>
+    void Promise.resolve(server.dropConnections(m.fraction, m.kind as never, m.mode)).then((count) =>
       process.send?.({ type: 'dropped', count }),
     );
 });

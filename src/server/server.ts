@@ -18,6 +18,7 @@ import { checkToken, offeredToken } from '../server-core/auth.js';
 import { PROTOCOLS } from '../protocols/list.js';
 import type { ProtocolRoute } from '../server-core/route.js';
 import { handlePublish } from '../server-core/publish.js';
+import { blackhole, isBlackholed, type DropMode } from '../server-core/blackhole.js';
 import { MetricsRoute } from './metrics-route.js';
 import type { ServerMetrics } from '../contracts/server-metrics.js';
 
@@ -25,8 +26,11 @@ export interface ReferenceServer {
   url: string;
   port: number;
   metrics(gc?: boolean): ServerMetrics;
-  /** Fault injection: abruptly closes that share of one protocol's (or all) client connections; returns how many. */
-  dropConnections(fraction?: number, kind?: ServerProtocol): number;
+  /**
+   * Fault injection: abruptly closes (or, `blackhole`, silences without closing) that share of one
+   * protocol's (or all) client connections; returns how many.
+   */
+  dropConnections(fraction?: number, kind?: ServerProtocol, mode?: DropMode): number;
   close(): Promise<void>;
 }
 
@@ -206,12 +210,16 @@ export async function startReferenceServer(
     url: `http://${host}:${port}`,
     port,
     metrics: (gc = false) => metrics.snapshot(gc),
-    dropConnections(fraction = 1, kind) {
+    dropConnections(fraction = 1, kind, mode = 'close') {
       const victims = ctx.connections
         .all()
-        .filter((s) => (kind ? ctx.connections.kindOf(s) === kind : ctx.connections.kindOf(s) !== 'other'));
+        .filter((s) => (kind ? ctx.connections.kindOf(s) === kind : ctx.connections.kindOf(s) !== 'other'))
+        .filter((s) => !isBlackholed(s));
       const n = Math.round(victims.length * fraction);
-      for (const s of victims.slice(0, n)) s.destroy();
+      for (const s of victims.slice(0, n)) {
+        if (mode === 'blackhole') blackhole(s);
+        else s.destroy();
+      }
       return n;
     },
     async close() {

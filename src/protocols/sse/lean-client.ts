@@ -48,6 +48,12 @@ function onHeadTimeout(client: LeanSseClient): void {
   client.timedOut();
 }
 
+/**
+ * True while the body bytes that came with the response head are read: their comment (the
+ * bundled server's `:ok`, which flushes the head) opens the stream and is no heartbeat.
+ */
+let openingRead = false;
+
 /** The events object scanEvents delivers to: one shared callback instead of one per client. */
 let delivering: ClientEvents | null = null;
 function deliver(seq: number, intendedAt: number): void {
@@ -161,6 +167,7 @@ export class LeanSseClient extends ReconnectingClient implements BodySink, SseSi
   /** @internal `n` bytes read into `buf` (the shared read buffer: parsed now, never kept). */
   bytes(buf: Buffer, n: number): void {
     const socket = this.socket;
+    this.heardAt = this.spec.shared.watch.tick;
     if (this.head) {
       this.readHead(buf.subarray(0, n));
     } else if (this.body) {
@@ -190,7 +197,13 @@ export class LeanSseClient extends ReconnectingClient implements BodySink, SseSi
     this.up();
     if (this.body.done) return this.down('sse-disconnected'); // Content-Length: 0
     const rest = result.rest;
-    if (rest.length) this.readBody(rest, 0, rest.length);
+    if (!rest.length) return;
+    openingRead = true;
+    try {
+      this.readBody(rest, 0, rest.length);
+    } finally {
+      openingRead = false;
+    }
   }
 
   /** Why a head does not open an event stream, or null when it does. */
@@ -254,6 +267,14 @@ export class LeanSseClient extends ReconnectingClient implements BodySink, SseSi
     if (!found && (event.event === undefined || event.event === 'message') && isUnusablePayload(data)) {
       events.error(NON_JSON_PAYLOAD);
     }
+  }
+
+  /**
+   * A heartbeat's bytes: the colon, the text, the line end and the blank line that ends the block
+   * (`:\n\n` as the bundled server sends it); HTTP chunk framing is not counted.
+   */
+  onSseComment(chars: number): void {
+    if (!openingRead) this.spec.shared.watch.bytes += chars + 3;
   }
 
   onSseMalformedLine(): void {

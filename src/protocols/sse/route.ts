@@ -13,6 +13,8 @@ function chunkedOnce(payload: Buffer): Buffer {
   return chunk;
 }
 const CRLF = Buffer.from('\r\n');
+/** An empty comment line and the blank line that ends it: EventSource ignores it, the bytes keep the stream alive. */
+const HEARTBEAT = Buffer.from(':\n\n');
 
 type StreamResponse = ServerResponse & { chunkedEncoding?: boolean; outputData?: unknown[] };
 
@@ -41,6 +43,7 @@ function sseSink(res: ServerResponse): PushSink {
   return {
     buffered: () => res.writableLength,
     write: (chunk) => writeEvent(res, chunk),
+    heartbeat: () => writeEvent(res, HEARTBEAT),
     // Events go to the socket itself, so its drain (not the response's) says the buffer emptied.
     onceDrained: (cb) => void (res.socket ?? res).once('drain', cb),
     kill: () => res.socket?.destroy(),
@@ -52,8 +55,13 @@ export class SseRoute {
   /** open streams: the room each one follows and the outbox its events pass through */
   private readonly streams = new Map<ServerResponse, { room: string; outbox: Outbox }>();
 
+  /** one timer for every stream of the route (none without heartbeats) */
+  private readonly heartbeats: NodeJS.Timeout | null;
+
   constructor(private readonly ctx: ServerContext) {
     ctx.log.onAppend((e) => this.broadcast(e));
+    const every = ctx.options.heartbeatMs;
+    this.heartbeats = every > 0 ? setInterval(() => this.heartbeat(), every).unref() : null;
   }
 
   handle = (req: IncomingMessage, res: ServerResponse, url: URL): void => {
@@ -91,6 +99,10 @@ export class SseRoute {
     for (const { room, outbox } of this.streams.values()) if (inRoom(e, room)) outbox.push(e.sseChunk);
   }
 
+  private heartbeat(): void {
+    for (const { outbox } of this.streams.values()) outbox.heartbeat();
+  }
+
   /** Bytes held in drop-oldest queues, on top of the sockets' own buffers. */
   queued(): number {
     let sum = 0;
@@ -99,6 +111,7 @@ export class SseRoute {
   }
 
   closeAll(): void {
+    if (this.heartbeats) clearInterval(this.heartbeats);
     for (const res of this.streams.keys()) res.end();
     this.streams.clear();
   }

@@ -8,6 +8,8 @@ export interface SseSink {
   onSseMalformedLine(): void;
   /** A line or event grew past the limit: the reader dropped it and reset; the stream should end. */
   onSseTooLong(): void;
+  /** A comment line (`:<text>`), as servers send for heartbeats; `chars`: the text after the colon. */
+  onSseComment?(chars: number): void;
 }
 
 /** 1 MiB: far above any real event, small enough that thousands of clients cannot exhaust a worker. */
@@ -30,6 +32,12 @@ function onParsedEvent(event: EventSourceMessage): void {
   reader.event(event);
 }
 
+function onParsedComment(comment: string): void {
+  const reader = current;
+  if (reader === null || reader.epoch !== currentEpoch) return;
+  reader.sink.onSseComment?.(comment.length);
+}
+
 function onParseError(error: ParseError): void {
   const reader = current;
   if (reader === null || reader.epoch !== currentEpoch) return;
@@ -50,7 +58,12 @@ function onParseError(error: ParseError): void {
 const idle = new Map<number, EventSourceParser>();
 
 function newParser(maxChars: number): EventSourceParser {
-  const p = createParser({ onEvent: onParsedEvent, onError: onParseError, maxBufferSize: maxChars });
+  const p = createParser({
+    onEvent: onParsedEvent,
+    onError: onParseError,
+    onComment: onParsedComment,
+    maxBufferSize: maxChars,
+  });
   p.feed(''); // clears the first-chunk flag: only a reader's own stream start should check for a BOM
   return p;
 }

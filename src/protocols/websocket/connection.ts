@@ -18,6 +18,8 @@ export interface WsConnectionOwner {
   wsMessage(data: Buffer, binary: boolean): void;
   /** the connection is over, for good; `kind` says why, or is null for a clean or ordinary end */
   wsEnd(kind: string | null): void;
+  /** the server pinged (a heartbeat); `bytes`: the whole ping frame */
+  wsPing?(bytes: number): void;
 }
 
 export interface WsConnectOptions {
@@ -223,6 +225,8 @@ export class WsConnection implements FrameSink {
   }
 
   onPing(payload: Buffer): void {
+    // A control frame's payload is at most 125 bytes: its header is always 2 bytes.
+    this.owner?.wsPing?.(2 + payload.length);
     // A server that pings without reading our pongs would otherwise grow our send buffer without
     // end; a pong only says we are alive, and the ones already queued say it (RFC 6455 §5.5.3).
     if (this.socket.writableLength > PONG_BACKLOG_BYTES) return;

@@ -86,6 +86,7 @@ export class LeanWebSocketClient extends ReconnectingClient implements WsConnect
   /** @internal Messages stay bytes: the id and the markers are found without decoding. */
   wsMessage(data: Buffer): void {
     const { events, shared } = this.spec;
+    this.heardAt = shared.watch.tick;
     this.cursor = leadingInteger(data, ID_PREFIX) || this.cursor;
     delivering = events;
     const found = scanEventsInBuffer(data, shared.prefix, deliver);
@@ -93,6 +94,16 @@ export class LeanWebSocketClient extends ReconnectingClient implements WsConnect
     // Only a message without any marker is decoded, to tell a foreign payload from a broken one.
     if (!found && isUnusablePayload(data.toString())) events.error(NON_JSON_PAYLOAD);
     this.throttle?.consumed(data.length);
+  }
+
+  /**
+   * @internal A ping is a heartbeat: counted, and heard. (Bytes are heard per whole message or
+   * ping; a single message trickling in for 2 heartbeat intervals would read as silence.)
+   */
+  wsPing(bytes: number): void {
+    const watch = this.spec.shared.watch;
+    this.heardAt = watch.tick;
+    watch.bytes += bytes;
   }
 
   /** @internal */

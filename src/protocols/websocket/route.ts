@@ -28,6 +28,8 @@ function wsSink(ws: WsWithSocket): PushSink {
     buffered: () => ws.bufferedAmount,
     // The same payload Buffer goes to every client: its frame is built once (framedOnce).
     write: (chunk) => sendPreframed(ws, framedOnce(chunk), chunk),
+    // An empty ping: the client's pong is not awaited, the client is the one watching for silence.
+    heartbeat: () => ws.ping(),
     onceDrained: (cb) => void ws._socket?.once('drain', cb),
     kill: () => ws.terminate(),
   };
@@ -46,10 +48,14 @@ export class WebSocketRoute {
   /** admitted sockets in the middle of a fragmented message, and since when (see sweepFragments) */
   private readonly fragmentedSince = new Map<WebSocket, number>();
   private readonly fragmentSweep: NodeJS.Timeout;
+  /** one timer for every socket of the route (none without heartbeats) */
+  private readonly heartbeats: NodeJS.Timeout | null;
 
   constructor(private readonly ctx: ServerContext) {
     const every = Math.max(50, ctx.options.wsFragmentTimeoutMs / 2);
     this.fragmentSweep = setInterval(() => this.sweepFragments(), every).unref();
+    const beat = ctx.options.heartbeatMs;
+    this.heartbeats = beat > 0 ? setInterval(() => this.heartbeat(), beat).unref() : null;
     this.wss = new WebSocketServer({
       noServer: true,
       perMessageDeflate: false,
@@ -153,6 +159,10 @@ export class WebSocketRoute {
       if (ws.readyState === 1 && inRoom(e, room)) outbox.push(e.wsFrame);
   }
 
+  private heartbeat(): void {
+    for (const [ws, { outbox }] of this.sockets) if (ws.readyState === 1) outbox.heartbeat();
+  }
+
   /** Bytes ws holds in its own send queue and drop-oldest queues hold, on top of the socket buffers. */
   queued(): number {
     let sum = 0;
@@ -163,6 +173,7 @@ export class WebSocketRoute {
 
   closeAll(): void {
     clearInterval(this.fragmentSweep);
+    if (this.heartbeats) clearInterval(this.heartbeats);
     for (const ws of this.sockets.keys()) ws.terminate();
     this.sockets.clear();
     this.wss.close();

@@ -43,6 +43,8 @@ function quantile(
 }
 
 const latency = (p: ProtocolResult) => p.latency;
+const NONE: LatencySummary = { count: 0, min: 0, mean: 0, p50: 0, p90: 0, p99: 0, p999: 0, max: 0, hdr: '' };
+const timeToDetect = (p: ProtocolResult) => p.heartbeat?.blackhole?.timeToDetect ?? NONE;
 
 /** Every metric compare knows, in table order. */
 export const METRICS: readonly MetricDef[] = [
@@ -124,6 +126,16 @@ export const METRICS: readonly MetricDef[] = [
     label: 'reconnects',
     kind: 'count',
     value: (p) => p.reconnects,
+    uncertainty: exact,
+  },
+  // --heartbeat: a blackhole fault's firing → each client's detection, and heartbeats' cost per connection-hour.
+  quantile('time to detect p99', 'detect-p99', ['time-to-detect-p99'], timeToDetect, 'p99', 0.99),
+  {
+    name: 'heartbeat-bytes',
+    aliases: ['heartbeat-bytes-per-hour'],
+    label: 'heartbeat B/conn/h',
+    kind: 'bytes',
+    value: (p) => p.heartbeat?.bytesPerConnectionHour ?? null,
     uncertainty: exact,
   },
 ];

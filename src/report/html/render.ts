@@ -6,6 +6,7 @@ import { protocolColor, protocolLabel } from './labels.js';
 import { latencyTimelineChart, percentileChart } from './latency-charts.js';
 import { runDetails } from './run-details.js';
 import { serverTimelineCharts } from './server-timeline-charts.js';
+import { heartbeatSection } from './heartbeat-section.js';
 import { STYLES } from './styles.js';
 import type { ReportProtocol } from './types.js';
 import { verdict } from './verdict.js';
@@ -55,6 +56,7 @@ export function renderHtmlReport(results: RunResults): string {
     latencySection(protocols),
     efficiencySection(protocols),
     serverTimelineSection(protocols),
+    heartbeatSection(protocols),
     section('run', 'Run', runDetails(results)),
     `<footer>Written by rtbench ${esc(results.tool.version)} from a results file (schema ` +
       `${esc(results.schemaVersion)}); re-render any results file with <code>rtbench report FILE.json -o ` +
