@@ -13,7 +13,7 @@ import { roomOf } from '../protocols/rooms.js';
 import { onPublishingInstance } from '../protocols/instances.js';
 import type { DriverSession, ProtocolClient } from '../protocols/types.js';
 import type { MemoryReading } from '../results/schema.js';
-import type { ParentMessage, StartMessage, WorkerMessage } from './messages.js';
+import type { ParentMessage, StartMessage, WorkerMessage } from '../contracts/worker-messages.js';
 import { isSlowClient } from './slow-clients.js';
 
 // Ctrl-C reaches the whole process group; the parent decides when workers stop and report.
