@@ -1,7 +1,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { clockEnv } from '../clock.js';
-import type { MemoryReading } from '../results/schema.js';
+import type { MemoryReading } from '../contracts/memory-reading.js';
 import type {
   ParentMessage,
   StartMessage,
