@@ -243,7 +243,7 @@ async function runAndReport(
   try {
     const results = await runBenchmark(plan, {
       signal: controller.signal,
-      onProgress: (line) => progress.update(line),
+      onProgress: (phase) => progress.update(phase),
       onSecond: writeSecond,
       onPhaseDone: (p) => {
         progress.phaseDone();
