@@ -11,7 +11,7 @@ import { leadingInteger, markerPrefix, scanEvents, scanEventsInBuffer, encodeEve
 import { assembleProtocolResult } from '../src/results/assemble.js';
 import { newHistogram, encodeHistogram } from '../src/metrics/histogram.js';
 import { emptyCounters } from '../src/metrics/recorder.js';
-import type { WorkerResult } from '../src/load/messages.js';
+import type { WorkerResult } from '../src/contracts/worker-messages.js';
 import type { ServerMetrics } from '../src/contracts/server-metrics.js';
 
 test('each process is filled to at most 75% of its open-file limit after a fixed reserve', () => {

@@ -1,3 +1,13 @@
+import type { PhaseProgress } from '../load/phase.js';
+
+/** A phase's progress in words: "sse: 80/100 connected, 1,234 events delivered, 0 errors, 7s left". */
+export function describePhaseProgress(p: PhaseProgress): string {
+  return (
+    `${p.label}: ${p.connected}/${p.clients} connected, ${p.delivered.toLocaleString('en-US')} events ` +
+    `delivered, ${p.errors} errors, ${p.secondsLeft.toFixed(0)}s left`
+  );
+}
+
 /**
  * Whole-run progress for `rtbench run`: which phase of how many, and about how long the run has
  * left, prefixed to each phase's own progress line. Where no spinner can redraw (piped, CI) the
@@ -22,10 +32,11 @@ export class RunProgress {
     }
   }
 
-  /** A phase's own progress line ("sse: 80/100 connected, … 7s left"). */
-  update(phaseLine: string): void {
+  /** The current phase's progress, prefixed with the phase's place in the run and suffixed with the run's time left. */
+  update(phase: PhaseProgress): void {
     this.latest =
-      `[${Math.min(this.phase + 1, this.phases)}/${this.phases}] ${phaseLine} · run ` + `~${this.secondsLeft()}s left`;
+      `[${Math.min(this.phase + 1, this.phases)}/${this.phases}] ${describePhaseProgress(phase)} · run ` +
+      `~${this.secondsLeft()}s left`;
     this.sink.redraw?.(this.latest);
   }
 

@@ -85,7 +85,7 @@ async function runAndReport(
   try {
     const results = await runBenchmark(plan, {
       signal: controller.signal,
-      onProgress: (line) => screen.progress.update(line),
+      onProgress: (phase) => screen.progress.update(phase),
       onSecond: secondsWriter(presentation.ndjson),
       onPhaseDone: (p) => screen.phaseDone(p),
     });

@@ -9,9 +9,14 @@ import { guarded } from './errors.js';
 
 /** `rtbench serve`: only the reference server, until Ctrl-C. */
 export function registerServeCommand(program: Command): void {
-  program
+  const command = program
     .command('serve')
-    .description('run the reference server (poll, long-poll, SSE, WebSocket, publish, metrics on one port)')
+    .description('run the reference server (poll, long-poll, SSE, WebSocket, publish, metrics on one port)');
+  addServeOptions(command).action((flags: Record<string, string>) => guarded(() => serve(flags)));
+}
+
+function addServeOptions(command: Command): Command {
+  return command
     .option('--port <n>', 'port to listen on (0 = any free port)', '8080')
     .option('--host <addr>', 'address to listen on', '127.0.0.1')
     .option('--long-poll-timeout <time>', 'how long /long-poll holds a request', '30s')
@@ -52,59 +57,63 @@ export function registerServeCommand(program: Command): void {
       'a fleet: N instances, each its own process and port (from --port on), fanning out through --redis',
       '1',
     )
-    .option('--redis <url>', 'Redis URL for --instances, e.g. redis://127.0.0.1:6379')
-    .action((flags: Record<string, string>) =>
-      guarded(async () => {
-        const options = {
-          host: flags.host,
-          port: parseCount(flags.port, 'port', 0, 65535),
-          longPollTimeoutMs: parseDuration(flags.longPollTimeout, 'long-poll timeout'),
-          fanoutDelayMs: parseDuration(flags.fanoutDelay, 'fan-out delay'),
-          ringSize: parseCount(flags.ringSize, 'ring size'),
-          ringBytes: parseSize(flags.ringBytes, 'ring bytes'),
-          backpressure: singlePolicy(flags.backpressure),
-          highWaterBytes: parseSize(flags.highWater, 'high-water mark'),
-          maxConnections: parseCount(flags.maxConnections, 'max connections'),
-          maxHeaderBytes: parseSize(flags.maxHeaderSize, 'max header size'),
-          maxMessageBytes: parseSize(flags.maxMessageSize, 'max message size'),
-          headersTimeoutMs: parseDuration(flags.headerTimeout, 'header timeout'),
-          idleTimeoutMs: parseDuration(flags.idleTimeout, 'idle timeout'),
-          heartbeatMs: parseHeartbeat(flags.heartbeat),
-          token: flags.token ?? null,
-        };
-        const processes = parseCount(flags.processes, 'processes');
-        const instances = parseCount(flags.instances, 'instances');
-        if (instances > 1 && !flags.redis)
-          throw new UsageError(
-            `--instances ${instances} needs --redis: the instances fan events out through Redis`,
-            'e.g. --instances 3 --redis redis://127.0.0.1:6379',
-          );
-        const server =
-          instances > 1
-            ? await startFleet(options, instances, flags.redis)
-            : processes > 1
-              ? await startServerCluster(options, processes)
-              : await startReferenceServer(options);
-        const where = processes > 1 ? `, ${processes} processes; /metrics sums them` : '';
-        const fleet = 'instances' in server && server.instances ? server.instances : null;
-        if (fleet)
-          process.stdout.write(
-            `rtbench reference fleet: ${fleet.length} instances over ${flags.redis}: ${fleet.join(' ')}  ` +
-              `(publish to any; each serves GET /poll /long-poll /sse, WS /ws, GET /metrics)\n`,
-          );
-        else
-          process.stdout.write(
-            `rtbench reference server on ${server.url}${where}  (GET /poll /long-poll /sse, WS /ws, POST ` +
-              `/publish, GET /metrics)\n`,
-          );
-        await new Promise<void>((resolve) => {
-          const stop = () => resolve();
-          process.once('SIGINT', stop);
-          process.once('SIGTERM', stop);
-        });
-        await server.close();
-      }),
+    .option('--redis <url>', 'Redis URL for --instances, e.g. redis://127.0.0.1:6379');
+}
+
+/** Starts the server (one process, a cluster or a fleet), says where, and closes it on Ctrl-C or SIGTERM. */
+async function serve(flags: Record<string, string>): Promise<void> {
+  const options = serverOptions(flags);
+  const processes = parseCount(flags.processes, 'processes');
+  const instances = parseCount(flags.instances, 'instances');
+  if (instances > 1 && !flags.redis)
+    throw new UsageError(
+      `--instances ${instances} needs --redis: the instances fan events out through Redis`,
+      'e.g. --instances 3 --redis redis://127.0.0.1:6379',
     );
+  const server =
+    instances > 1
+      ? await startFleet(options, instances, flags.redis)
+      : processes > 1
+        ? await startServerCluster(options, processes)
+        : await startReferenceServer(options);
+  const where = processes > 1 ? `, ${processes} processes; /metrics sums them` : '';
+  const fleet = 'instances' in server && server.instances ? server.instances : null;
+  if (fleet)
+    process.stdout.write(
+      `rtbench reference fleet: ${fleet.length} instances over ${flags.redis}: ${fleet.join(' ')}  ` +
+        `(publish to any; each serves GET /poll /long-poll /sse, WS /ws, GET /metrics)\n`,
+    );
+  else
+    process.stdout.write(
+      `rtbench reference server on ${server.url}${where}  (GET /poll /long-poll /sse, WS /ws, POST ` +
+        `/publish, GET /metrics)\n`,
+    );
+  await new Promise<void>((resolve) => {
+    const stop = () => resolve();
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+  await server.close();
+}
+
+function serverOptions(flags: Record<string, string>) {
+  return {
+    host: flags.host,
+    port: parseCount(flags.port, 'port', 0, 65535),
+    longPollTimeoutMs: parseDuration(flags.longPollTimeout, 'long-poll timeout'),
+    fanoutDelayMs: parseDuration(flags.fanoutDelay, 'fan-out delay'),
+    ringSize: parseCount(flags.ringSize, 'ring size'),
+    ringBytes: parseSize(flags.ringBytes, 'ring bytes'),
+    backpressure: singlePolicy(flags.backpressure),
+    highWaterBytes: parseSize(flags.highWater, 'high-water mark'),
+    maxConnections: parseCount(flags.maxConnections, 'max connections'),
+    maxHeaderBytes: parseSize(flags.maxHeaderSize, 'max header size'),
+    maxMessageBytes: parseSize(flags.maxMessageSize, 'max message size'),
+    headersTimeoutMs: parseDuration(flags.headerTimeout, 'header timeout'),
+    idleTimeoutMs: parseDuration(flags.idleTimeout, 'idle timeout'),
+    heartbeatMs: parseHeartbeat(flags.heartbeat),
+    token: flags.token ?? null,
+  };
 }
 
 function singlePolicy(text: string) {

@@ -25,3 +25,9 @@ export interface ServerMetrics {
   /** open client connections of each server process, when there are several */
   perProcess?: Array<{ pid: number; connections: number }>;
 }
+
+/** One reading of the server's /metrics, at `t` seconds since the phase started. */
+export interface ServerSample {
+  t: number;
+  metrics: ServerMetrics;
+}

@@ -3,10 +3,13 @@ import { nowMicros } from '../clock.js';
 import { newRunTag } from '../events/marker.js';
 import { sleep } from '../protocols/backoff.js';
 import { driverFor } from '../protocols/registry.js';
-import type { DriverOptions, ProtocolName, TargetEndpoints } from '../protocols/types.js';
+import type { DriverOptions, ProtocolDriver, ProtocolName, TargetEndpoints } from '../protocols/types.js';
 import type { RunPlan } from '../scenario/plan.js';
 import type { PhaseOutcome } from '../results/assemble.js';
 import type { LoadLayout, MemoryReading } from '../results/schema.js';
+import type { PhaseFailure } from '../results/notes.js';
+import type { ServerMetrics } from '../contracts/server-metrics.js';
+import type { StartMessage, WorkerResult } from '../contracts/worker-messages.js';
 import { LoopDelayMonitor } from '../metrics/loop-delay.js';
 import { splitClients } from './capacity.js';
 import { readFdLimits } from './fd-limit.js';
@@ -37,7 +40,8 @@ export interface PhaseContext {
   /** reference-server processes behind the endpoints (null: an external target) */
   serverProcesses: number | null;
   signal: AbortSignal;
-  onProgress?: (line: string) => void;
+  /** four times a second: the phase's live state (src/cli puts it into words) */
+  onProgress?: (progress: PhaseProgress) => void;
   /** once a second: the phase's running totals as data (rtbench run --ndjson) */
   onSecond?: (sample: SecondTotals) => void;
   /** position of this phase in the run (for the shared shard schedule) */
@@ -62,75 +66,179 @@ export interface PhaseRun extends PhaseOutcome {
   /** why the phase ended early, if it did (the run stops) */
   abortReason: string | null;
   /** why the phase ran but failed (e.g. clients not connected): partial, the run goes on */
-  failedReason: string | null;
+  failure: PhaseFailure | null;
   workerCount: number;
   loopDelayMaxMs: number;
   layout: LoadLayout;
 }
 
+/** A phase's live state, four times a second, for a spinner or a log line to put into words. */
+export interface PhaseProgress {
+  /** the protocol, with its variant when it runs more than once */
+  label: string;
+  /** this process's clients, and how many of them are connected */
+  clients: number;
+  connected: number;
+  delivered: number;
+  errors: number;
+  /** until the hold ends, s */
+  secondsLeft: number;
+}
+
 /** Runs one protocol: ramp its clients, publish on schedule, hold, drain, collect. */
 export async function runPhase(ctx: PhaseContext, protocol: ProtocolName): Promise<PhaseRun> {
-  const { plan } = ctx;
-  const driver = driverFor(protocol);
-  const stop = new AbortController();
-  let abortReason: string | null = null;
-  const abort = (reason: string) => {
-    abortReason ??= reason;
-    stop.abort();
-  };
-  const onOuterAbort = () => abort(String(ctx.signal.reason ?? 'interrupted'));
-  if (ctx.signal.aborted) onOuterAbort();
-  ctx.signal.addEventListener('abort', onOuterAbort, { once: true });
+  const stop = new PhaseStop(ctx.signal);
+  const setup = await prepare(ctx, protocol);
+  const pool = await WorkerPool.spawn(setup.layout.workers);
+  const timing = await waitForPhaseStart(ctx, stop.signal);
+  const load = startLoad(ctx, setup, pool, timing, stop);
+  const ticker = startTicker(ctx, setup, pool, timing);
+  const connected = await sampleWhenConnected(ctx, setup, pool, timing, stop.signal);
+  await holdAndDrain(ctx, setup, load, timing, stop.signal);
+  clearInterval(ticker);
+  load.sampler?.stop();
+  const lastPublished = setup.publishes
+    ? load.publisher.lastAcked
+    : scheduledLastSeq(timing.phaseStart, ctx.plan.rate, timing.holdEndMs * 1000);
+  const workers = await pool.stop(lastPublished || null, load.publisher.failedSeqs, load.seqs.firstHold);
+  pool.kill();
+  stop.dispose();
+  return phaseRun(ctx, setup, timing, load, connected, workers, stop, lastPublished);
+}
 
-  const tag = plan.runId ? sharedTag(plan.runId, protocol) : newRunTag();
+/** Ends a phase early, once, for the first reason given (its own or the run's signal). */
+class PhaseStop {
+  private readonly controller = new AbortController();
+  reason: string | null = null;
+  private readonly onOuterAbort = () => this.abort(String(this.outer.reason ?? 'interrupted'));
+
+  constructor(private readonly outer: AbortSignal) {
+    if (outer.aborted) this.onOuterAbort();
+    outer.addEventListener('abort', this.onOuterAbort, { once: true });
+  }
+
+  get signal(): AbortSignal {
+    return this.controller.signal;
+  }
+
+  readonly abort = (reason: string): void => {
+    this.reason ??= reason;
+    this.controller.abort();
+  };
+
+  dispose(): void {
+    this.outer.removeEventListener('abort', this.onOuterAbort);
+  }
+}
+
+/** What a phase decides before its workers start: who publishes, which clients, how spread. */
+interface PhaseSetup {
+  protocol: ProtocolName;
+  driver: ProtocolDriver;
+  label: string;
+  tag: string;
+  range: { first: number; count: number };
+  /** shard 0 (or an unsharded run) publishes; the other shards only subscribe */
+  publishes: boolean;
+  serverBaseline: ServerMetrics | null;
+  layout: LoadLayout;
+  driverOptions: DriverOptions;
+}
+
+async function prepare(ctx: PhaseContext, protocol: ProtocolName): Promise<PhaseSetup> {
+  const { plan } = ctx;
   const range = shardRange(plan.clients, plan.shard);
-  // Shard 0 (or an unsharded run) publishes; the other shards only subscribe.
-  const publishes = !plan.shard || plan.shard.index === 0;
   const serverBaseline = await ctx.probe.sample(true);
+  const layout = loadLayout(ctx, range.count);
+  const tag = plan.runId ? sharedTag(plan.runId, protocol) : newRunTag();
+  return {
+    protocol,
+    driver: driverFor(protocol),
+    label: ctx.variant ? `${protocol} · ${ctx.variant}` : protocol,
+    tag,
+    range,
+    publishes: !plan.shard || plan.shard.index === 0,
+    serverBaseline,
+    layout,
+    driverOptions: {
+      target: ctx.endpoints,
+      tag,
+      pollIntervalMs: plan.pollIntervalMs,
+      requestTimeoutMs: plan.requestTimeoutMs,
+      longPollWaitMs: plan.longPollWaitMs,
+      sourceAddresses: layout.sourceAddresses,
+      rooms: plan.rooms,
+      backoff: plan.backoff,
+      limits: plan.limits,
+      heartbeatMs: plan.heartbeatMs,
+    },
+  };
+}
+
+/** This process's share of the clients (all of them unless sharded) over workers and addresses. */
+function loadLayout(ctx: PhaseContext, clients: number): LoadLayout {
   const fd = readFdLimits();
-  // This process's share of the clients (all of them unless sharded) is what its workers hold.
   const split = splitClients({
-    clients: range.count,
-    requested: plan.workers,
+    clients,
+    requested: ctx.plan.workers,
     cores: os.availableParallelism(),
     fdLimit: fd.soft,
   });
-  const workerCount = split.workers;
   // Clients spread over the destinations first; a source address is bound only past that.
   const destinations = Math.max(1, ctx.endpoints.addresses?.length ?? 1);
-  const perDestination = Math.ceil(range.count / destinations);
+  const perDestination = Math.ceil(clients / destinations);
   const sourceAddresses = chooseSourceAddresses(
     new URL(ctx.endpoints.baseUrl).hostname,
     perDestination,
-    plan.sourceAddresses,
+    ctx.plan.sourceAddresses,
   );
   const finite = (n: number) => (Number.isFinite(n) ? n : null);
-  const layout: LoadLayout = {
-    workers: workerCount,
+  return {
+    workers: split.workers,
     clientsPerWorker: split.counts,
     sourceAddresses,
     destinations: ctx.endpoints.addresses?.map((a) => new URL(a).host) ?? [new URL(ctx.endpoints.baseUrl).host],
     serverProcesses: ctx.serverProcesses,
     fdLimit: { soft: finite(fd.soft), hard: finite(fd.hard) },
   };
-  const pool = await WorkerPool.spawn(workerCount);
-  const driverOptions: DriverOptions = {
-    target: ctx.endpoints,
-    tag,
-    pollIntervalMs: plan.pollIntervalMs,
-    requestTimeoutMs: plan.requestTimeoutMs,
-    longPollWaitMs: plan.longPollWaitMs,
-    sourceAddresses,
-    rooms: plan.rooms,
-    backoff: plan.backoff,
-    limits: plan.limits,
-    heartbeatMs: plan.heartbeatMs,
-  };
+}
+
+/** When the phase starts and its hold ends: epoch µs and epoch ms. */
+interface PhaseTiming {
+  phaseStart: number;
+  holdEndMs: number;
+}
+
+/** A shared start time (shards) puts each phase in its own slot; otherwise it starts in 100 ms. */
+async function waitForPhaseStart(ctx: PhaseContext, signal: AbortSignal): Promise<PhaseTiming> {
+  const { plan } = ctx;
   const phaseStart =
     plan.startAt !== null
       ? (plan.startAt + ctx.protocolIndex * phaseSlotMs(plan.rampMs, plan.durationMs, plan.pollIntervalMs)) * 1000
       : nowMicros() + 100_000;
-  if (phaseStart - nowMicros() > 100_000) await sleep((phaseStart - nowMicros()) / 1000 - 50, stop.signal);
+  if (phaseStart - nowMicros() > 100_000) await sleep((phaseStart - nowMicros()) / 1000 - 50, signal);
+  return { phaseStart, holdEndMs: phaseStart / 1000 + plan.rampMs + plan.durationMs };
+}
+
+/** What runs during a phase besides the clients: the publisher, server sampler and faults. */
+interface PhaseLoad {
+  publisher: Publisher;
+  /** the publisher shares this process's event loop: its delay is the publisher's health */
+  publisherLoop: LoopDelayMonitor;
+  sampler: ServerSampler | null;
+  faultSchedule: FaultSchedule | null;
+  slow: StartMessage['slow'];
+  seqs: { firstHold: number; max: number };
+}
+
+function startLoad(
+  ctx: PhaseContext,
+  setup: PhaseSetup,
+  pool: WorkerPool,
+  { phaseStart }: PhaseTiming,
+  stop: PhaseStop,
+): PhaseLoad {
+  const { plan } = ctx;
   const { slowFraction, slowMode, faults } = plan.stress;
   // Stalls start when the hold starts, so every slow client is connected and reading before it.
   const slow =
@@ -138,19 +246,9 @@ export async function runPhase(ctx: PhaseContext, protocol: ProtocolName): Promi
       ? { fraction: slowFraction, reading: { mode: slowMode, stallAtMicros: phaseStart + plan.rampMs * 1000 } }
       : null;
   const seqs = scheduleSeqs(plan);
-  pool.start(
-    {
-      protocol,
-      driver: driverOptions,
-      total: plan.clients,
-      rampMs: plan.rampMs,
-      phaseStartMicros: phaseStart,
-      slow,
-      perSecond: isStressRun(plan),
-      maxSeq: seqs.max,
-    },
-    range,
-  );
+  const base = { protocol: setup.protocol, driver: setup.driverOptions, total: plan.clients, rampMs: plan.rampMs };
+  const perSecond = isStressRun(plan);
+  pool.start({ ...base, phaseStartMicros: phaseStart, slow, perSecond, maxSeq: seqs.max }, setup.range);
   const sampler = isStressRun(plan) ? new ServerSampler(ctx.probe, phaseStart) : null;
   sampler?.start();
   const faultSchedule = faults.length && ctx.server ? new FaultSchedule(faults, ctx.server, phaseStart) : null;
@@ -160,122 +258,152 @@ export async function runPhase(ctx: PhaseContext, protocol: ProtocolName): Promi
     method: ctx.publish.method,
     path: ctx.publish.path,
     headers: ctx.endpoints.headers,
-    tag,
+    tag: setup.tag,
     payloadBytes: plan.payloadBytes,
     rooms: plan.rooms,
     rate: plan.rate,
     startMicros: phaseStart,
-    onTargetDown: abort,
+    onTargetDown: stop.abort,
     downOnPurpose: () => faultSchedule?.restarting === true,
     // Bidirectional protocols can publish over their own connection, as chat clients do.
-    transport: plan.upstream === 'protocol' ? driver.openUpstream?.(driverOptions) : undefined,
+    transport: plan.upstream === 'protocol' ? setup.driver.openUpstream?.(setup.driverOptions) : undefined,
   });
-  // The publisher shares this process's event loop: its delay is the publisher's health.
   const publisherLoop = new LoopDelayMonitor();
-  if (publishes) publisher.start();
+  if (setup.publishes) publisher.start();
+  return { publisher, publisherLoop, sampler, faultSchedule, slow, seqs };
+}
 
-  const holdEnd = phaseStart / 1000 + plan.rampMs + plan.durationMs;
+/** Four times a second: progress for the console; once a second: running totals as data. */
+function startTicker(ctx: PhaseContext, setup: PhaseSetup, pool: WorkerPool, timing: PhaseTiming): NodeJS.Timeout {
   let lastSecond = -1;
-  const label = ctx.variant ? `${protocol} · ${ctx.variant}` : protocol;
-  const ticker = setInterval(() => {
+  return setInterval(() => {
     const t = pool.totals();
     const now = nowMicros();
-    const second = Math.floor((now - phaseStart) / 1_000_000);
+    const second = Math.floor((now - timing.phaseStart) / 1_000_000);
     if (ctx.onSecond && second > lastSecond) {
       lastSecond = second;
-      const at = new Date(now / 1000).toISOString();
-      const part = second * 1000 < plan.rampMs ? 'ramp' : 'hold';
       ctx.onSecond({
-        at,
-        protocol: label,
+        at: new Date(now / 1000).toISOString(),
+        protocol: setup.label,
         second,
-        part,
-        clients: range.count,
+        part: second * 1000 < ctx.plan.rampMs ? 'ramp' : 'hold',
+        clients: setup.range.count,
         connected: t.connected,
         delivered: t.delivered,
         errors: t.errors,
         workerLoopDelayP99Ms: t.loopDelayP99Ms,
       });
     }
-    const left = Math.max(0, (holdEnd - now / 1000) / 1000);
-    ctx.onProgress?.(
-      `${label}: ${t.connected}/${range.count} connected, ${t.delivered.toLocaleString('en-US')} events ` +
-        `delivered, ${t.errors} errors, ${left.toFixed(0)}s left`,
-    );
+    ctx.onProgress?.({
+      label: setup.label,
+      clients: setup.range.count,
+      connected: t.connected,
+      delivered: t.delivered,
+      errors: t.errors,
+      secondsLeft: Math.max(0, (timing.holdEndMs - now / 1000) / 1000),
+    });
   }, 250);
+}
 
-  // Memory is sampled once every client is connected (or the ramp plus 10 s is over).
-  const connectDeadline = phaseStart / 1000 + plan.rampMs + 10_000;
+/** How far the clients got, and memory read once all were connected. */
+interface ConnectedState {
+  shortfall: PhaseFailure | null;
+  serverLoaded: ServerMetrics | null;
+  workerMemory: MemoryReading[];
+}
+
+/** Memory is sampled once every client is connected (or the ramp plus 10 s is over). */
+async function sampleWhenConnected(
+  ctx: PhaseContext,
+  setup: PhaseSetup,
+  pool: WorkerPool,
+  timing: PhaseTiming,
+  signal: AbortSignal,
+): Promise<ConnectedState> {
+  const asked = setup.range.count;
+  const connectDeadline = timing.phaseStart / 1000 + ctx.plan.rampMs + 10_000;
   let connectedMost = 0;
   const connectedNow = () => (connectedMost = Math.max(connectedMost, pool.totals().connected));
   while (
-    !stop.signal.aborted &&
-    connectedNow() < range.count &&
-    nowMicros() / 1000 < Math.min(connectDeadline, holdEnd)
+    !signal.aborted &&
+    connectedNow() < asked &&
+    nowMicros() / 1000 < Math.min(connectDeadline, timing.holdEndMs)
   ) {
-    await sleep(100, stop.signal);
+    await sleep(100, signal);
   }
   // Progress arrives every 500 ms: give a shortfall one more report before believing it.
-  for (let i = 0; i < 8 && !stop.signal.aborted && connectedNow() < range.count; i++) await sleep(100, stop.signal);
-  const shortfall = stop.signal.aborted ? null : connectShortfall(connectedMost, range.count, plan.rampMs);
-  let serverLoaded = null;
-  let workerMemory: MemoryReading[] = [];
-  if (!stop.signal.aborted) {
-    serverLoaded = await ctx.probe.sample(true);
-    workerMemory = await pool.sampleMemory();
-  }
-
-  await sleep(Math.max(0, holdEnd - nowMicros() / 1000), stop.signal);
-  await faultSchedule?.stop();
-  await publisher.stop();
-  publisherLoop.stop();
-  // Let the last events reach healthy clients (a poller needs up to one interval).
-  await sleep(stop.signal.aborted ? 200 : driver.settleMs(driverOptions), ctx.signal.aborted ? undefined : stop.signal);
-  clearInterval(ticker);
-  sampler?.stop();
-  const lastPublished = publishes ? publisher.lastAcked : scheduledLastSeq(phaseStart, plan.rate, holdEnd * 1000);
-  const workers = await pool.stop(lastPublished || null, publisher.failedSeqs, seqs.firstHold);
-  pool.kill();
-  ctx.signal.removeEventListener('abort', onOuterAbort);
-  const endedAt = nowMicros();
-  const published = publishes ? publisher.acked : lastPublished;
-  // A dead worker fails this phase, not the run: the next protocols still run.
-  const dead = workerCount - workers.length;
-  const missing = range.count - workers.reduce((n, w) => n + w.snapshot.clients, 0);
-  const deadReason =
-    dead > 0
-      ? `${dead} client worker(s) died mid-phase; the figures of their ${missing.toLocaleString('en-US')} ` +
-        `clients are missing`
-      : null;
-  const failedReason = shortfall ?? deadReason ?? (stop.signal.aborted ? null : silence(published, workers));
+  for (let i = 0; i < 8 && !signal.aborted && connectedNow() < asked; i++) await sleep(100, signal);
+  if (signal.aborted) return { shortfall: null, serverLoaded: null, workerMemory: [] };
   return {
-    protocol,
-    clients: range.count,
+    shortfall: connectShortfall(connectedMost, asked, ctx.plan.rampMs),
+    serverLoaded: await ctx.probe.sample(true),
+    workerMemory: await pool.sampleMemory(),
+  };
+}
+
+/** Holds until the hold's end, stops publishing and faults, and lets the last events arrive. */
+async function holdAndDrain(
+  ctx: PhaseContext,
+  setup: PhaseSetup,
+  load: PhaseLoad,
+  timing: PhaseTiming,
+  signal: AbortSignal,
+): Promise<void> {
+  await sleep(Math.max(0, timing.holdEndMs - nowMicros() / 1000), signal);
+  await load.faultSchedule?.stop();
+  await load.publisher.stop();
+  load.publisherLoop.stop();
+  // Let the last events reach healthy clients (a poller needs up to one interval).
+  const settleMs = signal.aborted ? 200 : setup.driver.settleMs(setup.driverOptions);
+  await sleep(settleMs, ctx.signal.aborted ? undefined : signal);
+}
+
+/** The phase's outcome from what its workers reported; a dead worker fails this phase, not the run. */
+function phaseRun(
+  ctx: PhaseContext,
+  setup: PhaseSetup,
+  timing: PhaseTiming,
+  load: PhaseLoad,
+  connected: ConnectedState,
+  workers: WorkerResult[],
+  stop: PhaseStop,
+  lastPublished: number,
+): PhaseRun {
+  const { plan } = ctx;
+  const endedAt = nowMicros();
+  const published = setup.publishes ? load.publisher.acked : lastPublished;
+  const dead = setup.layout.workers - workers.length;
+  const missing = setup.range.count - workers.reduce((n, w) => n + w.snapshot.clients, 0);
+  const deadFailure: PhaseFailure | null = dead > 0 ? { kind: 'workers-died', workers: dead, clients: missing } : null;
+  const failure = connected.shortfall ?? deadFailure ?? (stop.signal.aborted ? null : silence(published, workers));
+  return {
+    protocol: setup.protocol,
+    clients: setup.range.count,
     workers,
-    workerMemory,
-    serverBaseline,
-    serverLoaded,
+    workerMemory: connected.workerMemory,
+    serverBaseline: setup.serverBaseline,
+    serverLoaded: connected.serverLoaded,
     published,
-    publishErrors: publisher.failures,
-    publishErrorsByType: { ...publisher.failuresByType },
+    publishErrors: load.publisher.failures,
+    publishErrorsByType: { ...load.publisher.failuresByType },
     variant: ctx.variant ?? null,
-    stress: sampler
+    stress: load.sampler
       ? {
-          slow: slow ? { fraction: slowFraction, mode: slowMode } : null,
-          serverSamples: sampler.samples,
-          faults: faultSchedule?.records ?? [],
+          slow: load.slow ? { fraction: plan.stress.slowFraction, mode: plan.stress.slowMode } : null,
+          serverSamples: load.sampler.samples,
+          faults: load.faultSchedule?.records ?? [],
           // a shard's per-second healthy histograms let rtbench merge compute the exact per-second p99
           secondHdrs: (plan.shard?.count ?? 1) > 1,
         }
       : null,
-    durationMs: (endedAt - phaseStart) / 1000,
-    partial: abortReason !== null || failedReason !== null,
-    abortReason,
-    failedReason,
-    workerCount,
+    durationMs: (endedAt - timing.phaseStart) / 1000,
+    partial: stop.reason !== null || failure !== null,
+    abortReason: stop.reason,
+    failure,
+    workerCount: setup.layout.workers,
     loopDelayMaxMs: Math.max(0, ...workers.map((w) => w.loopDelayMaxMs)),
-    layout,
-    publisherLoopDelay: { p99Ms: publisherLoop.p99Ms(), maxMs: publisherLoop.maxMs() },
+    layout: setup.layout,
+    publisherLoopDelay: { p99Ms: load.publisherLoop.p99Ms(), maxMs: load.publisherLoop.maxMs() },
   };
 }
 
@@ -317,17 +445,13 @@ export function scheduleSeqs(plan: Pick<RunPlan, 'rampMs' | 'durationMs' | 'rate
 export function silence(
   published: number,
   workers: Array<{ snapshot: { counters: { delivered: number } } }>,
-): string | null {
+): PhaseFailure | null {
   if (published <= 0 || !workers.length) return null;
   if (workers.some((w) => w.snapshot.counters.delivered > 0)) return null;
-  return `no client received any of the ${published.toLocaleString('en-US')} events published`;
+  return { kind: 'silence', published };
 }
 
-/** Why a phase failed to connect its clients by the end of the ramp + 10 s, or null when it did. */
-export function connectShortfall(connected: number, asked: number, rampMs: number): string | null {
-  if (connected >= asked) return null;
-  const by = `the end of the ramp + 10 s (${((rampMs + 10_000) / 1000).toFixed(0)} s)`;
-  return (
-    `only ${connected.toLocaleString('en-US')} of ${asked.toLocaleString('en-US')} clients were connected ` + `by ${by}`
-  );
+/** A phase that failed to connect its clients by the end of the ramp + 10 s, or null when it did. */
+export function connectShortfall(connected: number, asked: number, rampMs: number): PhaseFailure | null {
+  return connected >= asked ? null : { kind: 'connect-shortfall', connected, asked, rampMs };
 }

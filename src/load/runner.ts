@@ -4,9 +4,11 @@ import { TargetError, UsageError } from '../errors.js';
 import type { TargetEndpoints } from '../protocols/types.js';
 import { assembleProtocolResult, compareWithFloor } from '../results/assemble.js';
 import { SCHEMA_VERSION, type ProtocolResult, type RunResults } from '../results/schema.js';
+import { failedPhaseWords, runNotes, saturationNote } from '../results/notes.js';
+import { resultLabel } from '../results/result-label.js';
 import type { RunPlan } from '../scenario/plan.js';
 import { startBundledServer, type BundledServer } from './bundled-server.js';
-import { isStressRun, runPhase, type SecondTotals } from './phase.js';
+import { isStressRun, runPhase, type PhaseProgress, type PhaseRun, type SecondTotals } from './phase.js';
 import { bundledEndpoints, driverFor } from '../protocols/registry.js';
 import { runParams } from './run-params.js';
 import type { BackpressurePolicy } from '../server-core/backpressure.js';
@@ -20,12 +22,11 @@ import { measureSocketFloor } from './socket-floor.js';
 import { extraLoopbackDestinations } from './source-addresses.js';
 import { atHost } from '../protocols/instances.js';
 
-/** The bundled server's paths; with rooms, each carries ?room={room}. */
-
 export interface RunHooks {
   /** aborting (Ctrl-C) ends the current phase early; results so far are returned, marked partial */
   signal?: AbortSignal;
-  onProgress?: (line: string) => void;
+  /** four times a second: the current phase's live state */
+  onProgress?: (progress: PhaseProgress) => void;
   /** once a second per phase: running totals as data */
   onSecond?: (sample: SecondTotals) => void;
   onPhaseDone?: (result: ProtocolResult) => void;
@@ -35,6 +36,30 @@ export interface RunHooks {
 export async function runBenchmark(plan: RunPlan, hooks: RunHooks = {}): Promise<RunResults> {
   const signal = hooks.signal ?? new AbortController().signal;
   const startedAt = new Date().toISOString();
+  await checkBeforeStart(plan);
+  const serverProcesses = bundledServerProcesses(plan);
+  const run = await runPhases(plan, { ...hooks, signal }, serverProcesses);
+  // The floor client memory is compared with, measured once per run after the phases (an idle machine).
+  if (!signal.aborted && run.protocols.length) await compareWithSocketFloor(plan, run.protocols);
+  return {
+    schemaVersion: SCHEMA_VERSION,
+    tool: { name: 'rtbench', version: toolVersion() },
+    partial: run.partialReason !== null,
+    partialReason: run.partialReason,
+    startedAt,
+    finishedAt: new Date().toISOString(),
+    params: runParams(plan, serverProcesses),
+    machine: machineInfo(),
+    notes: runNotes(
+      { serverNice: plan.target ? null : plan.server.nice || null, stress: isStressRun(plan) },
+      run.phaseNotes,
+    ),
+    protocols: run.protocols,
+  };
+}
+
+/** A shard start time in the past, or a target that refuses a publish, stops the run before it starts. */
+async function checkBeforeStart(plan: RunPlan): Promise<void> {
   if (plan.startAt !== null && plan.startAt < Date.now() - 1000) {
     throw new UsageError(
       `start time ${new Date(plan.startAt).toISOString()} is in the past`,
@@ -46,143 +71,131 @@ export async function runBenchmark(plan: RunPlan, hooks: RunHooks = {}): Promise
     const problem = await probePublish({ baseUrl: endpoints.baseUrl, ...publish, headers: endpoints.headers });
     if (problem) throw new TargetError(problem, 'check --target and --publish, and that the server is running');
   }
+}
 
-  // A --workers too small for the open-file limit is a usage error before anything starts.
+/** The bundled server's process count (null: a target); a --workers too small for the open-file limit throws. */
+function bundledServerProcesses(plan: RunPlan): number | null {
   const fdLimit = readFdLimits().soft;
   splitClients({ clients: plan.clients, requested: plan.workers, cores: os.availableParallelism(), fdLimit });
-  const serverProcesses = plan.target ? null : plan.server.processes || serverProcessesFor(plan.clients, fdLimit);
+  return plan.target ? null : plan.server.processes || serverProcessesFor(plan.clients, fdLimit);
+}
 
-  const protocols: ProtocolResult[] = [];
-  let partialReason: string | null = null;
-  const notes = new Set<string>();
-  let server: BundledServer | null = null;
-  try {
-    for (const [protocolIndex, { protocol, policy, variant }] of phasesOf(plan).entries()) {
-      if (signal.aborted) {
-        partialReason ??= String(signal.reason ?? 'interrupted');
-        break;
-      }
-      // The bundled server gets a fresh process per phase: a clean memory baseline for each.
-      const serverOptions = {
-        host: '127.0.0.1',
-        port: 0,
-        longPollTimeoutMs: plan.longPollTimeoutMs,
-        fanoutDelayMs: plan.server.fanoutDelayMs,
-        backpressure: policy,
-        highWaterBytes: plan.server.highWaterBytes,
-        heartbeatMs: plan.heartbeatMs,
-        token: plan.token,
-        nice: plan.server.nice,
-        extraHosts: plan.fleet > 1 ? [] : extraLoopbackDestinations(plan.clients, serverProcesses ?? 1),
-      };
-      server = plan.target
-        ? null
-        : plan.fleet > 1
-          ? await startFleet(serverOptions, plan.fleet, plan.redis!)
-          : await startBundledServer(serverOptions, serverProcesses ?? 1);
-      const auth: Record<string, string> = plan.token ? { authorization: `Bearer ${plan.token}` } : {};
-      const endpoints: TargetEndpoints = plan.target
-        ? plan.target.endpoints
-        : {
-            ...bundledEndpoints(server!.url, plan.rooms),
-            headers: auth,
-            ...(server!.instances ? { instances: server!.instances } : {}),
-            ...(serverOptions.extraHosts.length
-              ? { addresses: [server!.url, ...serverOptions.extraHosts.map((h) => atHost(server!.url, h))] }
-              : {}),
-          };
-      const publish = plan.target
-        ? plan.target.publish
-        : { method: 'POST', path: plan.rooms > 1 ? '/publish?room={room}' : '/publish' };
-      const probe: ServerProbe = server?.instances
-        ? fleetProbe(server.instances, '/metrics', endpoints.headers)
-        : httpProbe(endpoints.baseUrl, plan.target ? plan.target.metricsPath : '/metrics', endpoints.headers);
-      const phase = await runPhase(
-        {
-          plan,
-          endpoints,
-          publish,
-          probe,
-          serverProcesses: plan.fleet > 1 ? plan.fleet : serverProcesses,
-          signal,
-          onProgress: hooks.onProgress,
-          onSecond: hooks.onSecond,
-          protocolIndex,
-          server,
-          variant,
-        },
-        protocol,
-      ).finally(() => server?.close());
-      const result = assembleProtocolResult({ ...phase, fleetInstances: plan.fleet > 1 ? plan.fleet : 0 });
-      protocols.push(result);
-      hooks.onPhaseDone?.(result);
-      const label = variant ? `${protocol} · ${variant}` : protocol;
-      if (result.generator?.saturated) {
-        notes.add(
-          `${label}: the load generator was saturated (event-loop delay p99: client workers ` +
-            `${result.generator.workerLoopDelayP99Ms} ms, publisher ` +
-            `${result.generator.publisherLoopDelayP99Ms} ms, against a latency p99 of ` +
-            `${(result.latency.p99 / 1000).toFixed(1)} ms); this latency is partly rtbench's own, not the server's.`,
-        );
-      }
-      if (phase.failedReason) {
-        partialReason ??= `${label}: ${phase.failedReason}`;
-        notes.add(`${label}: ${phase.failedReason}; the phase counts as failed (partial).`);
-      }
-      if (phase.abortReason) {
-        partialReason ??= phase.abortReason;
-        break;
-      }
+/** The phases' results, why the run is partial (null: it is not), and the phases' notes. */
+interface PhasesRun {
+  protocols: ProtocolResult[];
+  partialReason: string | null;
+  phaseNotes: Set<string>;
+}
+
+async function runPhases(
+  plan: RunPlan,
+  hooks: RunHooks & { signal: AbortSignal },
+  serverProcesses: number | null,
+): Promise<PhasesRun> {
+  const run: PhasesRun = { protocols: [], partialReason: null, phaseNotes: new Set() };
+  const phases = phasesOf(plan);
+  for (const [protocolIndex, { protocol, policy, variant }] of phases.entries()) {
+    if (hooks.signal.aborted) {
+      run.partialReason ??= String(hooks.signal.reason ?? 'interrupted');
+      break;
     }
+    const phase = await runPhaseOnServer(plan, hooks, serverProcesses, { protocolIndex, protocol, policy, variant });
+    const result = assembleProtocolResult({ ...phase, fleetInstances: plan.fleet > 1 ? plan.fleet : 0 });
+    run.protocols.push(result);
+    hooks.onPhaseDone?.(result);
+    const label = resultLabel(result);
+    const saturated = saturationNote(label, result);
+    if (saturated) run.phaseNotes.add(saturated);
+    if (phase.failure) {
+      const words = failedPhaseWords(label, phase.failure);
+      run.partialReason ??= words.reason;
+      run.phaseNotes.add(words.note);
+    }
+    if (phase.abortReason) {
+      run.partialReason ??= phase.abortReason;
+      break;
+    }
+  }
+  if (!run.partialReason && run.protocols.length < phases.length) run.partialReason = 'not every protocol ran';
+  return run;
+}
+
+/**
+ * Runs one phase against the target, or against a bundled server started for it alone: a fresh
+ * process per phase gives each a clean memory baseline.
+ */
+async function runPhaseOnServer(
+  plan: RunPlan,
+  hooks: RunHooks & { signal: AbortSignal },
+  serverProcesses: number | null,
+  phase: { protocolIndex: number; protocol: ProtocolName; policy: BackpressurePolicy; variant: string | null },
+): Promise<PhaseRun> {
+  const serverOptions = bundledServerOptions(plan, phase.policy, serverProcesses);
+  const server = plan.target
+    ? null
+    : plan.fleet > 1
+      ? await startFleet(serverOptions, plan.fleet, plan.redis!)
+      : await startBundledServer(serverOptions, serverProcesses ?? 1);
+  try {
+    const endpoints = server ? bundledTargetEndpoints(plan, server, serverOptions.extraHosts) : plan.target!.endpoints;
+    const publish = plan.target
+      ? plan.target.publish
+      : { method: 'POST', path: plan.rooms > 1 ? '/publish?room={room}' : '/publish' };
+    const probe: ServerProbe = server?.instances
+      ? fleetProbe(server.instances, '/metrics', endpoints.headers)
+      : httpProbe(endpoints.baseUrl, plan.target ? plan.target.metricsPath : '/metrics', endpoints.headers);
+    return await runPhase(
+      {
+        plan,
+        endpoints,
+        publish,
+        probe,
+        serverProcesses: plan.fleet > 1 ? plan.fleet : serverProcesses,
+        signal: hooks.signal,
+        onProgress: hooks.onProgress,
+        onSecond: hooks.onSecond,
+        protocolIndex: phase.protocolIndex,
+        server,
+        variant: phase.variant,
+      },
+      phase.protocol,
+    );
   } finally {
     await server?.close();
   }
-  if (!partialReason && protocols.length < phasesOf(plan).length) partialReason = 'not every protocol ran';
-  // The floor client memory is compared with, measured once per run after the phases (an idle machine).
-  if (!signal.aborted && protocols.length) {
-    const floor = await measureSocketFloor(Math.min(2000, Math.max(500, plan.clients)));
-    for (const p of protocols) if (p.generator) Object.assign(p.generator, compareWithFloor(p.client, floor));
-  }
-  if (isStressRun(plan)) notes.add(STRESS_NOTE);
+}
+
+function bundledServerOptions(plan: RunPlan, policy: BackpressurePolicy, serverProcesses: number | null) {
   return {
-    schemaVersion: SCHEMA_VERSION,
-    tool: { name: 'rtbench', version: toolVersion() },
-    partial: partialReason !== null,
-    partialReason,
-    startedAt,
-    finishedAt: new Date().toISOString(),
-    params: runParams(plan, serverProcesses),
-    machine: machineInfo(),
-    notes: [
-      'Latency is intended publish time → receive time on one clock (every rtbench process maps the same ' +
-        'monotonic clock to epoch time). Publish times come from a fixed schedule, so a stalled publisher or ' +
-        'server shows up as latency (coordinated omission corrected).',
-      'Polling and long-polling latency includes the wait for the next request. A wasted request is an answer ' +
-        'that carried no new event.',
-      'Bytes are counted at the client sockets (headers, framing and handshakes included) and divided by ' +
-        'events delivered.',
-      'Latency, loss and generator loop delay are for the hold (events intended after the ramp, all clients ' +
-        "connected); the ramp's own figures are under `ramp` in the results. Lost counts both.",
-      ...(plan.target || !plan.server.nice ? [] : [PRIORITY_NOTE(plan.server.nice)]),
-      'Memory per connection is approximate: a process RSS/heap delta after a forced GC divided by ' +
-        'connections; allocator and GC behaviour add noise of a few KB per connection at small client counts.',
-      ...notes,
-    ],
-    protocols,
+    host: '127.0.0.1',
+    port: 0,
+    longPollTimeoutMs: plan.longPollTimeoutMs,
+    fanoutDelayMs: plan.server.fanoutDelayMs,
+    backpressure: policy,
+    highWaterBytes: plan.server.highWaterBytes,
+    heartbeatMs: plan.heartbeatMs,
+    token: plan.token,
+    nice: plan.server.nice,
+    extraHosts: plan.fleet > 1 ? [] : extraLoopbackDestinations(plan.clients, serverProcesses ?? 1),
   };
 }
 
-const PRIORITY_NOTE = (nice: number) =>
-  `The bundled server's processes ran at CPU priority nice ${nice} (rtbench's clients at 0): on a shared ` +
-  `machine a client reads what the server has sent as soon as it arrives, so a burst's latency is the server's ` +
-  `queue rather than the generator's (--server-nice 0 gives both the same priority).`;
+/** The bundled server's endpoints: its paths, the token, a fleet's instances, extra loopback addresses. */
+function bundledTargetEndpoints(plan: RunPlan, server: BundledServer, extraHosts: string[]): TargetEndpoints {
+  const auth: Record<string, string> = plan.token ? { authorization: `Bearer ${plan.token}` } : {};
+  return {
+    ...bundledEndpoints(server.url, plan.rooms),
+    headers: auth,
+    ...(server.instances ? { instances: server.instances } : {}),
+    ...(extraHosts.length ? { addresses: [server.url, ...extraHosts.map((h) => atHost(server.url, h))] } : {}),
+  };
+}
 
-const STRESS_NOTE =
-  'Stress figures: the server is read once a second (RSS, bytes buffered for clients, events dropped and ' +
-  'clients closed by its backpressure policy, event-loop delay); healthy and slow clients keep separate ' +
-  'latency histograms; reconnect time runs from a transport going down to it being up again; recovered events ' +
-  'are those delivered on a re-established connection that were due before it was up (resume worked); missed = ' +
-  'recovered + lost for good.';
+/** Measures what a bare socket costs a client worker and compares each protocol's client memory with it. */
+async function compareWithSocketFloor(plan: RunPlan, protocols: ProtocolResult[]): Promise<void> {
+  const floor = await measureSocketFloor(Math.min(2000, Math.max(500, plan.clients)));
+  for (const p of protocols) if (p.generator) Object.assign(p.generator, compareWithFloor(p.client, floor));
+}
 
 /**
  * The phases of a run: each protocol once, and a push protocol once per backpressure policy when

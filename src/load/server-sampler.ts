@@ -1,12 +1,8 @@
 import { nowMicros } from '../clock.js';
-import type { ServerMetrics } from '../contracts/server-metrics.js';
+import type { ServerSample } from '../contracts/server-metrics.js';
 import type { ServerProbe } from './server-probe.js';
 
-/** One reading of the server's /metrics, at `t` seconds since the phase started. */
-export interface ServerSample {
-  t: number;
-  metrics: ServerMetrics;
-}
+export type { ServerSample } from '../contracts/server-metrics.js';
 
 /**
  * Reads the server's metrics once a second (no forced GC: that would disturb what it measures).

@@ -1,8 +1,14 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { clockEnv } from '../clock.js';
-import type { MemoryReading } from '../results/schema.js';
-import type { ParentMessage, StartMessage, WorkerMessage, WorkerProgress, WorkerResult } from './messages.js';
+import type { MemoryReading } from '../contracts/memory-reading.js';
+import type {
+  ParentMessage,
+  StartMessage,
+  WorkerMessage,
+  WorkerProgress,
+  WorkerResult,
+} from '../contracts/worker-messages.js';
 
 const WORKER_SCRIPT = fileURLToPath(new URL('./worker.js', import.meta.url));
 

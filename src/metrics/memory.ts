@@ -1,5 +1,5 @@
 import { collectGarbage } from './gc.js';
-import type { MemoryReading } from '../results/schema.js';
+import type { MemoryReading } from '../contracts/memory-reading.js';
 
 /** Reads this process's memory after a full GC, so the reading is live data, not garbage. */
 export function readMemory(gc = true): MemoryReading {

@@ -2,75 +2,16 @@ import { nowMicros } from '../clock.js';
 import type { ClientEvents } from '../protocols/types.js';
 import { newHistogram, newSparseHistogram, encodeHistogram, type Histogram } from './histogram.js';
 import { SequenceTracker } from './sequence.js';
+import type { Counters, GroupCounters, RecorderSnapshot, TimelinePoint } from '../contracts/recorder-snapshot.js';
 
-export interface Counters {
-  delivered: number;
-  lost: number;
-  duplicated: number;
-  reordered: number;
-  requests: number;
-  wasted: number;
-  reconnects: number;
-  errors: number;
-  disconnects: number;
-}
-
-/** One second of delivery latency; sums and maxima merge exactly across workers. */
-export interface TimelinePoint {
-  t: number; // seconds since the phase started
-  count: number;
-  sumMicros: number;
-  maxMicros: number;
-}
-
-/** One second of connection churn and healthy-client latency, for the stress timeline. */
-export interface SecondSample {
-  t: number; // seconds since the phase started
-  /** transports that came up in this second (first connections and reconnections) */
-  connects: number;
-  reconnects: number;
-  /** latency of healthy (not slow) clients' deliveries in this second, encoded HDR */
-  healthyHdr: string;
-}
-
-/** Deliveries of one group of clients (healthy or slow). */
-export interface GroupCounters {
-  clients: number;
-  delivered: number;
-  lost: number;
-}
-
-/** What one process reports for one protocol's clients: counters plus encoded histograms. */
-export interface RecorderSnapshot {
-  clients: number;
-  connectedNow: number;
-  connectedPeak: number;
-  counters: Counters;
-  errorsByType: Record<string, number>;
-  latencyHdr: string;
-  connectHdr: string;
-  firstEventHdr: string;
-  timeline: TimelinePoint[];
-  /** latency of healthy and of slow clients, kept apart so the slow ones cannot hide in the mix */
-  healthyHdr: string;
-  slowHdr: string;
-  slow: GroupCounters;
-  /** transport down → up again, per reconnection */
-  reconnectHdr: string;
-  /** events delivered on a re-established connection that were due before it was up (resume worked) */
-  recovered: number;
-  perSecond: SecondSample[];
-  /** latency of events intended during the hold (all clients connected) and during the ramp */
-  holdHdr?: string;
-  rampHdr?: string;
-  /** deliveries and losses of events intended during the ramp (the rest are the hold's) */
-  ramp?: { delivered: number; lost: number };
-  /** markers that cannot be rtbench's (a seq beyond the schedule, a time in the future): ignored */
-  forged?: number;
-  /** a fleet: latency on the publishing instance vs the others (empty otherwise) */
-  sameInstanceHdr?: string;
-  crossInstanceHdr?: string;
-}
+// The snapshot's shape is a contract (it crosses from a worker to the runner and into merged results).
+export type {
+  Counters,
+  GroupCounters,
+  RecorderSnapshot,
+  SecondSample,
+  TimelinePoint,
+} from '../contracts/recorder-snapshot.js';
 
 export function emptyCounters(): Counters {
   return {
@@ -118,9 +59,18 @@ export class ProtocolRecorder {
    */
   constructor(
     private readonly phaseStartMicros: number,
-    private readonly perSecond = true,
+    readonly perSecond = true,
     private readonly bounds: { holdStartMicros?: number; maxSeq?: number } = {},
-  ) {}
+  ) {
+    this.holdStartMicros = bounds.holdStartMicros ?? 0;
+  }
+
+  /** events intended before this (epoch µs) belong to the ramp */
+  readonly holdStartMicros: number;
+  /** epoch µs of the last transport up, and of the first and last answered request (0: none yet) */
+  lastConnectMicros = 0;
+  firstRequestMicros = 0;
+  lastRequestMicros = 0;
 
   /**
    * The ClientEvents sink of one client, started now. A client of `room` out of `rooms` expects
@@ -129,88 +79,12 @@ export class ProtocolRecorder {
    * instance that receives the publishes ('same') or on another ('cross').
    */
   clientEvents(room = 0, rooms = 1, slow = false, instance: 'same' | 'cross' | null = null): ClientEvents {
-    let startedAt = nowMicros();
     const tracker = new SequenceTracker(rooms);
     this.trackers.push(tracker);
     if (slow) this.slowTrackers.add(tracker);
-    const own = slow ? this.slowLatency : this.healthyLatency;
     const byInstance =
       instance === null ? null : instance === 'same' ? this.sameInstanceLatency : this.crossInstanceLatency;
-    let up = false;
-    let everConnected = false;
-    let firstSeen = false;
-    /** when the transport went down (0 while up), and when it came back after the last outage */
-    let downAt = 0;
-    let resumedAt = 0;
-    // eslint-disable-next-line @typescript-eslint/no-this-alias -- the returned object's methods are its own `this`
-    const rec = this;
-    return {
-      attempt() {
-        if (!everConnected) startedAt = nowMicros();
-      },
-      connected() {
-        if (up) return;
-        up = true;
-        const now = nowMicros();
-        rec.second(now).connects++;
-        rec.connectedNow++;
-        if (rec.connectedNow > rec.connectedPeak) rec.connectedPeak = rec.connectedNow;
-        if (downAt) {
-          rec.reconnectTime.recordValue(Math.max(1, Math.round(now - downAt)));
-          resumedAt = now;
-          downAt = 0;
-        }
-        if (!everConnected) {
-          everConnected = true;
-          rec.connect.recordValue(Math.max(1, Math.round(now - startedAt)));
-        }
-      },
-      disconnected() {
-        if (!up) return;
-        up = false;
-        downAt = nowMicros();
-        rec.connectedNow--;
-        rec.counters.disconnects++;
-      },
-      delivered(seq, intendedAt) {
-        if (rec.isForged(seq, intendedAt)) return false;
-        if (rooms > 1 && (seq - 1) % rooms !== room) {
-          rec.counters.errors++;
-          rec.errorsByType['wrong-room'] = (rec.errorsByType['wrong-room'] ?? 0) + 1;
-          return false;
-        }
-        if (!tracker.accept(seq)) return false;
-        const now = nowMicros();
-        const latency = Math.max(1, Math.round(now - intendedAt));
-        rec.latency.recordValue(latency);
-        if (intendedAt < (rec.bounds.holdStartMicros ?? 0)) {
-          rec.rampLatency.recordValue(latency);
-          rec.rampDelivered++;
-        } else rec.holdLatency.recordValue(latency);
-        own.recordValue(latency);
-        byInstance?.recordValue(latency);
-        if (!slow && rec.perSecond) rec.second(now).healthy.recordValue(latency);
-        rec.addTimeline(now, latency);
-        if (intendedAt < resumedAt) rec.recovered++;
-        if (!firstSeen) {
-          firstSeen = true;
-          rec.firstEvent.recordValue(Math.max(1, Math.round(now - startedAt)));
-        }
-        return true;
-      },
-      request(wasted) {
-        rec.counters.requests++;
-        if (wasted) rec.counters.wasted++;
-      },
-      reconnect() {
-        rec.counters.reconnects++;
-        rec.second(nowMicros()).reconnects++;
-      },
-      error(kind) {
-        rec.counters.errors++;
-        rec.errorsByType[kind] = (rec.errorsByType[kind] ?? 0) + 1;
-      },
-    };
+    return new ClientRecorder(this, tracker, room, rooms, slow ? this.slowLatency : this.healthyLatency, byInstance);
   }
 
   /**
@@ -229,14 +103,16 @@ export class ProtocolRecorder {
 
   forged = 0;
 
-  private second(now: number): { connects: number; reconnects: number; healthy: Histogram } {
+  /** This second's connection churn and healthy latency (for ClientRecorder). */
+  second(now: number): { connects: number; reconnects: number; healthy: Histogram } {
     const t = Math.floor((now - this.phaseStartMicros) / 1_000_000);
     let s = this.seconds.get(t);
     if (!s) this.seconds.set(t, (s = { connects: 0, reconnects: 0, healthy: newSparseHistogram() }));
     return s;
   }
 
-  private addTimeline(now: number, latency: number): void {
+  /** Adds one delivery to the per-second latency timeline (for ClientRecorder). */
+  addTimeline(now: number, latency: number): void {
     const t = Math.floor((now - this.phaseStartMicros) / 1_000_000);
     let p = this.timeline.get(t);
     if (!p) this.timeline.set(t, (p = { t, count: 0, sumMicros: 0, maxMicros: 0 }));
@@ -301,5 +177,113 @@ export class ProtocolRecorder {
   /** Clients that never saw any event (their losses cannot be counted from a start point). */
   silentClients(): number {
     return this.trackers.filter((t) => !t.started).length;
+  }
+}
+
+/**
+ * One client's ClientEvents: its sequence tracker, connection state and the histograms it feeds.
+ * A class rather than an object of closures, so a client costs one small object and every
+ * delivery runs the same shared methods.
+ */
+class ClientRecorder implements ClientEvents {
+  private startedAt = nowMicros();
+  private up = false;
+  private everConnected = false;
+  private firstSeen = false;
+  /** when the transport went down (0 while up), and when it came back after the last outage */
+  private downAt = 0;
+  private resumedAt = 0;
+  /** a healthy client in a stress run also feeds the per-second healthy histogram */
+  private readonly perSecondHealthy: boolean;
+
+  constructor(
+    private readonly rec: ProtocolRecorder,
+    private readonly tracker: SequenceTracker,
+    private readonly room: number,
+    private readonly rooms: number,
+    /** the healthy or the slow clients' histogram */
+    private readonly own: Histogram,
+    /** a fleet: the same- or cross-instance histogram */
+    private readonly byInstance: Histogram | null,
+  ) {
+    this.perSecondHealthy = own === rec.healthyLatency && rec.perSecond;
+  }
+
+  attempt(): void {
+    if (!this.everConnected) this.startedAt = nowMicros();
+  }
+
+  connected(): void {
+    if (this.up) return;
+    this.up = true;
+    const rec = this.rec;
+    const now = nowMicros();
+    rec.lastConnectMicros = now;
+    rec.second(now).connects++;
+    rec.connectedNow++;
+    if (rec.connectedNow > rec.connectedPeak) rec.connectedPeak = rec.connectedNow;
+    if (this.downAt) {
+      rec.reconnectTime.recordValue(Math.max(1, Math.round(now - this.downAt)));
+      this.resumedAt = now;
+      this.downAt = 0;
+    }
+    if (!this.everConnected) {
+      this.everConnected = true;
+      rec.connect.recordValue(Math.max(1, Math.round(now - this.startedAt)));
+    }
+  }
+
+  disconnected(): void {
+    if (!this.up) return;
+    this.up = false;
+    this.downAt = nowMicros();
+    this.rec.connectedNow--;
+    this.rec.counters.disconnects++;
+  }
+
+  delivered(seq: number, intendedAt: number): boolean {
+    const rec = this.rec;
+    if (rec.isForged(seq, intendedAt)) return false;
+    if (this.rooms > 1 && (seq - 1) % this.rooms !== this.room) {
+      rec.counters.errors++;
+      rec.errorsByType['wrong-room'] = (rec.errorsByType['wrong-room'] ?? 0) + 1;
+      return false;
+    }
+    if (!this.tracker.accept(seq)) return false;
+    const now = nowMicros();
+    const latency = Math.max(1, Math.round(now - intendedAt));
+    rec.latency.recordValue(latency);
+    if (intendedAt < rec.holdStartMicros) {
+      rec.rampLatency.recordValue(latency);
+      rec.rampDelivered++;
+    } else rec.holdLatency.recordValue(latency);
+    this.own.recordValue(latency);
+    this.byInstance?.recordValue(latency);
+    if (this.perSecondHealthy) rec.second(now).healthy.recordValue(latency);
+    rec.addTimeline(now, latency);
+    if (intendedAt < this.resumedAt) rec.recovered++;
+    if (!this.firstSeen) {
+      this.firstSeen = true;
+      rec.firstEvent.recordValue(Math.max(1, Math.round(now - this.startedAt)));
+    }
+    return true;
+  }
+
+  request(wasted: boolean): void {
+    const rec = this.rec;
+    rec.counters.requests++;
+    if (wasted) rec.counters.wasted++;
+    rec.lastRequestMicros = nowMicros();
+    if (!rec.firstRequestMicros) rec.firstRequestMicros = rec.lastRequestMicros;
+  }
+
+  reconnect(): void {
+    this.rec.counters.reconnects++;
+    this.rec.second(nowMicros()).reconnects++;
+  }
+
+  error(kind: string): void {
+    this.rec.counters.errors++;
+    this.rec.errorsByType[kind] = (this.rec.errorsByType[kind] ?? 0) + 1;
   }
 }

@@ -1,6 +1,6 @@
 import { mergeEncoded, summarize } from '../metrics/histogram.js';
 import { emptyCounters, type TimelinePoint } from '../metrics/recorder.js';
-import type { WorkerResult } from '../load/messages.js';
+import type { WorkerResult } from '../contracts/worker-messages.js';
 import type { ProtocolName } from '../protocols/types.js';
 import type { ServerMetrics } from '../contracts/server-metrics.js';
 import type {

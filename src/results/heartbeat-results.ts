@@ -1,5 +1,5 @@
 import { newHistogram, summarize } from '../metrics/histogram.js';
-import type { WorkerResult } from '../load/messages.js';
+import type { WorkerResult } from '../contracts/worker-messages.js';
 import type { FaultRecord, HeartbeatResult } from './schema.js';
 
 const HOUR_MS = 3_600_000;

@@ -1,15 +1,11 @@
 import type { LatencySummary } from '../metrics/histogram.js';
 import type { TimelinePoint } from '../metrics/recorder.js';
 import type { ProtocolName } from '../protocols/types.js';
+import type { MemoryReading } from '../contracts/memory-reading.js';
 
 export const SCHEMA_VERSION = 1;
 
-export interface MemoryReading {
-  rss: number;
-  heapUsed: number;
-  external: number;
-  arrayBuffers: number;
-}
+export type { MemoryReading } from '../contracts/memory-reading.js';
 
 /** Server memory per connection: (loaded − idle baseline) / open connections. */
 export interface ServerMemory {

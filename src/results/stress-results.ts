@@ -1,7 +1,6 @@
 import { encodeHistogram, mergeEncoded, summarize } from '../metrics/histogram.js';
-import type { WorkerResult } from '../load/messages.js';
-import type { ServerSample } from '../load/server-sampler.js';
-import type { ServerMetrics } from '../contracts/server-metrics.js';
+import type { WorkerResult } from '../contracts/worker-messages.js';
+import type { ServerMetrics, ServerSample } from '../contracts/server-metrics.js';
 import { describeSlowMode, type SlowMode } from '../scenario/stress.js';
 import type { ClientGroupResult, FaultRecord, ProtocolResult, RecoveryResult, ServerTimelinePoint } from './schema.js';
 

@@ -60,114 +60,21 @@ export async function startServerCluster(options: Partial<ServerOptions>, proces
   if (!cluster.isPrimary) throw new Error('startServerCluster must run in a primary process');
   cluster.schedulingPolicy = cluster.SCHED_RR;
   cluster.setupPrimary({ exec: WORKER_SCRIPT, args: [JSON.stringify(options)], silent: false });
-  const started = Date.now();
-  const workers = new Set<Worker>();
-  let nextId = 1;
-  const waiting = new Map<
-    number,
-    { want: number; got: Array<ServerMetrics & { pid: number }>; counts: number[]; done: () => void }
-  >();
-  let closing = false;
-
-  const collect = <T>(
-    id: number,
-    send: (w: Worker) => void,
-    finish: (got: Array<ServerMetrics & { pid: number }>, counts: number[]) => T,
-  ): Promise<T> => {
-    const live = [...workers].filter((w) => w.isConnected());
-    return new Promise<T>((resolve) => {
-      const entry = {
-        want: live.length,
-        got: [] as Array<ServerMetrics & { pid: number }>,
-        counts: [] as number[],
-        done: () => {},
-      };
-      const timer = setTimeout(() => entry.done(), 5000);
-      entry.done = () => {
-        clearTimeout(timer);
-        waiting.delete(id);
-        resolve(finish(entry.got, entry.counts));
-      };
-      waiting.set(id, entry);
-      if (!live.length) entry.done();
-      for (const w of live) send(w);
-    });
+  const state: ClusterState = {
+    started: Date.now(),
+    workers: new Set(),
+    nextId: 1,
+    waiting: new Map(),
+    closing: false,
   };
-  const metrics = (gc: boolean) => {
-    const id = nextId++;
-    return collect(
-      id,
-      (w) => w.send({ type: 'metrics:collect', id, gc } satisfies ClusterMessage),
-      (got) => {
-        if (gc) collectGarbage();
-        return sumServerMetrics(
-          got,
-          { memory: process.memoryUsage(), cpu: process.cpuUsage() },
-          Date.now() - started,
-          gc,
-        );
-      },
-    );
-  };
-
-  const onMessage = (worker: Worker, m: ClusterMessage) => {
-    if (relayPublish(worker, m, workers)) return;
-    if (m.type === 'metrics:request') {
-      void metrics(m.gc).then(
-        (result) =>
-          worker.isConnected() &&
-          worker.send({ type: 'metrics:result', id: m.id, metrics: result } satisfies ClusterMessage),
-      );
-    } else if (m.type === 'metrics:snapshot' || m.type === 'dropped') {
-      const entry = waiting.get(m.id);
-      if (!entry) return;
-      if (m.type === 'metrics:snapshot') entry.got.push(m.metrics);
-      else entry.counts.push(m.count);
-      if (entry.got.length + entry.counts.length >= entry.want) entry.done();
-    }
-  };
+  const onMessage = (worker: Worker, m: ClusterMessage) => handleMessage(state, worker, m);
   cluster.on('message', onMessage);
-
-  let port = options.port ?? 0;
-  const own = addressesPerProcess([options.host ?? '127.0.0.1', ...(options.extraHosts ?? [])], processes);
-  const start = (hosts: string[] | null) => {
-    const w = cluster.fork(hosts ? { [OWN_ADDRESSES_ENV]: JSON.stringify({ hosts, port }) } : {});
-    workers.add(w);
-    w.on('exit', () => workers.delete(w));
-    return new Promise<void>((resolve, reject) => {
-      // A process on its own addresses does not listen through the cluster: it says so itself.
-      if (!hosts) {
-        w.once('listening', (address: { port: number }) => {
-          w.off('message', onStart);
-          port = address.port;
-          resolve();
-        });
-      }
-      // Heard only until the process is up: afterwards every event of the bus passes this channel.
-      const onStart = (m: { type: string; message?: string; port?: number }) => {
-        if (m.type === 'failed') {
-          w.off('message', onStart);
-          reject(new UsageError(m.message ?? 'server process failed to start'));
-        }
-        if (m.type === 'own-listening' && hosts) {
-          w.off('message', onStart);
-          port = m.port!;
-          resolve();
-        }
-      };
-      w.on('message', onStart);
-      w.once('exit', (code) => !closing && reject(new Error(`server process exited at start (code ${code})`)));
-    });
-  };
+  let port: number;
   try {
-    if (own) {
-      // The first process picks the port (it may be 0); the others listen on the same one.
-      await start(own[0]);
-      await Promise.all(own.slice(1).map((hosts) => start(hosts)));
-    } else await Promise.all(Array.from({ length: processes }, () => start(null)));
+    port = await forkProcesses(state, options, processes);
   } catch (e) {
-    closing = true;
-    for (const w of workers) w.kill();
+    state.closing = true;
+    for (const w of state.workers) w.kill();
     cluster.off('message', onMessage);
     throw e;
   }
@@ -177,33 +84,154 @@ export async function startServerCluster(options: Partial<ServerOptions>, proces
     url: `http://${host}:${port}`,
     port,
     processes,
-    metrics: (gc = false) => metrics(gc),
+    metrics: (gc = false) => clusterMetrics(state, gc),
     dropConnections(fraction, kind, mode) {
-      const id = nextId++;
       return collect(
-        id,
-        (w) => w.send({ type: 'drop', id, fraction, kind, mode } satisfies ClusterMessage),
+        state,
+        (w, id) => w.send({ type: 'drop', id, fraction, kind, mode } satisfies ClusterMessage),
         (_g, counts) => counts.reduce((a, b) => a + b, 0),
       );
     },
-    async close() {
-      closing = true;
-      await Promise.all(
-        [...workers].map(
-          (w) =>
-            new Promise<void>((resolve) => {
-              if (w.isDead()) return resolve();
-              const timer = setTimeout(() => w.kill('SIGKILL'), 5000);
-              w.once('exit', () => {
-                clearTimeout(timer);
-                resolve();
-              });
-              if (w.isConnected()) w.send({ type: 'close' } satisfies ClusterMessage);
-              else w.kill();
-            }),
-        ),
-      );
-      cluster.off('message', onMessage);
-    },
+    close: () => closeCluster(state, onMessage),
   };
+}
+
+type ProcessMetrics = ServerMetrics & { pid: number };
+
+/** The primary's books: its server processes and the replies it is collecting from them. */
+interface ClusterState {
+  started: number;
+  workers: Set<Worker>;
+  nextId: number;
+  waiting: Map<number, { want: number; got: ProcessMetrics[]; counts: number[]; done: () => void }>;
+  closing: boolean;
+}
+
+/** Asks every live process (`send`) and resolves with `finish` over the replies, or what came in 5 s. */
+function collect<T>(
+  state: ClusterState,
+  send: (w: Worker, id: number) => void,
+  finish: (got: ProcessMetrics[], counts: number[]) => T,
+): Promise<T> {
+  const id = state.nextId++;
+  const live = [...state.workers].filter((w) => w.isConnected());
+  return new Promise<T>((resolve) => {
+    const entry = {
+      want: live.length,
+      got: [] as ProcessMetrics[],
+      counts: [] as number[],
+      done: () => {},
+    };
+    const timer = setTimeout(() => entry.done(), 5000);
+    entry.done = () => {
+      clearTimeout(timer);
+      state.waiting.delete(id);
+      resolve(finish(entry.got, entry.counts));
+    };
+    state.waiting.set(id, entry);
+    if (!live.length) entry.done();
+    for (const w of live) send(w, id);
+  });
+}
+
+/** /metrics summed over every process (and the primary's own memory and CPU). */
+function clusterMetrics(state: ClusterState, gc: boolean): Promise<ServerMetrics> {
+  return collect(
+    state,
+    (w, id) => w.send({ type: 'metrics:collect', id, gc } satisfies ClusterMessage),
+    (got) => {
+      if (gc) collectGarbage();
+      return sumServerMetrics(
+        got,
+        { memory: process.memoryUsage(), cpu: process.cpuUsage() },
+        Date.now() - state.started,
+        gc,
+      );
+    },
+  );
+}
+
+function handleMessage(state: ClusterState, worker: Worker, m: ClusterMessage): void {
+  if (relayPublish(worker, m, state.workers)) return;
+  if (m.type === 'metrics:request') {
+    void clusterMetrics(state, m.gc).then(
+      (result) =>
+        worker.isConnected() &&
+        worker.send({ type: 'metrics:result', id: m.id, metrics: result } satisfies ClusterMessage),
+    );
+  } else if (m.type === 'metrics:snapshot' || m.type === 'dropped') {
+    const entry = state.waiting.get(m.id);
+    if (!entry) return;
+    if (m.type === 'metrics:snapshot') entry.got.push(m.metrics);
+    else entry.counts.push(m.count);
+    if (entry.got.length + entry.counts.length >= entry.want) entry.done();
+  }
+}
+
+/** Forks the server processes and resolves with the port they listen on. */
+async function forkProcesses(state: ClusterState, options: Partial<ServerOptions>, processes: number): Promise<number> {
+  const own = addressesPerProcess([options.host ?? '127.0.0.1', ...(options.extraHosts ?? [])], processes);
+  if (!own) {
+    const ports = await Promise.all(
+      Array.from({ length: processes }, () => forkProcess(state, null, options.port ?? 0)),
+    );
+    return ports[ports.length - 1] ?? options.port ?? 0;
+  }
+  // The first process picks the port (it may be 0); the others listen on the same one.
+  const port = await forkProcess(state, own[0], options.port ?? 0);
+  await Promise.all(own.slice(1).map((hosts) => forkProcess(state, hosts, port)));
+  return port;
+}
+
+/** Forks one server process (on its own `hosts`, or sharing the primary's) and resolves with its port. */
+function forkProcess(state: ClusterState, hosts: string[] | null, port: number): Promise<number> {
+  const w = cluster.fork(hosts ? { [OWN_ADDRESSES_ENV]: JSON.stringify({ hosts, port }) } : {});
+  state.workers.add(w);
+  w.on('exit', () => state.workers.delete(w));
+  return new Promise<number>((resolve, reject) => {
+    // A process on its own addresses does not listen through the cluster: it says so itself.
+    if (!hosts) {
+      w.once('listening', (address: { port: number }) => {
+        w.off('message', onStart);
+        resolve(address.port);
+      });
+    }
+    // Heard only until the process is up: afterwards every event of the bus passes this channel.
+    const onStart = (m: { type: string; message?: string; port?: number }) => {
+      if (m.type === 'failed') {
+        w.off('message', onStart);
+        reject(new UsageError(m.message ?? 'server process failed to start'));
+      }
+      if (m.type === 'own-listening' && hosts) {
+        w.off('message', onStart);
+        resolve(m.port!);
+      }
+    };
+    w.on('message', onStart);
+    w.once('exit', (code) => !state.closing && reject(new Error(`server process exited at start (code ${code})`)));
+  });
+}
+
+/** Asks every process to close (killing one that takes over 5 s) and stops listening to them. */
+async function closeCluster(
+  state: ClusterState,
+  onMessage: (worker: Worker, m: ClusterMessage) => void,
+): Promise<void> {
+  state.closing = true;
+  await Promise.all(
+    [...state.workers].map(
+      (w) =>
+        new Promise<void>((resolve) => {
+          if (w.isDead()) return resolve();
+          const timer = setTimeout(() => w.kill('SIGKILL'), 5000);
+          w.once('exit', () => {
+            clearTimeout(timer);
+            resolve();
+          });
+          if (w.isConnected()) w.send({ type: 'close' } satisfies ClusterMessage);
+          else w.kill();
+        }),
+    ),
+  );
+  cluster.off('message', onMessage);
 }

@@ -26,6 +26,7 @@ export interface ReferenceServer {
   url: string;
   port: number;
   metrics(gc?: boolean): ServerMetrics;
+  /** Fault injection: abruptly closes that share of one protocol's (or all) client connections; returns how many. */
   /**
    * Fault injection: abruptly closes (or, `blackhole`, silences without closing) that share of one
    * protocol's (or all) client connections; returns how many.
@@ -71,16 +72,60 @@ export async function startReferenceServer(
     bus: runtime.busFor ? runtime.busFor(log) : new LocalEventBus(log),
     clusterMetrics: runtime.clusterMetrics,
     connections: new ConnectionRegistry(PROTOCOLS.map((d) => d.name)),
-    queuedBytes: () => Object.fromEntries(mounted.map((m) => [m.kind, m.route.queued?.() ?? 0])),
+    queuedBytes: () => Object.fromEntries(table.mounted.map((m) => [m.kind, m.route.queued?.() ?? 0])),
     counters: newServerCounters(),
     closing: false,
     publishedVia: { http: 0, websocket: 0 },
   };
+  const table = await mountRoutes(ctx);
+  // A refused connection's request or upgrade (already read by the parser) is dropped unanswered.
+  const refused = new WeakSet<Socket | Duplex>();
+  const server = createHttpServer(ctx, table, refused);
+  limitConnections(server, ctx, refused);
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) =>
+    handleUpgrade(ctx, table, refused, req, socket, head),
+  );
+  server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => answerClientError(ctx, err, socket));
+  await listen(server, options);
+  const port = (server.address() as AddressInfo).port;
+  // Connections to the extra addresses are handed to the same HTTP server (and its upgrades).
+  const extraListeners = await Promise.all(
+    options.extraHosts.map((h) => listenAlso(h, port, (s) => server.emit('connection', s), options.exclusiveListen)),
+  );
+  const host = options.host.includes(':') ? `[${options.host}]` : options.host;
+
+  return {
+    url: `http://${host}:${port}`,
+    port,
+    metrics: (gc = false) => table.metrics.snapshot(gc),
+    dropConnections: (fraction = 1, kind, mode = 'close') => dropConnections(ctx, fraction, kind, mode),
+    async close() {
+      ctx.closing = true;
+      for (const m of table.mounted) m.route.closeAll?.();
+      table.metrics.stop();
+      ctx.bus.close();
+      for (const s of ctx.connections.all()) s.destroy();
+      for (const l of extraListeners) l.close();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+/** The server's routes: every protocol's (mounted on its descriptor's path), /publish and /metrics. */
+interface RouteTable {
+  mounted: Array<{ kind: ServerProtocol; path: string; route: ProtocolRoute }>;
+  metrics: MetricsRoute;
+  routes: Record<string, { kind: ServerProtocol; handler: RouteHandler }>;
+  upgrades: Record<string, ProtocolRoute>;
+  knownPaths: string[];
+}
+
+async function mountRoutes(ctx: ServerContext): Promise<RouteTable> {
   // Every protocol's route, mounted on its descriptor's path.
-  const mounted: Array<{ kind: ServerProtocol; path: string; route: ProtocolRoute }> = [];
+  const mounted: RouteTable['mounted'] = [];
   for (const d of PROTOCOLS) mounted.push({ kind: d.name, path: d.defaultPath, route: (await d.route())(ctx) });
   const metrics = new MetricsRoute(ctx);
-  const routes: Record<string, { kind: ServerProtocol; handler: RouteHandler }> = {
+  const routes: RouteTable['routes'] = {
     '/publish': { kind: 'other', handler: handlePublish },
     '/metrics': { kind: 'other', handler: metrics.handle },
   };
@@ -91,10 +136,15 @@ export async function startReferenceServer(
     if (route.upgrade) upgrades[m.path] = route;
   }
   const knownPaths = [...mounted.map((m) => m.path), '/publish', '/metrics'];
+  return { mounted, metrics, routes, upgrades, knownPaths };
+}
 
-  const counters = ctx.counters;
+/** The HTTP server and its request handler: routing, token check, methods. */
+function createHttpServer(ctx: ServerContext, table: RouteTable, refused: WeakSet<Socket | Duplex>): http.Server {
+  const { options, counters } = ctx;
+  const { routes, knownPaths } = table;
   // Everything a client controls is bounded: header size and time, idle time, connections.
-  const server = http.createServer(
+  return http.createServer(
     {
       keepAliveTimeout: options.idleTimeoutMs,
       headersTimeout: options.headersTimeoutMs,
@@ -131,8 +181,12 @@ export async function startReferenceServer(
       route.handler(req, res, url, ctx);
     },
   );
+}
+
+/** Past --max-connections a new connection is answered 503 and closed (and marked refused). */
+function limitConnections(server: http.Server, ctx: ServerContext, refused: WeakSet<Socket | Duplex>): void {
+  const { options, counters } = ctx;
   let open = 0;
-  const refused = new WeakSet<Socket | Duplex>();
   server.on('connection', (socket: Socket) => {
     counters.accepted++;
     if (open >= options.maxConnections) {
@@ -148,38 +202,53 @@ export async function startReferenceServer(
     open++;
     socket.once('close', () => open--);
   });
-  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
-    socket.on('error', () => socket.destroy());
-    if (refused.has(socket)) return void socket.destroy();
-    const url = parseUrl(req.url);
-    const target = url ? upgrades[url.pathname] : undefined;
-    const kind = url ? mounted.find((m) => m.path === url.pathname)?.kind : undefined;
-    if (!url || !target?.upgrade || !kind) {
-      countRejected(counters, url ? 'not-found' : 'bad-request');
-      socket.end(
-        `HTTP/1.1 ${url ? '404 Not Found' : '400 Bad Request'}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`,
-      );
-      return;
-    }
-    ctx.connections.tag(socket as Socket, kind);
-    const verdict = checkToken(offeredToken(req), options.token);
-    if (verdict === 'wrong') {
-      counters.authRejected++;
-      socket.end(
-        'HTTP/1.1 401 Unauthorized\r\nwww-authenticate: Bearer\r\nconnection: close\r\ncontent-length: 0\r\n\r\n',
-      );
-      return;
-    }
-    target.upgrade(req, socket, head, url, verdict === 'ok');
-  });
-  server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => {
-    const reason = CLIENT_ERRORS[err.code ?? ''] ?? { status: '400 Bad Request', kind: 'bad-request' };
-    countRejected(counters, reason.kind);
-    if (err.code === 'ECONNRESET' || !socket.writable) socket.destroy();
-    else socket.end(`HTTP/1.1 ${reason.status}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
-  });
+}
 
-  await new Promise<void>((resolve, reject) => {
+/** An HTTP upgrade (WebSocket): routed by path and token-checked before the route takes the socket. */
+function handleUpgrade(
+  ctx: ServerContext,
+  table: RouteTable,
+  refused: WeakSet<Socket | Duplex>,
+  req: IncomingMessage,
+  socket: Duplex,
+  head: Buffer,
+): void {
+  const { options, counters } = ctx;
+  socket.on('error', () => socket.destroy());
+  if (refused.has(socket)) return void socket.destroy();
+  const url = parseUrl(req.url);
+  const target = url ? table.upgrades[url.pathname] : undefined;
+  const kind = url ? table.mounted.find((m) => m.path === url.pathname)?.kind : undefined;
+  if (!url || !target?.upgrade || !kind) {
+    countRejected(counters, url ? 'not-found' : 'bad-request');
+    socket.end(
+      `HTTP/1.1 ${url ? '404 Not Found' : '400 Bad Request'}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`,
+    );
+    return;
+  }
+  ctx.connections.tag(socket as Socket, kind);
+  const verdict = checkToken(offeredToken(req), options.token);
+  if (verdict === 'wrong') {
+    counters.authRejected++;
+    socket.end(
+      'HTTP/1.1 401 Unauthorized\r\nwww-authenticate: Bearer\r\nconnection: close\r\ncontent-length: 0\r\n\r\n',
+    );
+    return;
+  }
+  target.upgrade(req, socket, head, url, verdict === 'ok');
+}
+
+/** A request the HTTP parser refused (too large, too slow, reset): counted, answered if still writable. */
+function answerClientError(ctx: ServerContext, err: NodeJS.ErrnoException, socket: Duplex): void {
+  const reason = CLIENT_ERRORS[err.code ?? ''] ?? { status: '400 Bad Request', kind: 'bad-request' };
+  countRejected(ctx.counters, reason.kind);
+  if (err.code === 'ECONNRESET' || !socket.writable) socket.destroy();
+  else socket.end(`HTTP/1.1 ${reason.status}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
+}
+
+/** Listens on the configured host and port; a port in use or not allowed is a usage error. */
+function listen(server: http.Server, options: ServerOptions): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
     server.once('error', (e: NodeJS.ErrnoException) => {
       if (e.code === 'EADDRINUSE')
         reject(
@@ -199,39 +268,23 @@ export async function startReferenceServer(
       () => resolve(),
     );
   });
-  const port = (server.address() as AddressInfo).port;
-  // Connections to the extra addresses are handed to the same HTTP server (and its upgrades).
-  const extraListeners = await Promise.all(
-    options.extraHosts.map((h) => listenAlso(h, port, (s) => server.emit('connection', s), options.exclusiveListen)),
-  );
-  const host = options.host.includes(':') ? `[${options.host}]` : options.host;
+}
 
-  return {
-    url: `http://${host}:${port}`,
-    port,
-    metrics: (gc = false) => metrics.snapshot(gc),
-    dropConnections(fraction = 1, kind, mode = 'close') {
-      const victims = ctx.connections
-        .all()
-        .filter((s) => (kind ? ctx.connections.kindOf(s) === kind : ctx.connections.kindOf(s) !== 'other'))
-        .filter((s) => !isBlackholed(s));
-      const n = Math.round(victims.length * fraction);
-      for (const s of victims.slice(0, n)) {
-        if (mode === 'blackhole') blackhole(s);
-        else s.destroy();
-      }
-      return n;
-    },
-    async close() {
-      ctx.closing = true;
-      for (const m of mounted) m.route.closeAll?.();
-      metrics.stop();
-      ctx.bus.close();
-      for (const s of ctx.connections.all()) s.destroy();
-      for (const l of extraListeners) l.close();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
-  };
+/**
+ * Fault injection: abruptly closes (or, `blackhole`, silences without closing: no FIN, no RST) that
+ * share of one protocol's (or all protocols') connections not already silenced.
+ */
+function dropConnections(ctx: ServerContext, fraction: number, kind: ServerProtocol | undefined, mode: DropMode) {
+  const victims = ctx.connections
+    .all()
+    .filter((s) => (kind ? ctx.connections.kindOf(s) === kind : ctx.connections.kindOf(s) !== 'other'))
+    .filter((s) => !isBlackholed(s));
+  const n = Math.round(victims.length * fraction);
+  for (const s of victims.slice(0, n)) {
+    if (mode === 'blackhole') blackhole(s);
+    else s.destroy();
+  }
+  return n;
 }
 
 /** Listens on one more address with the same port and passes every connection on. */

@@ -1,7 +1,8 @@
-import type { RecorderSnapshot } from '../metrics/recorder.js';
+/** The messages between the runner and its client worker processes (IPC, advanced serialization). */
+import type { RecorderSnapshot } from './recorder-snapshot.js';
 import type { DriverOptions, ProtocolName } from '../protocols/types.js';
 import type { SlowReading } from '../protocols/read-throttle.js';
-import type { MemoryReading } from '../results/schema.js';
+import type { MemoryReading } from './memory-reading.js';
 
 /** Parent → worker: run these clients of this protocol. */
 export interface StartMessage {
