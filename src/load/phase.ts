@@ -159,6 +159,7 @@ export async function runPhase(ctx: PhaseContext, protocol: ProtocolName): Promi
     method: ctx.publish.method,
     path: ctx.publish.path,
     headers: ctx.endpoints.headers,
+    tls: ctx.endpoints.tls,
     tag,
     payloadBytes: plan.payloadBytes,
     rooms: plan.rooms,

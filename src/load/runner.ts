@@ -20,6 +20,7 @@ import { startFleet } from './fleet.js';
 import { measureSocketFloor } from './socket-floor.js';
 import { extraLoopbackDestinations } from './source-addresses.js';
 import { atHost } from '../protocols/instances.js';
+import { bundledServerTls, trustOf, withTlsModes } from './tls-run.js';
 
 /** The bundled server's paths; with rooms, each carries ?room={room}. */
 
@@ -44,7 +45,12 @@ export async function runBenchmark(plan: RunPlan, hooks: RunHooks = {}): Promise
   }
   if (plan.target) {
     const { endpoints, publish } = plan.target;
-    const problem = await probePublish({ baseUrl: endpoints.baseUrl, ...publish, headers: endpoints.headers });
+    const problem = await probePublish({
+      baseUrl: endpoints.baseUrl,
+      ...publish,
+      headers: endpoints.headers,
+      tls: endpoints.tls,
+    });
     if (problem) throw new TargetError(problem, 'check --target and --publish, and that the server is running');
   }
 
@@ -57,8 +63,9 @@ export async function runBenchmark(plan: RunPlan, hooks: RunHooks = {}): Promise
   let partialReason: string | null = null;
   const notes = new Set<string>();
   let server: BundledServer | null = null;
+  const serverTls = bundledServerTls(plan, extraLoopbackDestinations(plan.clients, serverProcesses ?? 1));
   try {
-    for (const [protocolIndex, { protocol, policy, variant }] of phasesOf(plan).entries()) {
+    for (const [protocolIndex, { protocol, policy, variant, tls }] of phasesOf(plan).entries()) {
       if (signal.aborted) {
         partialReason ??= String(signal.reason ?? 'interrupted');
         break;
@@ -74,6 +81,7 @@ export async function runBenchmark(plan: RunPlan, hooks: RunHooks = {}): Promise
         token: plan.token,
         nice: plan.server.nice,
         extraHosts: plan.fleet > 1 ? [] : extraLoopbackDestinations(plan.clients, serverProcesses ?? 1),
+        tls: tls ? serverTls : null,
       };
       server = plan.target
         ? null
@@ -87,6 +95,7 @@ export async function runBenchmark(plan: RunPlan, hooks: RunHooks = {}): Promise
             ...bundledEndpoints(server!.url, plan.rooms),
             headers: auth,
             ...(server!.instances ? { instances: server!.instances } : {}),
+            ...(tls && serverTls ? { tls: trustOf(serverTls) } : {}),
             ...(serverOptions.extraHosts.length
               ? { addresses: [server!.url, ...serverOptions.extraHosts.map((h) => atHost(server!.url, h))] }
               : {}),
@@ -95,8 +104,13 @@ export async function runBenchmark(plan: RunPlan, hooks: RunHooks = {}): Promise
         ? plan.target.publish
         : { method: 'POST', path: plan.rooms > 1 ? '/publish?room={room}' : '/publish' };
       const probe: ServerProbe = server?.instances
-        ? fleetProbe(server.instances, '/metrics', endpoints.headers)
-        : httpProbe(endpoints.baseUrl, plan.target ? plan.target.metricsPath : '/metrics', endpoints.headers);
+        ? fleetProbe(server.instances, '/metrics', endpoints.headers, endpoints.tls)
+        : httpProbe(
+            endpoints.baseUrl,
+            plan.target ? plan.target.metricsPath : '/metrics',
+            endpoints.headers,
+            endpoints.tls,
+          );
       const phase = await runPhase(
         {
           plan,
@@ -221,14 +235,15 @@ const STRESS_NOTE =
  */
 export function phasesOf(
   plan: RunPlan,
-): Array<{ protocol: ProtocolName; policy: BackpressurePolicy; variant: string | null }> {
+): Array<{ protocol: ProtocolName; policy: BackpressurePolicy; variant: string | null; tls: boolean }> {
   const policies = plan.stress.backpressure;
   const labelled = policies.length > 1 || policies[0] !== 'buffer';
-  return plan.protocols.flatMap((protocol) =>
+  const phases = plan.protocols.flatMap((protocol) =>
     driverFor(protocol).requestResponse || plan.target
       ? [{ protocol, policy: policies[0], variant: null }]
       : policies.map((policy) => ({ protocol, policy, variant: labelled ? policy : null })),
   );
+  return withTlsModes(phases, plan);
 }
 
 export function machineInfo(): RunResults['machine'] {

@@ -7,6 +7,7 @@ import { parseCount, parseDuration, parseFraction, parseRate, parseSize } from '
 import { parseBackoffRange, parseBackpressure, parseFaults, parseSlowMode } from './stress.js';
 import type { RunPlan, TargetPlan } from './plan.js';
 import { parseShard, parseStartAt } from '../load/shard.js';
+import { parseTlsOptions } from './tls.js';
 
 /**
  * The options a user can give, by flag or in a scenario file (same names, camelCase in JSON).
@@ -49,6 +50,12 @@ export const RUN_OPTIONS = {
     'how long a client waits for a handshake or an answer (default: 10s; a long-poll: long-poll timeout + 10s, ' +
     'at least 30s)',
   token: 'bearer token: the bundled server requires it, every client and the publisher send it',
+  tls:
+    'the bundled server over TLS (https, wss) with a certificate made at start; off,on runs each protocol both ' +
+    'ways (rows labelled "· tls")',
+  cert: "the bundled server's certificate (PEM) for --tls instead of a generated one; needs --key",
+  key: 'the private key (PEM, unencrypted) of --cert',
+  insecure: "accept an https:// target's self-signed certificate",
   slowConsumers: 'share of clients that read slowly, e.g. 10%',
   slowMode: 'how slow clients read: stall:<time> (stop reading when the hold starts) or rate:<size>/s',
   backpressure: 'bundled server policy for slow clients: buffer, drop-oldest, disconnect; a list runs each',
@@ -126,6 +133,7 @@ export function buildPlan(...sources: RawRunOptions[]): RunPlan {
     workers: parseCount(o.workers as string, 'workers', 0),
     sourceAddresses: ipList(o.sourceAddresses, 'source address', '--source-addresses 127.0.0.1,127.0.0.2'),
     target: o.target ? targetPlan(o) : null,
+    tls: parseTlsOptions(o),
     fleet: o.fleet === undefined ? 1 : parseCount(o.fleet as string, 'fleet', 1),
     redis: o.redis ? parseRedisUrl(String(o.redis)) : null,
     server: {
@@ -220,6 +228,7 @@ export function buildPlan(...sources: RawRunOptions[]): RunPlan {
         "--server-nice sets the bundled server's CPU priority and has no effect on a target",
         'drop --server-nice, or start your server with `nice -n 5`',
       );
+    if (plan.tls.insecure) plan.target.endpoints.tls = { insecure: true };
     if (plan.token)
       plan.target.endpoints.headers = { authorization: `Bearer ${plan.token}`, ...plan.target.endpoints.headers };
   }

@@ -5,6 +5,7 @@ import { collectGarbage } from '../metrics/gc.js';
 import type { ServerOptions } from '../server-core/context.js';
 import { relayPublish } from './ipc-event-bus.js';
 import { sumServerMetrics } from './metrics-sum.js';
+import { TLS_ENV } from './tls.js';
 import type { ServerMetrics } from '../contracts/server-metrics.js';
 import type { ServerProtocol } from '../server-core/connections.js';
 
@@ -58,7 +59,10 @@ export const OWN_ADDRESSES_ENV = 'RTBENCH_SERVER_OWN_ADDRESSES';
 export async function startServerCluster(options: Partial<ServerOptions>, processes: number): Promise<ServerCluster> {
   if (!cluster.isPrimary) throw new Error('startServerCluster must run in a primary process');
   cluster.schedulingPolicy = cluster.SCHED_RR;
-  cluster.setupPrimary({ exec: WORKER_SCRIPT, args: [JSON.stringify(options)], silent: false });
+  // The certificate and key reach the processes through the environment they inherit (see tls.ts).
+  const args = [JSON.stringify({ ...options, tls: undefined })];
+  const tlsEnv = options.tls ? { [TLS_ENV]: JSON.stringify(options.tls) } : {};
+  cluster.setupPrimary({ exec: WORKER_SCRIPT, args, silent: false });
   const started = Date.now();
   const workers = new Set<Worker>();
   let nextId = 1;
@@ -130,7 +134,7 @@ export async function startServerCluster(options: Partial<ServerOptions>, proces
   let port = options.port ?? 0;
   const own = addressesPerProcess([options.host ?? '127.0.0.1', ...(options.extraHosts ?? [])], processes);
   const start = (hosts: string[] | null) => {
-    const w = cluster.fork(hosts ? { [OWN_ADDRESSES_ENV]: JSON.stringify({ hosts, port }) } : {});
+    const w = cluster.fork(hosts ? { ...tlsEnv, [OWN_ADDRESSES_ENV]: JSON.stringify({ hosts, port }) } : tlsEnv);
     workers.add(w);
     w.on('exit', () => workers.delete(w));
     return new Promise<void>((resolve, reject) => {
@@ -173,7 +177,7 @@ export async function startServerCluster(options: Partial<ServerOptions>, proces
   const host = (options.host ?? '127.0.0.1').includes(':') ? `[${options.host}]` : (options.host ?? '127.0.0.1');
 
   return {
-    url: `http://${host}:${port}`,
+    url: `${options.tls ? 'https' : 'http'}://${host}:${port}`,
     port,
     processes,
     metrics: (gc = false) => metrics(gc),

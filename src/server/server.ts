@@ -1,4 +1,4 @@
-import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import { type IncomingMessage, type ServerResponse } from 'node:http';
 import net, { type AddressInfo, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { UsageError } from '../errors.js';
@@ -19,6 +19,7 @@ import { PROTOCOLS } from '../protocols/list.js';
 import type { ProtocolRoute } from '../server-core/route.js';
 import { handlePublish } from '../server-core/publish.js';
 import { MetricsRoute } from './metrics-route.js';
+import { createHttpServer } from './tls.js';
 import type { ServerMetrics } from '../contracts/server-metrics.js';
 
 export interface ReferenceServer {
@@ -90,7 +91,8 @@ export async function startReferenceServer(
 
   const counters = ctx.counters;
   // Everything a client controls is bounded: header size and time, idle time, connections.
-  const server = http.createServer(
+  const server = createHttpServer(
+    options.tls,
     {
       keepAliveTimeout: options.idleTimeoutMs,
       headersTimeout: options.headersTimeoutMs,
@@ -203,7 +205,7 @@ export async function startReferenceServer(
   const host = options.host.includes(':') ? `[${options.host}]` : options.host;
 
   return {
-    url: `http://${host}:${port}`,
+    url: `${options.tls ? 'https' : 'http'}://${host}:${port}`,
     port,
     metrics: (gc = false) => metrics.snapshot(gc),
     dropConnections(fraction = 1, kind) {
