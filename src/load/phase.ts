@@ -225,6 +225,7 @@ export async function runPhase(ctx: PhaseContext, protocol: ProtocolName): Promi
   }
 
   await sleep(Math.max(0, holdEnd - nowMicros() / 1000), stop.signal);
+  const serverEnd = serverLoaded && !stop.signal.aborted ? await ctx.probe.sample(false) : null;
   await faultSchedule?.stop();
   await publisher.stop();
   publisherLoop.stop();
@@ -254,6 +255,8 @@ export async function runPhase(ctx: PhaseContext, protocol: ProtocolName): Promi
     workerMemory,
     serverBaseline,
     serverLoaded,
+    serverEnd,
+    holdMs: plan.durationMs,
     published,
     publishErrors: publisher.failures,
     publishErrorsByType: { ...publisher.failuresByType },

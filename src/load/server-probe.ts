@@ -61,6 +61,10 @@ export function fleetProbe(urls: string[], path: string, headers: Record<string,
         for (const [k, v] of Object.entries(m.connections)) sum.connections[k] = (sum.connections[k] ?? 0) + v;
         for (const [k, v] of Object.entries(m.buffered)) sum.buffered[k] = (sum.buffered[k] ?? 0) + v;
         for (const k of Object.keys(sum.memory) as (keyof ServerMetrics['memory'])[]) sum.memory[k] += m.memory[k];
+        if (sum.cpuMicros && m.cpuMicros) {
+          sum.cpuMicros.user += m.cpuMicros.user;
+          sum.cpuMicros.system += m.cpuMicros.system;
+        }
         sum.eventLoopDelayMs.p99 = Math.max(sum.eventLoopDelayMs.p99, m.eventLoopDelayMs.p99);
         sum.eventLoopDelayMs.max = Math.max(sum.eventLoopDelayMs.max, m.eventLoopDelayMs.max);
       }

@@ -7,6 +7,7 @@ import { latencyTimelineChart, percentileChart } from './latency-charts.js';
 import { runDetails } from './run-details.js';
 import { serverTimelineCharts } from './server-timeline-charts.js';
 import { STYLES } from './styles.js';
+import { tlsCostTable } from './tls-cost-section.js';
 import { verdict } from './verdict.js';
 
 function figure(title: string, svg: string, caption?: string): string {
@@ -48,6 +49,7 @@ function header(r: RunResults): string {
 export function renderHtmlReport(results: RunResults): string {
   const protocols = results.protocols;
   const server = serverTimelineCharts(protocols);
+  const tlsCost = tlsCostTable(results);
   const body = [
     header(results),
     verdictSection(results),
@@ -88,6 +90,7 @@ export function renderHtmlReport(results: RunResults): string {
         ),
       ),
     ),
+    tlsCost ? section('tls-cost', 'What TLS costs', tlsCost) : '',
     server.length
       ? section(
           'server-timeline',
