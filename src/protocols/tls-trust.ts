@@ -1,4 +1,4 @@
-import type { ConnectionOptions } from 'node:tls';
+import { createSecureContext, type ConnectionOptions, type SecureContext } from 'node:tls';
 
 /**
  * Which server certificates a client accepts on https:// and wss://: the system's authorities
@@ -12,11 +12,23 @@ export interface TlsTrust {
   insecure?: boolean;
 }
 
+/**
+ * One secure context per trusted certificate, for every connection of the process: `ca` given to
+ * tls.connect builds a new context (certificate store and all) per connection, about 2 ms of CPU
+ * and tens of KB each, a cost of the client, not of TLS.
+ */
+const contexts = new Map<string, SecureContext>();
+
 /** The node:tls (and undici `connect`) options for `trust`; empty for the system's defaults. */
-export function tlsTrustOptions(trust: TlsTrust | undefined): Pick<ConnectionOptions, 'ca' | 'rejectUnauthorized'> {
+export function tlsTrustOptions(
+  trust: TlsTrust | undefined,
+): Pick<ConnectionOptions, 'secureContext' | 'rejectUnauthorized'> {
   if (!trust) return {};
   if (trust.insecure) return { rejectUnauthorized: false };
-  return trust.ca ? { ca: trust.ca } : {};
+  if (!trust.ca) return {};
+  let secureContext = contexts.get(trust.ca);
+  if (!secureContext) contexts.set(trust.ca, (secureContext = createSecureContext({ ca: trust.ca })));
+  return { secureContext };
 }
 
 /** OpenSSL's codes for a certificate the client could not verify (node:tls puts them on `code`). */

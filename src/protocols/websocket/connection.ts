@@ -9,6 +9,7 @@ import tls from 'node:tls';
 import { errorKind } from '../errors.js';
 import { DEFAULT_MAX_MESSAGE_BYTES, FrameReader, type FrameErrorKind, type FrameSink } from './frame-reader.js';
 import { Handshake, parseWsUrl } from './handshake.js';
+import { tlsTrustOptions } from '../tls-trust.js';
 import type { WireCounter } from '../wire.js';
 
 /** What a connection reports to; the client implements it, so a connection holds no closures. */
@@ -151,7 +152,7 @@ export class WsConnection implements FrameSink {
       const tcp = net.connect({ ...where, ...how });
       o.wire?.track(tcp);
       const servername = net.isIP(target.host) ? undefined : target.host;
-      const trust = o.insecure ? { rejectUnauthorized: false } : o.ca ? { ca: o.ca } : {};
+      const trust = tlsTrustOptions({ ca: o.ca?.toString(), insecure: o.insecure });
       socket = tls.connect({ socket: tcp, servername, ...trust });
     } else {
       // net.connect(o) is new Socket(o).connect(o); the socket's own options (onread, noDelay,
