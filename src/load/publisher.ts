@@ -136,8 +136,7 @@ export async function probePublish(
     return null;
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
-    if (isCertificateRefusal(err))
-      return `${o.baseUrl}: its TLS certificate was refused (${err.code}); --insecure accepts a self-signed one`;
+    if (isCertificateRefusal(err)) return `${o.baseUrl}: its TLS certificate was refused (${err.code})`;
     return `cannot reach ${o.baseUrl} (${err.code ?? err.message})`;
   } finally {
     await pool.destroy().catch(() => {});

@@ -51,7 +51,13 @@ export async function runBenchmark(plan: RunPlan, hooks: RunHooks = {}): Promise
       headers: endpoints.headers,
       tls: endpoints.tls,
     });
-    if (problem) throw new TargetError(problem, 'check --target and --publish, and that the server is running');
+    if (problem)
+      throw new TargetError(
+        problem,
+        /certificate was refused/.test(problem)
+          ? 'pass --insecure to accept a self-signed certificate'
+          : 'check --target and --publish, and that the server is running',
+      );
   }
 
   // A --workers too small for the open-file limit is a usage error before anything starts.
