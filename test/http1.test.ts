@@ -98,8 +98,14 @@ test('response head: the first blank line ends it, the bytes after it are body, 
 test('request head: GET, host first, target headers override ours in any case, no line breaks smuggled in', () => {
   const target = parseHttpUrl('http://[::1]:8080/sse?room=a');
   assert.ok(typeof target === 'object');
-  assert.deepEqual(target, { host: '::1', port: 8080, hostHeader: '[::1]:8080', path: '/sse?room=a' });
-  assert.equal(parseHttpUrl('https://example.test/sse'), 'tls-not-supported');
+  assert.deepEqual(target, { host: '::1', port: 8080, hostHeader: '[::1]:8080', path: '/sse?room=a', secure: false });
+  assert.deepEqual(parseHttpUrl('https://example.test/sse'), {
+    host: 'example.test',
+    port: 443,
+    hostHeader: 'example.test',
+    path: '/sse',
+    secure: true,
+  });
   assert.equal(parseHttpUrl('ftp://x/'), 'bad-url');
   const theirs = { Accept: 'text/plain', Authorization: 'Bearer t', 'x-bad': 'a\r\nx-evil: 1' };
   const headers = withHeaders({ accept: 'text/event-stream' }, theirs);

@@ -1,9 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Socket } from 'node:net';
+import https from 'node:https';
+import type { AddressInfo, Socket } from 'node:net';
 import { nowMicros } from '../src/clock.js';
 import { encodeEvent } from '../src/events/marker.js';
 import { driverFor } from '../src/protocols/registry.js';
+import { selfSignedCertificate } from '../src/server/tls.js';
 import type { DriverOptions } from '../src/protocols/types.js';
 import { startRawHttpServer, type RawHttpServer } from './fixtures/raw-http-server.js';
 import { driverOptions, endpointsFor, newRecorder, waitFor } from './helpers.js';
@@ -211,14 +213,29 @@ test('sse client skips 1xx answers (103 Early Hints) before the stream', () =>
     },
   ));
 
-test('sse client reports an https target once as tls-not-supported and stays down', async () => {
-  const backoff = { initialMs: 10, maxMs: 20 };
-  const { session, errors, recorder } = await sseClient('https://127.0.0.1:9', { backoff });
+test('sse client reads an https stream, trusting the given certificate, and counts the encrypted bytes', async () => {
+  const material = selfSignedCertificate();
+  const events = Array.from({ length: 20 }, (_, i) => encodeEvent('lean', i + 1, nowMicros(), 128));
+  const server = https.createServer(material, (_req, res) => {
+    res.writeHead(200, { 'content-type': 'text/event-stream' });
+    for (const e of events) res.write(`data: ${e}\n\n`);
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const url = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const trusted = await sseClient(url, { target: { ...endpointsFor(url), tls: { ca: material.cert } } });
+  const untrusted = await sseClient(url);
   try {
-    await new Promise((r) => setTimeout(r, 300));
-    assert.deepEqual(errors(), { 'tls-not-supported': 1 });
-    assert.equal(recorder.connectedNow, 0);
+    await waitFor(() => trusted.recorder.latency.totalCount === 20, '20 deliveries over TLS');
+    assert.deepEqual(trusted.errors(), {});
+    const plaintext = events.reduce((n, e) => n + e.length + 8, 0);
+    // The TCP socket's count: the handshake and each record's header and tag come on top of the events.
+    assert.ok(trusted.session.wireBytes().in > plaintext + 500, `${trusted.session.wireBytes().in} B on the wire`);
+    await waitFor(() => (untrusted.errors()['depth_zero_self_signed_cert'] ?? 0) > 0, 'an untrusted certificate');
+    assert.equal(untrusted.recorder.latency.totalCount, 0);
   } finally {
-    await session.close();
+    await trusted.session.close();
+    await untrusted.session.close();
+    server.closeAllConnections();
+    await new Promise((r) => server.close(r));
   }
 });

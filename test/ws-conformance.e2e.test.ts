@@ -1,14 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import WebSocket, { WebSocketServer } from 'ws';
 import { closeKind, WsConnection } from '../src/protocols/websocket/connection.js';
+import { selfSignedCertificate } from '../src/server/tls.js';
 import { waitFor } from './helpers.js';
 
 /** A message as both clients must report it: kind, size, and a digest of the bytes. */
@@ -57,7 +54,7 @@ function wsClient(url: string): Promise<Transcript> {
 }
 
 /** The lean connection the WebSocket driver uses. */
-function leanClient(url: string, ca?: Buffer): Promise<Transcript> {
+function leanClient(url: string, ca?: string): Promise<Transcript> {
   return new Promise((resolve, reject) => {
     const t: Transcript = { messages: [], end: undefined };
     const opened = WsConnection.open(
@@ -112,27 +109,11 @@ test('the lean client reads what a ws server sends as the ws client does: messag
   }
 });
 
-/** A self-signed certificate for 127.0.0.1 made with openssl, or null where openssl is missing. */
-function selfSigned(): { key: Buffer; cert: Buffer } | null {
-  const dir = mkdtempSync(join(tmpdir(), 'rtbench-tls-'));
-  try {
-    const args = ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1'];
-    const out = ['-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'), '-subj', '/CN=127.0.0.1'];
-    execFileSync('openssl', [...args, ...out, '-addext', 'subjectAltName=IP:127.0.0.1'], { stdio: 'ignore' });
-    return { key: readFileSync(join(dir, 'key.pem')), cert: readFileSync(join(dir, 'cert.pem')) };
-  } catch {
-    return null;
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
+// Made in memory as `rtbench run --tls` makes its own: no openssl needed.
+const tlsMaterial = selfSignedCertificate();
 
-const tlsMaterial = selfSigned();
-
-const needsOpenssl = { skip: tlsMaterial ? false : 'openssl is not installed' };
-
-test('over TLS (wss://) the lean client reads the same script', needsOpenssl, async () => {
-  const server = https.createServer(tlsMaterial!);
+test('over TLS (wss://) the lean client reads the same script', async () => {
+  const server = https.createServer(tlsMaterial);
   const wss = new WebSocketServer({ server });
   const { closes } = scriptedServer(wss);
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
@@ -140,11 +121,11 @@ test('over TLS (wss://) the lean client reads the same script', needsOpenssl, as
   try {
     const reference = await new Promise<Transcript>((resolve) => {
       const t: Transcript = { messages: [], end: undefined };
-      const ws = new WebSocket(`${base}/ws`, { ca: tlsMaterial!.cert, perMessageDeflate: false });
+      const ws = new WebSocket(`${base}/ws`, { ca: tlsMaterial.cert, perMessageDeflate: false });
       ws.on('message', (data: Buffer, isBinary: boolean) => t.messages.push(digest(data, isBinary)));
       ws.on('close', (code: number) => resolve({ ...t, end: closeKind(code) }));
     });
-    const lean = await leanClient(`${base}/lean`, tlsMaterial!.cert);
+    const lean = await leanClient(`${base}/lean`, tlsMaterial.cert);
     assert.deepEqual(lean.messages, reference.messages);
     assert.equal(lean.end, 'ws-close-4000');
     await waitFor(() => closes.size === 2, 'both close frames at the server');

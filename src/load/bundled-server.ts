@@ -2,6 +2,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { UsageError } from '../errors.js';
 import type { ServerOptions } from '../server-core/context.js';
+import { envWithTls } from '../server/tls.js';
 import type { DropMode } from '../server-core/blackhole.js';
 
 const SERVER_SCRIPT = fileURLToPath(new URL('../server/server-process.js', import.meta.url));
@@ -33,8 +34,11 @@ interface Started {
 }
 
 function spawnServer(options: Partial<ServerOptions>, processes: number): Promise<Started> {
-  const child: ChildProcess = fork(SERVER_SCRIPT, [JSON.stringify(options), String(processes)], {
+  // The key travels in the environment, not on the command line where `ps` shows it.
+  const { tls, ...rest } = options;
+  const child: ChildProcess = fork(SERVER_SCRIPT, [JSON.stringify(rest), String(processes)], {
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    env: envWithTls(tls),
   });
   return new Promise((resolve, reject) => {
     child.once('exit', (code) => reject(new Error(`bundled server exited at start (code ${code})`)));

@@ -94,7 +94,7 @@ export async function runPhase(ctx: PhaseContext, protocol: ProtocolName): Promi
   const load = startLoad(ctx, setup, pool, timing, stop);
   const ticker = startTicker(ctx, setup, pool, timing);
   const connected = await sampleWhenConnected(ctx, setup, pool, timing, stop.signal);
-  await holdAndDrain(ctx, setup, load, timing, stop.signal);
+  const serverEnd = await holdAndDrain(ctx, setup, load, timing, connected, stop.signal);
   clearInterval(ticker);
   load.sampler?.stop();
   const lastPublished = setup.publishes
@@ -103,7 +103,7 @@ export async function runPhase(ctx: PhaseContext, protocol: ProtocolName): Promi
   const workers = await pool.stop(lastPublished || null, load.publisher.failedSeqs, load.seqs.firstHold);
   pool.kill();
   stop.dispose();
-  return phaseRun(ctx, setup, timing, load, connected, workers, stop, lastPublished);
+  return phaseRun(ctx, setup, timing, load, { ...connected, serverEnd }, workers, stop, lastPublished);
 }
 
 /** Ends a phase early, once, for the first reason given (its own or the run's signal). */
@@ -258,6 +258,7 @@ function startLoad(
     method: ctx.publish.method,
     path: ctx.publish.path,
     headers: ctx.endpoints.headers,
+    tls: ctx.endpoints.tls,
     tag: setup.tag,
     payloadBytes: plan.payloadBytes,
     rooms: plan.rooms,
@@ -310,6 +311,8 @@ interface ConnectedState {
   shortfall: PhaseFailure | null;
   serverLoaded: ServerMetrics | null;
   workerMemory: MemoryReading[];
+  /** the server read again when the hold ends: its CPU over the hold (TLS cost) */
+  serverEnd?: ServerMetrics | null;
 }
 
 /** Memory is sampled once every client is connected (or the ramp plus 10 s is over). */
@@ -341,21 +344,27 @@ async function sampleWhenConnected(
   };
 }
 
-/** Holds until the hold's end, stops publishing and faults, and lets the last events arrive. */
+/**
+ * Holds until the hold's end, reads the server again (its CPU over the hold), stops publishing and
+ * faults, and lets the last events arrive.
+ */
 async function holdAndDrain(
   ctx: PhaseContext,
   setup: PhaseSetup,
   load: PhaseLoad,
   timing: PhaseTiming,
+  connected: ConnectedState,
   signal: AbortSignal,
-): Promise<void> {
+): Promise<ServerMetrics | null> {
   await sleep(Math.max(0, timing.holdEndMs - nowMicros() / 1000), signal);
+  const serverEnd = connected.serverLoaded && !signal.aborted ? await ctx.probe.sample(false) : null;
   await load.faultSchedule?.stop();
   await load.publisher.stop();
   load.publisherLoop.stop();
   // Let the last events reach healthy clients (a poller needs up to one interval).
   const settleMs = signal.aborted ? 200 : setup.driver.settleMs(setup.driverOptions);
   await sleep(settleMs, ctx.signal.aborted ? undefined : signal);
+  return serverEnd;
 }
 
 /** The phase's outcome from what its workers reported; a dead worker fails this phase, not the run. */
@@ -383,6 +392,8 @@ function phaseRun(
     workerMemory: connected.workerMemory,
     serverBaseline: setup.serverBaseline,
     serverLoaded: connected.serverLoaded,
+    serverEnd: connected.serverEnd ?? null,
+    holdMs: plan.durationMs,
     published,
     publishErrors: load.publisher.failures,
     publishErrorsByType: { ...load.publisher.failuresByType },

@@ -1,6 +1,7 @@
 import { Pool } from 'undici';
 import { errorKind, statusKind } from '../protocols/errors.js';
 import { withRoom } from '../protocols/rooms.js';
+import { tlsTrustOptions, type TlsTrust } from '../protocols/tls-trust.js';
 
 import type { UpstreamChannel } from '../protocols/types.js';
 
@@ -16,8 +17,10 @@ export class HttpPublishTransport implements PublishTransport {
     private readonly method: string,
     private readonly path: string,
     private readonly headers: Record<string, string>,
+    tls?: TlsTrust,
   ) {
     this.pool = new Pool(baseUrl, {
+      connect: tlsTrustOptions(tls),
       connections: 1,
       pipelining: 1,
       keepAliveTimeout: 60_000,

@@ -2,6 +2,7 @@ import { Pool } from 'undici';
 import { nowMicros } from '../clock.js';
 import { encodeEvent } from '../events/marker.js';
 import { roomOfSeq, withRoom } from '../protocols/rooms.js';
+import { isCertificateRefusal, tlsTrustOptions, type TlsTrust } from '../protocols/tls-trust.js';
 import { HttpPublishTransport, type PublishTransport } from './publish-transport.js';
 
 export interface PublisherOptions {
@@ -9,6 +10,8 @@ export interface PublisherOptions {
   method: string;
   path: string;
   headers: Record<string, string>;
+  /** https://: which server certificates to accept */
+  tls?: TlsTrust;
   tag: string;
   payloadBytes: number;
   /** event k goes to room (k−1) mod rooms, through the {room} placeholder of `path` */
@@ -49,7 +52,7 @@ export class Publisher {
   readonly failedSeqs: number[] = [];
 
   constructor(private readonly o: PublisherOptions) {
-    this.transport = o.transport ?? new HttpPublishTransport(o.baseUrl, o.method, o.path, o.headers);
+    this.transport = o.transport ?? new HttpPublishTransport(o.baseUrl, o.method, o.path, o.headers, o.tls);
     this.intervalMicros = 1_000_000 / o.rate;
   }
 
@@ -115,9 +118,14 @@ export class Publisher {
 
 /** Sends one probe event and throws a one-line error if the target cannot take it. */
 export async function probePublish(
-  o: Pick<PublisherOptions, 'baseUrl' | 'method' | 'path' | 'headers'>,
+  o: Pick<PublisherOptions, 'baseUrl' | 'method' | 'path' | 'headers' | 'tls'>,
 ): Promise<string | null> {
-  const pool = new Pool(o.baseUrl, { connections: 1, connectTimeout: 3000, headersTimeout: 5000 });
+  const pool = new Pool(o.baseUrl, {
+    connections: 1,
+    connectTimeout: 3000,
+    headersTimeout: 5000,
+    connect: tlsTrustOptions(o.tls),
+  });
   try {
     const res = await pool.request({
       path: withRoom(o.path, 0),
@@ -131,6 +139,7 @@ export async function probePublish(
     return null;
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
+    if (isCertificateRefusal(err)) return `${o.baseUrl}: its TLS certificate was refused (${err.code})`;
     return `cannot reach ${o.baseUrl} (${err.code ?? err.message})`;
   } finally {
     await pool.destroy().catch(() => {});

@@ -21,6 +21,8 @@ import { startFleet } from './fleet.js';
 import { measureSocketFloor } from './socket-floor.js';
 import { extraLoopbackDestinations } from './source-addresses.js';
 import { atHost } from '../protocols/instances.js';
+import { bundledServerTls, trustOf, withTlsModes } from './tls-run.js';
+import type { TlsMaterial } from '../server-core/context.js';
 
 export interface RunHooks {
   /** aborting (Ctrl-C) ends the current phase early; results so far are returned, marked partial */
@@ -68,8 +70,19 @@ async function checkBeforeStart(plan: RunPlan): Promise<void> {
   }
   if (plan.target) {
     const { endpoints, publish } = plan.target;
-    const problem = await probePublish({ baseUrl: endpoints.baseUrl, ...publish, headers: endpoints.headers });
-    if (problem) throw new TargetError(problem, 'check --target and --publish, and that the server is running');
+    const problem = await probePublish({
+      baseUrl: endpoints.baseUrl,
+      ...publish,
+      headers: endpoints.headers,
+      tls: endpoints.tls,
+    });
+    if (problem)
+      throw new TargetError(
+        problem,
+        /certificate was refused/.test(problem)
+          ? 'pass --insecure to accept a self-signed certificate'
+          : 'check --target and --publish, and that the server is running',
+      );
   }
 }
 
@@ -94,12 +107,20 @@ async function runPhases(
 ): Promise<PhasesRun> {
   const run: PhasesRun = { protocols: [], partialReason: null, phaseNotes: new Set() };
   const phases = phasesOf(plan);
-  for (const [protocolIndex, { protocol, policy, variant }] of phases.entries()) {
+  // One certificate for the run (made once: generating a key costs tens of ms).
+  const serverTls = bundledServerTls(plan, extraLoopbackDestinations(plan.clients, serverProcesses ?? 1));
+  for (const [protocolIndex, { protocol, policy, variant, tls }] of phases.entries()) {
     if (hooks.signal.aborted) {
       run.partialReason ??= String(hooks.signal.reason ?? 'interrupted');
       break;
     }
-    const phase = await runPhaseOnServer(plan, hooks, serverProcesses, { protocolIndex, protocol, policy, variant });
+    const phase = await runPhaseOnServer(plan, hooks, serverProcesses, {
+      protocolIndex,
+      protocol,
+      policy,
+      variant,
+      tls: tls ? serverTls : null,
+    });
     const result = assembleProtocolResult({ ...phase, fleetInstances: plan.fleet > 1 ? plan.fleet : 0 });
     run.protocols.push(result);
     hooks.onPhaseDone?.(result);
@@ -128,22 +149,36 @@ async function runPhaseOnServer(
   plan: RunPlan,
   hooks: RunHooks & { signal: AbortSignal },
   serverProcesses: number | null,
-  phase: { protocolIndex: number; protocol: ProtocolName; policy: BackpressurePolicy; variant: string | null },
+  phase: {
+    protocolIndex: number;
+    protocol: ProtocolName;
+    policy: BackpressurePolicy;
+    variant: string | null;
+    /** the bundled server's certificate for a TLS phase, null for plaintext */
+    tls: TlsMaterial | null;
+  },
 ): Promise<PhaseRun> {
-  const serverOptions = bundledServerOptions(plan, phase.policy, serverProcesses);
+  const serverOptions = { ...bundledServerOptions(plan, phase.policy, serverProcesses), tls: phase.tls };
   const server = plan.target
     ? null
     : plan.fleet > 1
       ? await startFleet(serverOptions, plan.fleet, plan.redis!)
       : await startBundledServer(serverOptions, serverProcesses ?? 1);
   try {
-    const endpoints = server ? bundledTargetEndpoints(plan, server, serverOptions.extraHosts) : plan.target!.endpoints;
+    const endpoints = server
+      ? bundledTargetEndpoints(plan, server, serverOptions.extraHosts, phase.tls)
+      : plan.target!.endpoints;
     const publish = plan.target
       ? plan.target.publish
       : { method: 'POST', path: plan.rooms > 1 ? '/publish?room={room}' : '/publish' };
     const probe: ServerProbe = server?.instances
-      ? fleetProbe(server.instances, '/metrics', endpoints.headers)
-      : httpProbe(endpoints.baseUrl, plan.target ? plan.target.metricsPath : '/metrics', endpoints.headers);
+      ? fleetProbe(server.instances, '/metrics', endpoints.headers, endpoints.tls)
+      : httpProbe(
+          endpoints.baseUrl,
+          plan.target ? plan.target.metricsPath : '/metrics',
+          endpoints.headers,
+          endpoints.tls,
+        );
     return await runPhase(
       {
         plan,
@@ -181,12 +216,18 @@ function bundledServerOptions(plan: RunPlan, policy: BackpressurePolicy, serverP
 }
 
 /** The bundled server's endpoints: its paths, the token, a fleet's instances, extra loopback addresses. */
-function bundledTargetEndpoints(plan: RunPlan, server: BundledServer, extraHosts: string[]): TargetEndpoints {
+function bundledTargetEndpoints(
+  plan: RunPlan,
+  server: BundledServer,
+  extraHosts: string[],
+  tls: TlsMaterial | null,
+): TargetEndpoints {
   const auth: Record<string, string> = plan.token ? { authorization: `Bearer ${plan.token}` } : {};
   return {
     ...bundledEndpoints(server.url, plan.rooms),
     headers: auth,
     ...(server.instances ? { instances: server.instances } : {}),
+    ...(tls ? { tls: trustOf(tls) } : {}),
     ...(extraHosts.length ? { addresses: [server.url, ...extraHosts.map((h) => atHost(server.url, h))] } : {}),
   };
 }
@@ -203,14 +244,15 @@ async function compareWithSocketFloor(plan: RunPlan, protocols: ProtocolResult[]
  */
 export function phasesOf(
   plan: RunPlan,
-): Array<{ protocol: ProtocolName; policy: BackpressurePolicy; variant: string | null }> {
+): Array<{ protocol: ProtocolName; policy: BackpressurePolicy; variant: string | null; tls: boolean }> {
   const policies = plan.stress.backpressure;
   const labelled = policies.length > 1 || policies[0] !== 'buffer';
-  return plan.protocols.flatMap((protocol) =>
+  const phases = plan.protocols.flatMap((protocol) =>
     driverFor(protocol).requestResponse || plan.target
       ? [{ protocol, policy: policies[0], variant: null }]
       : policies.map((policy) => ({ protocol, policy, variant: labelled ? policy : null })),
   );
+  return withTlsModes(phases, plan);
 }
 
 export function machineInfo(): RunResults['machine'] {

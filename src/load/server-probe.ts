@@ -1,4 +1,5 @@
-import { request } from 'undici';
+import { Agent, request } from 'undici';
+import { tlsTrustOptions, type TlsTrust } from '../protocols/tls-trust.js';
 import type { ServerMetrics } from '../contracts/server-metrics.js';
 import type { ReferenceServer } from '../server/server.js';
 
@@ -12,13 +13,21 @@ export function inProcessProbe(server: ReferenceServer): ServerProbe {
 }
 
 /** Reads a target's metrics JSON (the reference server's format); null when it has none. */
-export function httpProbe(baseUrl: string, path: string | null, headers: Record<string, string>): ServerProbe {
+export function httpProbe(
+  baseUrl: string,
+  path: string | null,
+  headers: Record<string, string>,
+  tls?: TlsTrust,
+): ServerProbe {
+  // One dispatcher for the probe's life when TLS needs its own trust; the global one otherwise.
+  const dispatcher = tls ? new Agent({ connect: tlsTrustOptions(tls) }) : undefined;
   return {
     async sample(gc) {
       if (!path) return null;
       try {
         const res = await request(`${baseUrl}${path}${gc ? (path.includes('?') ? '&' : '?') + 'gc=1' : ''}`, {
           headers,
+          dispatcher,
           headersTimeout: 5000,
           bodyTimeout: 5000,
         });
@@ -40,8 +49,8 @@ export function httpProbe(baseUrl: string, path: string | null, headers: Record<
  * its own process), event-loop delay the worst instance's, the bus figures from instance 0
  * (where the publishes enter). Null if an instance does not answer.
  */
-export function fleetProbe(urls: string[], path: string, headers: Record<string, string>): ServerProbe {
-  const probes = urls.map((u) => httpProbe(u, path, headers));
+export function fleetProbe(urls: string[], path: string, headers: Record<string, string>, tls?: TlsTrust): ServerProbe {
+  const probes = urls.map((u) => httpProbe(u, path, headers, tls));
   return {
     async sample(gc) {
       const all = await Promise.all(probes.map((p) => p.sample(gc)));
@@ -52,6 +61,10 @@ export function fleetProbe(urls: string[], path: string, headers: Record<string,
         for (const [k, v] of Object.entries(m.connections)) sum.connections[k] = (sum.connections[k] ?? 0) + v;
         for (const [k, v] of Object.entries(m.buffered)) sum.buffered[k] = (sum.buffered[k] ?? 0) + v;
         for (const k of Object.keys(sum.memory) as (keyof ServerMetrics['memory'])[]) sum.memory[k] += m.memory[k];
+        if (sum.cpuMicros && m.cpuMicros) {
+          sum.cpuMicros.user += m.cpuMicros.user;
+          sum.cpuMicros.system += m.cpuMicros.system;
+        }
         sum.eventLoopDelayMs.p99 = Math.max(sum.eventLoopDelayMs.p99, m.eventLoopDelayMs.p99);
         sum.eventLoopDelayMs.max = Math.max(sum.eventLoopDelayMs.max, m.eventLoopDelayMs.max);
       }

@@ -35,6 +35,7 @@ import { getRequestHead, withHeaders } from './http1/request.js';
 import { instanceFor } from './instances.js';
 import { AnswerCheck, NON_JSON_PAYLOAD } from './payload-check.js';
 import { throttleFor, type ReadThrottle } from './read-throttle.js';
+import { tlsTrustOptions } from './tls-trust.js';
 import { roomOf, withRoom } from './rooms.js';
 import type { DriverOptions, DriverSession, ProtocolClient, TargetEndpoints } from './types.js';
 
@@ -101,11 +102,14 @@ class PollContext {
    */
   readonly readBuffer = Buffer.allocUnsafe(64 * 1024);
   readonly maxAnswerBytes: number;
+  /** https://: which server certificates the session's clients accept */
+  readonly trust: ReturnType<typeof tlsTrustOptions>;
   private readonly origins = new Map<string, Origin>();
   private readonly sweep: NodeJS.Timeout | null = null;
 
   constructor(options: DriverOptions, timeoutMs: number) {
     this.maxAnswerBytes = options.limits?.pollMaxAnswerBytes ?? DEFAULT_MAX_ANSWER_BYTES;
+    this.trust = tlsTrustOptions(options.target.tls);
     if (timeoutMs > 0) {
       // One timer for all the session's requests instead of one set and cleared per request
       // (thousands a second at max-rate polling); a timeout fires at most 1/8 of it, or 1 s, late.
@@ -265,7 +269,7 @@ class PollClient implements ProtocolClient {
       // The TCP socket is counted: its bytes include TLS records, as on the wire.
       this.spec.shared.wire.track(tcp);
       const servername = net.isIP(o.host) ? undefined : o.host;
-      socket = tls.connect({ socket: tcp, servername, ALPNProtocols: ['http/1.1'] });
+      socket = tls.connect({ socket: tcp, servername, ALPNProtocols: ['http/1.1'], ...this.ctx.trust });
       socket.on('data', (chunk: Buffer) => {
         if (!this.read(socket, chunk)) socket.pause();
       });

@@ -1,4 +1,5 @@
 import type { SlowReading } from './read-throttle.js';
+import type { TlsTrust } from './tls-trust.js';
 import type { HeartbeatStats } from './heartbeat-watch.js';
 
 /** A protocol's command-line name (the descriptors in src/protocols/list.ts name them all). */
@@ -39,6 +40,8 @@ export interface TargetEndpoints {
    * each destination has its own ephemeral port range and no source address needs binding
    */
   addresses?: string[];
+  /** https:// and wss://: which server certificates clients accept (default: the system's authorities) */
+  tls?: TlsTrust;
 }
 
 export interface DriverOptions {

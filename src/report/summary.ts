@@ -4,6 +4,7 @@ import type { ProtocolResult, RunResults } from '../results/schema.js';
 import { verdict } from './html/verdict.js';
 import { renderFootnotes, renderTable } from './table.js';
 import { renderStressTable } from './stress-table.js';
+import { renderTlsCostTable, TLS_COST_LEGEND } from './tls-cost.js';
 
 const num = (n: number) => Math.round(n).toLocaleString('en-US');
 const micros = (us: number) => (us >= 1000 ? `${(us / 1000).toFixed(1)} ms` : `${us.toFixed(us < 10 ? 1 : 0)} µs`);
@@ -111,7 +112,12 @@ function wrap(text: string, width: number, indent: string): string[] {
  * latencies within their sampling noise are a tie, never a win. At most `max` lines.
  */
 export function renderVerdict(results: RunResults, width = 80, max = 5): string {
-  const lines = verdict(results).slice(0, max);
+  const all = verdict(results);
+  // The TLS-cost line is what a --tls off,on run is for: never cut by `max`.
+  const lines = [
+    ...all.filter((v) => v.topic !== 'tls-cost').slice(0, max),
+    ...all.filter((v) => v.topic === 'tls-cost'),
+  ];
   if (!results.protocols.length || !lines.length) return '';
   const out = ['Verdict (ties: within measurement noise):'];
   for (const v of lines) out.push(...wrap(`• ${v.heading}: ${v.text}`, width - 2, '  ').map((l) => `  ${l}`));
@@ -134,6 +140,8 @@ export function renderSummary(results: RunResults, view: SummaryView, quiet: boo
   const parts = [view.wide ? renderTable(results) : renderSummaryTable(results, width)];
   if (stress) parts.push(stress);
   if (!view.wide) parts.push(...wrap(ROW_LEGEND, width - 2, '').map((l) => `  ${l}`));
+  const tlsCost = renderTlsCostTable(results);
+  if (tlsCost) parts.push(tlsCost, ...wrap(TLS_COST_LEGEND, width - 2, '').map((l) => `  ${l}`));
   const verdictText = renderVerdict(results, width);
   if (verdictText) parts.push(verdictText);
   // Footnotes wrap to the terminal too; --verbose keeps them one line each (for grep).

@@ -23,6 +23,10 @@ export interface PhaseOutcome {
   workerMemory: MemoryReading[];
   serverBaseline: ServerMetrics | null;
   serverLoaded: ServerMetrics | null;
+  /** the server read again when the hold ended: its CPU since `serverLoaded` (absent in older callers) */
+  serverEnd?: ServerMetrics | null;
+  /** the hold's length, ms */
+  holdMs?: number;
   published: number;
   publishErrors: number;
   durationMs: number;
@@ -90,6 +94,7 @@ export function assembleProtocolResult(o: PhaseOutcome): ProtocolResult {
       }),
       clientCpuMicrosPerEvent: cpuPerEvent(o, c.delivered - (ramp?.delivered ?? 0)),
     },
+    ...serverCpu(o, c.delivered - (ramp?.delivered ?? 0)),
     ...(o.layout ? { layout: o.layout } : {}),
     ...(o.fleetInstances && o.fleetInstances > 1 ? { fleet: fleetResult(o, o.fleetInstances) } : {}),
     timeline: [...timeline.values()].sort((a, b) => a.t - b.t),
@@ -208,6 +213,22 @@ function fleetResult(o: PhaseOutcome, instances: number): FleetResult {
     redisRoundTrip,
     redisSharePct: redisRoundTrip && all.p50 > 0 ? (redisRoundTrip.p50Ms * 1000 * 100) / all.p50 : null,
   };
+}
+
+/**
+ * The server's CPU per delivered event, µs: its processes' CPU time from the loaded reading to the
+ * hold's end, over the events the hold delivered in that window (the hold's delivery rate × the
+ * window, so approximate). Absent when the server has no CPU reading (a target without it).
+ */
+function serverCpu(o: PhaseOutcome, holdDelivered: number): { serverCpuMicrosPerEvent?: number | null } {
+  const from = o.serverLoaded?.cpuMicros;
+  const to = o.serverEnd?.cpuMicros;
+  if (!from || !to || !o.serverLoaded || !o.serverEnd || !o.holdMs) return {};
+  const windowMs = o.serverEnd.uptimeMs - o.serverLoaded.uptimeMs;
+  const micros = to.user + to.system - from.user - from.system;
+  const events = (holdDelivered * windowMs) / o.holdMs;
+  // A restart between the readings (uptime or CPU going back) leaves nothing to divide.
+  return { serverCpuMicrosPerEvent: windowMs > 0 && micros >= 0 && events > 0 ? micros / events : null };
 }
 
 /** Client workers' CPU during the hold per event delivered in it, µs (null without both). */

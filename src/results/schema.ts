@@ -195,6 +195,12 @@ export interface FleetResult {
 export interface ProtocolResult {
   protocol: ProtocolName;
   partial: boolean;
+  /**
+   * the bundled server's (or a target's, from its metrics) CPU time per delivered event over the
+   * hold, µs; approximate: CPU from the loaded reading to the hold's end over the hold's delivery
+   * rate (absent in older results)
+   */
+  serverCpuMicrosPerEvent?: number | null;
   clients: number;
   connectedPeak: number;
   /** events the publisher had acknowledged when the phase ended */

@@ -245,6 +245,10 @@ export const OPTION_TABLE = {
     default: '/metrics',
     help: 'path of the target\'s metrics JSON, or "none"',
   },
+  insecure: {
+    group: TARGET,
+    help: "accept an https:// target's self-signed certificate",
+  },
   token: {
     group: TARGET,
     arg: '<token>',
@@ -314,6 +318,21 @@ export const OPTION_TABLE = {
     help: "bytes waiting for one client before the bundled server's policy acts",
     parse: (v) => parseSize(v as string, 'high-water mark'),
   },
+  // The TLS options are parsed together (they depend on each other and on --target): src/scenario/tls.ts.
+  tls: {
+    group: SERVER,
+    arg: '[off,on]',
+    defaultText: 'off',
+    help:
+      'the bundled server over TLS (https, wss) with a certificate made at start; off,on runs each protocol both ' +
+      'ways (rows labelled "· tls")',
+  },
+  cert: {
+    group: SERVER,
+    arg: '<file.pem>',
+    help: "the bundled server's certificate (PEM) for --tls instead of a generated one; needs --key",
+  },
+  key: { group: SERVER, arg: '<file.pem>', help: 'the private key (PEM, unencrypted) of --cert' },
   faults: {
     group: SERVER,
     recordedAs: 'stress.faults',

@@ -5,6 +5,7 @@ import { pathsFrom } from '../protocols/registry.js';
 import { kebab, optionDefaults, parsed, type RawRunOptions } from './option-table.js';
 import { listOf, parseHeaders } from './option-parsers.js';
 import type { RunPlan, TargetPlan } from './plan.js';
+import { parseTlsOptions } from './tls.js';
 
 export type { RawRunOptions } from './option-table.js';
 
@@ -48,6 +49,7 @@ function parsePlan(o: RawRunOptions): RunPlan {
     workers: parsed(o, 'workers'),
     sourceAddresses: parsed(o, 'sourceAddresses'),
     target: o.target ? targetPlan(o) : null,
+    tls: parseTlsOptions(o),
     fleet: parsed(o, 'fleet'),
     redis: parsed(o, 'redis'),
     server: {
@@ -163,6 +165,7 @@ function checkTargetOnlyOptions(plan: RunPlan, sources: RawRunOptions[]): void {
       "--server-nice sets the bundled server's CPU priority and has no effect on a target",
       'drop --server-nice, or start your server with `nice -n 5`',
     );
+  if (plan.tls.insecure) plan.target.endpoints.tls = { insecure: true };
   if (plan.token)
     plan.target.endpoints.headers = { authorization: `Bearer ${plan.token}`, ...plan.target.endpoints.headers };
 }

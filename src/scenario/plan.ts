@@ -1,6 +1,7 @@
 import type { ProtocolName, TargetEndpoints } from '../protocols/types.js';
 import type { BackpressurePolicy } from '../server-core/backpressure.js';
 import type { Fault, SlowMode } from './stress.js';
+import type { TlsPlan } from './tls.js';
 
 /** Everything one `rtbench run` needs, after defaults, scenario file and flags were combined. */
 export interface RunPlan {
@@ -28,6 +29,8 @@ export interface RunPlan {
   redis: string | null;
   /** null: start the bundled reference server in-process */
   target: TargetPlan | null;
+  /** --tls, --cert/--key, --insecure */
+  tls: TlsPlan;
   /** options for the bundled server */
   server: {
     fanoutDelayMs: number;

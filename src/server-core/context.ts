@@ -5,7 +5,15 @@ import type { BackpressureCounters, BackpressurePolicy } from './backpressure.js
 import type { EventBus } from './event-bus.js';
 import type { ServerMetrics } from '../contracts/server-metrics.js';
 
+/** A certificate and its private key, both PEM. */
+export interface TlsMaterial {
+  cert: string;
+  key: string;
+}
+
 export interface ServerOptions {
+  /** serve HTTPS and WSS with this certificate; absent or null: plain HTTP */
+  tls?: TlsMaterial | null;
   host: string;
   port: number;
   /** how long /long-poll holds a request with nothing new */

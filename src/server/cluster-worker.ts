@@ -9,10 +9,11 @@ import { IpcEventBus } from './ipc-event-bus.js';
 import type { ServerMetrics } from '../contracts/server-metrics.js';
 import { startReferenceServer } from './server.js';
 import { lowerPriority } from './priority.js';
+import { withTlsFromEnv } from './tls.js';
 
 process.on('SIGINT', () => {});
 
-const options = JSON.parse(process.argv[2] ?? '{}') as Partial<ServerOptions>;
+const options = withTlsFromEnv(JSON.parse(process.argv[2] ?? '{}') as Partial<ServerOptions>);
 const own = process.env[OWN_ADDRESSES_ENV];
 if (own) {
   // This process listens on its own addresses by itself (see addressesPerProcess).

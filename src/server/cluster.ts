@@ -5,6 +5,7 @@ import { collectGarbage } from '../metrics/gc.js';
 import type { ServerOptions } from '../server-core/context.js';
 import { relayPublish } from './ipc-event-bus.js';
 import { sumServerMetrics } from './metrics-sum.js';
+import { TLS_ENV } from './tls.js';
 import type { ServerMetrics } from '../contracts/server-metrics.js';
 import type { ServerProtocol } from '../server-core/connections.js';
 import type { DropMode } from '../server-core/blackhole.js';
@@ -59,8 +60,11 @@ export const OWN_ADDRESSES_ENV = 'RTBENCH_SERVER_OWN_ADDRESSES';
 export async function startServerCluster(options: Partial<ServerOptions>, processes: number): Promise<ServerCluster> {
   if (!cluster.isPrimary) throw new Error('startServerCluster must run in a primary process');
   cluster.schedulingPolicy = cluster.SCHED_RR;
-  cluster.setupPrimary({ exec: WORKER_SCRIPT, args: [JSON.stringify(options)], silent: false });
+  // The certificate and key reach the processes through the environment they inherit (see tls.ts).
+  const args = [JSON.stringify({ ...options, tls: undefined })];
+  cluster.setupPrimary({ exec: WORKER_SCRIPT, args, silent: false });
   const state: ClusterState = {
+    env: options.tls ? { [TLS_ENV]: JSON.stringify(options.tls) } : {},
     started: Date.now(),
     workers: new Set(),
     nextId: 1,
@@ -81,7 +85,7 @@ export async function startServerCluster(options: Partial<ServerOptions>, proces
   const host = (options.host ?? '127.0.0.1').includes(':') ? `[${options.host}]` : (options.host ?? '127.0.0.1');
 
   return {
-    url: `http://${host}:${port}`,
+    url: `${options.tls ? 'https' : 'http'}://${host}:${port}`,
     port,
     processes,
     metrics: (gc = false) => clusterMetrics(state, gc),
@@ -100,6 +104,8 @@ type ProcessMetrics = ServerMetrics & { pid: number };
 
 /** The primary's books: its server processes and the replies it is collecting from them. */
 interface ClusterState {
+  /** what every server process's environment adds (the TLS material) */
+  env: Record<string, string>;
   started: number;
   workers: Set<Worker>;
   nextId: number;
@@ -185,7 +191,7 @@ async function forkProcesses(state: ClusterState, options: Partial<ServerOptions
 
 /** Forks one server process (on its own `hosts`, or sharing the primary's) and resolves with its port. */
 function forkProcess(state: ClusterState, hosts: string[] | null, port: number): Promise<number> {
-  const w = cluster.fork(hosts ? { [OWN_ADDRESSES_ENV]: JSON.stringify({ hosts, port }) } : {});
+  const w = cluster.fork(hosts ? { ...state.env, [OWN_ADDRESSES_ENV]: JSON.stringify({ hosts, port }) } : state.env);
   state.workers.add(w);
   w.on('exit', () => state.workers.delete(w));
   return new Promise<number>((resolve, reject) => {

@@ -8,13 +8,14 @@ import { startServerCluster } from './cluster.js';
 import { RedisBus } from './redis-bus.js';
 import { RedisEventBus } from './redis-event-bus.js';
 import { lowerPriority } from './priority.js';
+import { withTlsFromEnv } from './tls.js';
 import type { EventLog } from '../server-core/event-log.js';
 import type { ServerOptions } from '../server-core/context.js';
 import type { DropMode } from '../server-core/blackhole.js';
 
 process.on('SIGINT', () => {});
 
-const options = JSON.parse(process.argv[2] ?? '{}') as Partial<ServerOptions>;
+const options = withTlsFromEnv(JSON.parse(process.argv[2] ?? '{}') as Partial<ServerOptions>);
 const processes = Math.max(1, Number(process.argv[3] ?? 1) || 1);
 // One process serves the clients itself; a primary forks the ones that do, and they lower their own.
 if (processes === 1) lowerPriority(options.nice);

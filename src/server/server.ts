@@ -20,6 +20,7 @@ import type { ProtocolRoute } from '../server-core/route.js';
 import { handlePublish } from '../server-core/publish.js';
 import { blackhole, isBlackholed, type DropMode } from '../server-core/blackhole.js';
 import { MetricsRoute } from './metrics-route.js';
+import { createHttpServer as httpOrHttps } from './tls.js';
 import type { ServerMetrics } from '../contracts/server-metrics.js';
 
 export interface ReferenceServer {
@@ -95,7 +96,7 @@ export async function startReferenceServer(
   const host = options.host.includes(':') ? `[${options.host}]` : options.host;
 
   return {
-    url: `http://${host}:${port}`,
+    url: `${options.tls ? 'https' : 'http'}://${host}:${port}`,
     port,
     metrics: (gc = false) => table.metrics.snapshot(gc),
     dropConnections: (fraction = 1, kind, mode = 'close') => dropConnections(ctx, fraction, kind, mode),
@@ -144,7 +145,8 @@ function createHttpServer(ctx: ServerContext, table: RouteTable, refused: WeakSe
   const { options, counters } = ctx;
   const { routes, knownPaths } = table;
   // Everything a client controls is bounded: header size and time, idle time, connections.
-  return http.createServer(
+  return httpOrHttps(
+    options.tls,
     {
       keepAliveTimeout: options.idleTimeoutMs,
       headersTimeout: options.headersTimeoutMs,

@@ -1,4 +1,5 @@
 import net, { type Socket } from 'node:net';
+import tls from 'node:tls';
 import type { EventSourceMessage } from 'eventsource-parser';
 import { scanEvents } from '../../events/marker.js';
 import { ReconnectingClient, type ClientSpec } from '../client-base.js';
@@ -7,7 +8,9 @@ import { BodyDecoder, framingOf, type BodySink } from '../http1/body-decoder.js'
 import { getRequestHead, parseHttpUrl, withHeaders } from '../http1/request.js';
 import { ResponseHeadReader, type ResponseHead } from '../http1/response-head.js';
 import { isUnusablePayload, NON_JSON_PAYLOAD } from '../payload-check.js';
+import { tlsTrustOptions, type TlsTrust } from '../tls-trust.js';
 import type { ClientEvents } from '../types.js';
+import type { WireCounter } from '../wire.js';
 import { DEFAULT_MAX_EVENT_CHARS, SseReader, type SseSink } from './sse-reader.js';
 
 /**
@@ -44,6 +47,21 @@ function onSocketClose(this: Socket): void {
   client.socketClosed(this);
 }
 
+/** TLS socket reads: each decrypted chunk is handed on as a read into the shared buffer would be. */
+function onData(this: Socket, chunk: Buffer): void {
+  ownerOf(this)?.bytes(chunk, chunk.length);
+}
+
+/** A TLS connection over a TCP socket of its own, whose bytes `wire` counts (the encrypted ones). */
+function secureSocket(tcpOptions: net.NetConnectOpts, host: string, trust: TlsTrust | undefined, wire: WireCounter) {
+  const tcp = net.connect(tcpOptions);
+  wire.track(tcp);
+  const servername = net.isIP(host) ? undefined : host;
+  const socket = tls.connect({ socket: tcp, servername, ALPNProtocols: ['http/1.1'], ...tlsTrustOptions(trust) });
+  socket.on('data', onData);
+  return socket;
+}
+
 function onHeadTimeout(client: LeanSseClient): void {
   client.timedOut();
 }
@@ -71,8 +89,8 @@ function deliver(seq: number, intendedAt: number): void {
  * client on the socket; every read lands in one shared buffer; a parser is held only while an
  * event is half read (see SseReader).
  *
- * TLS is not supported yet: an https:// target is reported once as `tls-not-supported` and the
- * client stays down (a retry could not do better).
+ * Over https:// the same client reads a TLS socket's `data` events (TLS cannot read into a buffer
+ * of ours); the bytes counted are the TCP socket's under it, TLS records and handshake included.
  */
 export class LeanSseClient extends ReconnectingClient implements BodySink, SseSink {
   private socket: Socket | null = null;
@@ -88,7 +106,6 @@ export class LeanSseClient extends ReconnectingClient implements BodySink, SseSi
   /** once the stream is open */
   private body: BodyDecoder | null = null;
   private readonly reader: SseReader;
-  private tlsReported = false;
 
   constructor(spec: ClientSpec) {
     super(spec);
@@ -98,13 +115,8 @@ export class LeanSseClient extends ReconnectingClient implements BodySink, SseSi
   protected open(): void {
     const { options, localAddress, shared } = this.spec;
     const target = parseHttpUrl(this.baseUrl() + this.roomPath(options.target.paths.sse));
-    if (target === 'tls-not-supported') {
-      if (this.tlsReported) return; // reported once; staying down beats a retry loop that cannot work
-      this.tlsReported = true;
-      return this.down(target);
-    }
     if (target === 'bad-url') return this.down(target);
-    const socket = net.connect({
+    const tcpOptions = {
       host: target.host,
       port: target.port,
       ...(localAddress ? { localAddress } : {}),
@@ -112,14 +124,22 @@ export class LeanSseClient extends ReconnectingClient implements BodySink, SseSi
       // As undici's connector did: a peer that vanished without a FIN is found out eventually.
       keepAlive: true,
       keepAliveInitialDelay: 60_000,
-      onread: { buffer: READ_BUFFER, callback: onRead as (n: number, buf: Buffer) => boolean },
-    });
+    };
+    let socket: Socket;
+    if (target.secure) {
+      socket = secureSocket(tcpOptions, target.host, options.target.tls, shared.wire);
+    } else {
+      socket = net.connect({
+        ...tcpOptions,
+        onread: { buffer: READ_BUFFER, callback: onRead as (n: number, buf: Buffer) => boolean },
+      });
+      shared.wire.track(socket, false); // counted off in socketClosed
+    }
     (socket as OwnedSocket)[OWNER] = this;
     this.socket = socket;
     this.head = new ResponseHeadReader();
     this.headTimer = setTimeout(onHeadTimeout, options.requestTimeoutMs, this);
     this.reader.reset();
-    shared.wire.track(socket, false); // counted off in socketClosed
     socket.on('error', onSocketError);
     socket.on('close', onSocketClose);
     socket.write(getRequestHead(target, this.requestHeaders()));

@@ -9,6 +9,8 @@ import tls from 'node:tls';
 import { errorKind } from '../errors.js';
 import { DEFAULT_MAX_MESSAGE_BYTES, FrameReader, type FrameErrorKind, type FrameSink } from './frame-reader.js';
 import { Handshake, parseWsUrl } from './handshake.js';
+import { tlsTrustOptions } from '../tls-trust.js';
+import type { WireCounter } from '../wire.js';
 
 /** What a connection reports to; the client implements it, so a connection holds no closures. */
 export interface WsConnectionOwner {
@@ -32,6 +34,10 @@ export interface WsConnectOptions {
   maxMessageBytes?: number;
   /** TLS only: certificate authorities to trust instead of the system's */
   ca?: string | Buffer;
+  /** TLS only: accept any server certificate (--insecure) */
+  insecure?: boolean;
+  /** counts the connection's bytes on the wire: the TCP socket's, so TLS records and handshake are included */
+  wire?: WireCounter;
 }
 
 /**
@@ -143,13 +149,19 @@ export class WsConnection implements FrameSink {
     };
     let socket: Socket;
     if (target.secure) {
+      // TLS over a TCP socket of our own: that socket's byte counts are the encrypted bytes on the
+      // wire (a TLSSocket's own count the plaintext, and none of the handshake).
+      const tcp = net.connect({ ...where, ...how });
+      o.wire?.track(tcp);
       const servername = net.isIP(target.host) ? undefined : target.host;
-      socket = tls.connect({ ...where, ...how, servername, ...(o.ca ? { ca: o.ca } : {}) });
+      const trust = tlsTrustOptions({ ca: o.ca?.toString(), insecure: o.insecure });
+      socket = tls.connect({ socket: tcp, servername, ...trust });
     } else {
       // net.connect(o) is new Socket(o).connect(o); the socket's own options (onread, noDelay,
       // keepAlive) are missing from @types/node's constructor type.
       const own = { ...how, onread: { buffer: READ_BUFFER, callback: onRead } } as net.SocketConstructorOpts;
       socket = new ConnectionSocket(own).connect(where);
+      o.wire?.track(socket);
     }
     const handshake = new Handshake(target, o.headers);
     const maxMessageBytes = o.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;

@@ -57,10 +57,12 @@ export class LeanWebSocketClient extends ReconnectingClient implements WsConnect
       timeoutMs: options.requestTimeoutMs,
       localAddress,
       maxMessageBytes: options.limits?.wsMaxMessageBytes,
+      ca: options.target.tls?.ca,
+      insecure: options.target.tls?.insecure,
+      wire: shared.wire,
     });
     if (connection === 'bad-url') return this.down(connection);
     this.connection = connection;
-    shared.wire.track(connection.socket);
   }
 
   protected teardown(): void {

@@ -1,5 +1,6 @@
 import WebSocket from 'ws';
 import { withRoom } from '../rooms.js';
+import { tlsTrustOptions } from '../tls-trust.js';
 import type { DriverOptions, UpstreamChannel } from '../types.js';
 
 /**
@@ -22,6 +23,7 @@ export class WebSocketUpstream implements UpstreamChannel {
           perMessageDeflate: false,
           headers: target.headers,
           handshakeTimeout: 10_000,
+          ...tlsTrustOptions(target.tls),
         });
         socket.once('open', () => resolve(socket));
         socket.once('error', reject);

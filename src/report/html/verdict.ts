@@ -3,8 +3,10 @@ import { formatBytes, formatMs } from '../../scenario/units.js';
 import { differenceNoise, histogramOf, quantileUncertainty } from '../compare/noise.js';
 import { seriesLabel } from './labels.js';
 import type { ReportProtocol } from './types.js';
+import { tlsCostSentence } from '../tls-cost.js';
 
-export type VerdictTopic = 'latency-p50' | 'latency-p99' | 'bytes' | 'server-memory' | 'wasted' | 'delivery';
+export type VerdictTopic =
+  'latency-p50' | 'latency-p99' | 'bytes' | 'server-memory' | 'wasted' | 'delivery' | 'tls-cost';
 
 /** One plain sentence about who wins what, computed from the numbers. */
 export interface VerdictLine {
@@ -294,5 +296,12 @@ export function verdict(results: RunResults): VerdictLine[] {
     serverMemoryLine(protocols),
     wastedLine(protocols),
     deliveryLine(protocols),
+    ...tlsLine(results),
   ];
+}
+
+/** With `--tls off,on`: what TLS cost each protocol against its plaintext run. */
+function tlsLine(results: RunResults): VerdictLine[] {
+  const text = tlsCostSentence(results);
+  return text ? [{ topic: 'tls-cost', heading: 'TLS cost', text, winner: null }] : [];
 }
