@@ -26,7 +26,7 @@ export function buildProgram(): Command {
   program
     .command('validate')
     .description('check a scenario file (keys, values, ${VAR}s) without running it; exit 0 when it would run')
-    .argument('<scenario>', 'scenario JSON file, or the name of a bundled one')
+    .argument('<scenario>', 'scenario file (JSON or YAML), or the name of a bundled one')
     .action((scenario: string) =>
       guarded(async () => {
         const path = resolveScenarioPath(scenario);

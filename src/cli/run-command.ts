@@ -128,7 +128,7 @@ function describe(name: RunOptionName, desc: string): string {
   return d === undefined || d === '' ? desc : `${desc} (default: ${d})`;
 }
 
-/** `rtbench run [scenario.json]`: flags override the scenario file, which overrides defaults. */
+/** `rtbench run [scenario.json|.yaml]`: flags override the scenario file, which overrides defaults. */
 export function registerRunCommand(
   program: Command,
   hooks: { html?: (results: RunResults, path: string) => void } = {},
@@ -136,7 +136,7 @@ export function registerRunCommand(
   const cmd = program
     .command('run')
     .description('run all (or chosen) protocols and print the comparison')
-    .argument('[scenario]', 'scenario JSON file (see rtbench scenarios)');
+    .argument('[scenario]', 'scenario file, JSON or YAML (see rtbench scenarios)');
   const options: Option[] = [];
   for (const [name, desc] of Object.entries(RUN_OPTIONS)) {
     if (name === 'description' || name === 'headers' || name === 'tags') continue;
