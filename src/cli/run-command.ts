@@ -6,7 +6,7 @@ import type { SecondTotals } from '../load/phase.js';
 import { RunProgress } from './progress.js';
 import { checkWritable, writeResults } from '../results/results-file.js';
 import { renderSummary, type SummaryView } from '../report/summary.js';
-import { evaluateGates, parseRunGates } from '../report/gate.js';
+import { evaluateGates, parseRunGates, scenarioLimits } from '../report/gate.js';
 import type { Rule } from '../report/compare/rules.js';
 import {
   buildPlan,
@@ -139,7 +139,7 @@ export function registerRunCommand(
     .argument('[scenario]', 'scenario file, JSON or YAML (see rtbench scenarios)');
   const options: Option[] = [];
   for (const [name, desc] of Object.entries(RUN_OPTIONS)) {
-    if (name === 'description' || name === 'headers' || name === 'tags') continue;
+    if (['description', 'headers', 'tags', 'thresholds'].includes(name)) continue;
     const arg = FLAG_ARGS[name];
     const short = SHORT[name] ? `-${SHORT[name]}, ` : '';
     options.push(new Option(`${short}--${kebab(name)}${arg ? ' ' + arg : ''}`, describe(name, desc)));
@@ -198,7 +198,8 @@ Stress examples:
       if (ndjson && ndjson !== '-') checkWritable(ndjson, '--ndjson');
       const plan = buildPlan(fromFile, fromFlags);
       // Limits are checked for mistakes now, not after a run of many minutes.
-      const gates = parseRunGates(fromFlags.failOn ?? fromFile.failOn);
+      const fileLimits = scenarioLimits(fromFile);
+      const gates = parseRunGates(fromFlags.failOn ?? fileLimits);
       if (plan.output.json && plan.output.json !== '-') checkWritable(plan.output.json, '--out');
       if (typeof flags.html === 'string') checkWritable(flags.html, '--html');
       return runAndReport(plan, view, gates, flags.html as string | undefined, hooks.html, ndjson);

@@ -64,6 +64,8 @@ export const RUN_OPTIONS = {
   failOn:
     'limits that fail the run with exit code 1, e.g. p95>250ms,lost>0,errors>0 (metrics as in compare; ' +
     'absolute values)',
+  thresholds:
+    'scenario key for the same limits as failOn (k6\'s name): "p95>250ms,lost>0" or a list ["p95>250ms", "lost>0"]',
   shard: 'run only share I of N of the clients (I/N); shard 0 publishes',
   startAt: 'wall-clock start shared by all shards (epoch seconds or ISO time)',
   runId: 'run name shared by all shards (default: from --start-at)',
