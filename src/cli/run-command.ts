@@ -8,6 +8,7 @@ import { checkWritable, writeResults } from '../results/results-file.js';
 import { renderSummary, type SummaryView } from '../report/summary.js';
 import { evaluateGates, parseRunGates, scenarioLimits } from '../report/gate.js';
 import type { Rule } from '../report/compare/rules.js';
+import { runWarnings } from '../report/few-events.js';
 import {
   buildPlan,
   DEFAULTS,
@@ -256,6 +257,7 @@ async function runAndReport(
       },
     });
     spinner?.stop();
+    results.notes.push(...runWarnings(results, gates));
     const width = process.stdout.isTTY ? Math.max(60, process.stdout.columns || 80) : 80;
     // --out -: the results JSON is standard output (for a pipe), so everything for people goes to stderr.
     const toStdout = plan.output.json === '-';

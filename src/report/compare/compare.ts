@@ -4,9 +4,7 @@ import { formatDelta, formatRelative, formatValue, trimNumber } from './format-v
 import { METRICS, type MetricDef, type MetricKind } from './metrics.js';
 import { differenceNoise, noiseMethod } from './noise.js';
 import type { Rule } from './rules.js';
-
-/** Below this many published events a run's latency percentiles are warned about (see quantileUncertainty). */
-const FEW_EVENTS = 30;
+import { fewEventsWarnings } from '../few-events.js';
 
 /** Standard deviations of sampling noise a change must exceed before a relative limit can fail. */
 export const DEFAULT_SIGMAS = 3;
@@ -117,7 +115,7 @@ export function compareRuns(
     rows,
     outcomes,
     failed: outcomes.some((o) => o.status === 'fail'),
-    notes: comparabilityNotes(baseline, current),
+    notes: comparabilityNotes(baseline, current, rules),
     method: noiseMethod(sigmas),
   };
 }
@@ -234,7 +232,7 @@ function summary(r: RunResults): RunSummary {
 }
 
 /** Differences between the runs' setups that make a comparison less like for like. */
-function comparabilityNotes(b: RunResults, c: RunResults): string[] {
+function comparabilityNotes(b: RunResults, c: RunResults, rules: Rule[]): string[] {
   const notes: string[] = [];
   if (b.partial) notes.push(`The baseline is a partial run${b.partialReason ? ` (${b.partialReason})` : ''}.`);
   if (c.partial) notes.push(`The current run is a partial run${c.partialReason ? ` (${c.partialReason})` : ''}.`);
@@ -250,19 +248,10 @@ function comparabilityNotes(b: RunResults, c: RunResults): string[] {
     x.protocols.map(resultLabel).filter((p) => !y.protocols.some((q) => resultLabel(q) === p));
   if (onlyIn(b, c).length) notes.push(`Only in the baseline: ${onlyIn(b, c).join(', ')}.`);
   if (onlyIn(c, b).length) notes.push(`Only in the current run: ${onlyIn(c, b).join(', ')}.`);
-  for (const [run, r] of [
-    ['baseline', b],
-    ['current run', c],
-  ] as const) {
-    const few = r.protocols.filter((p) => p.latency.count > 0 && p.published > 0 && p.published < FEW_EVENTS);
-    if (few.length) {
-      notes.push(
-        `The ${run} published only ${few[0].published} events: deliveries of one event move together, so its latency ` +
-          'percentiles rest on that many samples and the noise allowance is wide; run longer or at a higher ' +
-          'rate for tighter gates.',
-      );
-    }
-  }
+  // The percentiles the limits check, and p99 (the one people read): each needs enough events.
+  const checked = ['p99', ...rules.map((r) => r.metric.name)];
+  notes.push(...fewEventsWarnings(b.protocols, checked, 'the baseline'));
+  notes.push(...fewEventsWarnings(c.protocols, checked, 'the current run'));
   return notes;
 }
 
