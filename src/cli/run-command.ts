@@ -1,7 +1,8 @@
 import { Option, type Command } from 'commander';
 import ora, { type Ora } from 'ora';
 import { appendFileSync, writeFileSync } from 'node:fs';
-import { phasesOf, runBenchmark } from '../load/runner.js';
+import { phasesOf } from '../load/runner.js';
+import { parseRepeat, runRepeated } from '../load/repeat.js';
 import type { SecondTotals } from '../load/phase.js';
 import { RunProgress } from './progress.js';
 import { checkWritable, writeResults } from '../results/results-file.js';
@@ -34,6 +35,7 @@ const FLAG_ARGS: Partial<Record<RunOptionName, string>> = {
   duration: '<time>',
   ramp: '<time>',
   rate: '<n/s>',
+  repeat: '<n>',
   payload: '<size>',
   pollInterval: '<time>',
   longPollTimeout: '<time>',
@@ -94,6 +96,7 @@ const GROUPS: Array<[heading: string, options: string[]]> = [
       'pollInterval',
       'longPollTimeout',
       'timeout',
+      'repeat',
     ],
   ],
   ['Output and gates:', ['out', 'html', 'ndjson', 'wide', 'verbose', 'quiet', 'failOn', 'name', 'tag']],
@@ -198,12 +201,13 @@ Stress examples:
       const ndjson = typeof flags.ndjson === 'string' ? flags.ndjson : null;
       if (ndjson && ndjson !== '-') checkWritable(ndjson, '--ndjson');
       const plan = buildPlan(fromFile, fromFlags);
+      const repeat = parseRepeat(fromFlags.repeat ?? fromFile.repeat, plan);
       // Limits are checked for mistakes now, not after a run of many minutes.
       const fileLimits = scenarioLimits(fromFile);
       const gates = parseRunGates(fromFlags.failOn ?? fileLimits);
       if (plan.output.json && plan.output.json !== '-') checkWritable(plan.output.json, '--out');
       if (typeof flags.html === 'string') checkWritable(flags.html, '--html');
-      return runAndReport(plan, view, gates, flags.html as string | undefined, hooks.html, ndjson);
+      return runAndReport(plan, view, gates, flags.html as string | undefined, hooks.html, ndjson, repeat);
     }),
   );
 }
@@ -215,6 +219,7 @@ async function runAndReport(
   htmlPath: string | undefined,
   writeHtml?: (r: RunResults, p: string) => void,
   ndjson: string | null = null,
+  repeat = 1,
 ): Promise<number> {
   // The per-second stream: appended line by line, so a run that is stopped keeps what it wrote.
   if (ndjson && ndjson !== '-') writeFileSync(ndjson, '');
@@ -228,7 +233,7 @@ async function runAndReport(
   const spinner: Ora | null = interactive ? ora({ text: 'starting', discardStdin: false }).start() : null;
   // NO_COLOR (no-color.org): the spinner's ✔ and ⚠ come coloured from ora, so they are drawn plain.
   const plain = Boolean(process.env.NO_COLOR);
-  const progress = new RunProgress(phasesOf(plan).length, plan.rampMs + plan.durationMs, {
+  const progress = new RunProgress(phasesOf(plan).length * repeat, plan.rampMs + plan.durationMs, {
     redraw: spinner ? (line) => (spinner.text = line) : undefined,
     print: !spinner && !plan.output.quiet ? (line) => process.stderr.write(`${line}\n`) : undefined,
   });
@@ -243,7 +248,7 @@ async function runAndReport(
   };
   process.on('SIGINT', onSigint);
   try {
-    const results = await runBenchmark(plan, {
+    const results = await runRepeated(plan, repeat, {
       signal: controller.signal,
       onProgress: (line) => progress.update(line),
       onSecond: writeSecond,

@@ -4,6 +4,7 @@ import type { ProtocolResult, RunResults } from '../results/schema.js';
 import { verdict } from './html/verdict.js';
 import { renderFootnotes, renderTable } from './table.js';
 import { renderStressTable } from './stress-table.js';
+import { renderSpread } from './spread.js';
 
 const num = (n: number) => Math.round(n).toLocaleString('en-US');
 const micros = (us: number) => (us >= 1000 ? `${(us / 1000).toFixed(1)} ms` : `${us.toFixed(us < 10 ? 1 : 0)} µs`);
@@ -134,6 +135,7 @@ export function renderSummary(results: RunResults, view: SummaryView, quiet: boo
   const parts = [view.wide ? renderTable(results) : renderSummaryTable(results, width)];
   if (stress) parts.push(stress);
   if (!view.wide) parts.push(...wrap(ROW_LEGEND, width - 2, '').map((l) => `  ${l}`));
+  parts.push(...renderSpread(results).flatMap((l, i) => wrap(l, width - 2, i ? '    ' : '').map((w) => `  ${w}`)));
   const verdictText = renderVerdict(results, width);
   if (verdictText) parts.push(verdictText);
   // Footnotes wrap to the terminal too; --verbose keeps them one line each (for grep).

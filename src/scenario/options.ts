@@ -21,6 +21,9 @@ export const RUN_OPTIONS = {
   duration: 'how long to hold the load after ramp-up (e.g. 20s)',
   ramp: 'time over which clients connect (e.g. 5s)',
   rate: 'events published per second (e.g. 10/s)',
+  repeat:
+    'run the whole benchmark N times (at most 20) and merge the runs, with the run-to-run spread of the main ' +
+    'figures (compare takes it as the noise band)',
   payload: 'size of each event body (e.g. 256B)',
   rooms: 'rooms (topics): client i follows room i mod N, events go round-robin to rooms',
   upstream:
@@ -84,6 +87,7 @@ export const DEFAULTS = {
   duration: '10s',
   ramp: '2s',
   rate: '1/s',
+  repeat: 1,
   payload: '256B',
   rooms: 1,
   upstream: 'http',

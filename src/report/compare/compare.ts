@@ -5,6 +5,7 @@ import { METRICS, type MetricDef, type MetricKind } from './metrics.js';
 import { differenceNoise, noiseMethod } from './noise.js';
 import type { Rule } from './rules.js';
 import { fewEventsWarnings } from '../few-events.js';
+import { spreadNoise } from '../spread.js';
 
 /** Standard deviations of sampling noise a change must exceed before a relative limit can fail. */
 export const DEFAULT_SIGMAS = 3;
@@ -140,10 +141,12 @@ function compareMetric(
         : current > 0
           ? Infinity
           : -Infinity;
+  // Repeated runs (run --repeat) measured their own run-to-run spread: a better band than sampling theory.
   const noise =
     delta === null || !b || !c
       ? null
-      : differenceNoise(metric.uncertainty(b, sigmas), metric.uncertainty(c, sigmas), delta);
+      : (spreadNoise(metric.name, b, c, sigmas) ??
+        differenceNoise(metric.uncertainty(b, sigmas), metric.uncertainty(c, sigmas), delta));
   return {
     protocol,
     metric: metric.name,
@@ -248,6 +251,17 @@ function comparabilityNotes(b: RunResults, c: RunResults, rules: Rule[]): string
     x.protocols.map(resultLabel).filter((p) => !y.protocols.some((q) => resultLabel(q) === p));
   if (onlyIn(b, c).length) notes.push(`Only in the baseline: ${onlyIn(b, c).join(', ')}.`);
   if (onlyIn(c, b).length) notes.push(`Only in the current run: ${onlyIn(c, b).join(', ')}.`);
+  for (const [run, r] of [
+    ['baseline', b],
+    ['current run', c],
+  ] as const) {
+    const runs = r.protocols.find((p) => p.spread)?.spread?.runs;
+    if (runs)
+      notes.push(
+        `The ${run} merges ${runs} repeated runs: their run-to-run spread (k standard deviations × √(1/Nb + 1/Nc)) ` +
+          'is the noise band of percentiles, shares and per-event figures; its counts are sums over the runs.',
+      );
+  }
   // The percentiles the limits check, and p99 (the one people read): each needs enough events.
   const checked = ['p99', ...rules.map((r) => r.metric.name)];
   notes.push(...fewEventsWarnings(b.protocols, checked, 'the baseline'));

@@ -65,7 +65,11 @@ export function quantileUncertainty(h: Histogram, p: number, k: number, clusters
   const rank = p * n;
   const low = valueAtRank(h, Math.floor(rank - halfWidth));
   const high = valueAtRank(h, Math.ceil(rank + halfWidth));
-  return { down: Math.max(0, value - low) + precision, up: Math.max(0, high - value) + precision };
+  const down = Math.max(0, value - low);
+  // Past the top sample the data bound nothing from above (a repeat run's slowest event may be
+  // slower still): the interval is taken as wide above as below, as for the maximum.
+  const up = rank + halfWidth > n ? Math.max(high - value, down) : Math.max(0, high - value);
+  return { down: down + precision, up: up + precision };
 }
 
 /**
