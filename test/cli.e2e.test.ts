@@ -127,8 +127,9 @@ test('Ctrl-C during a run prints and writes what was measured so far, marked par
   assert.equal(results.protocols.length, 1, 'the second protocol never started');
   assert.equal(results.protocols[0].protocol, 'sse', 'protocols run in canonical order: sse before websocket');
   assert.ok(results.protocols[0].delivered > 0);
-  // The column of sse is headed "sse", then "(partial)" on the next line.
-  assert.match(o.stdout, /│ sse\s+│\n│\s+│ \(partial\)\s+│/);
+  assert.equal(results.protocols[0].interrupted, true, 'the phase Ctrl-C stopped is marked interrupted');
+  // The column of sse is headed "sse", then "(interrupted)" on the next line.
+  assert.match(o.stdout, /│ sse\s+│\n│\s+│ \(interrupted\)\s+│/);
   assert.match(o.stdout, /PARTIAL RESULTS/);
 });
 

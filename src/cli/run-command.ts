@@ -10,6 +10,7 @@ import { renderSummary, type SummaryView } from '../report/summary.js';
 import { evaluateGates, parseRunGates, scenarioLimits } from '../report/gate.js';
 import type { Rule } from '../report/compare/rules.js';
 import { runWarnings } from '../report/few-events.js';
+import { markInterrupted } from '../results/interrupted.js';
 import {
   buildPlan,
   DEFAULTS,
@@ -262,6 +263,7 @@ async function runAndReport(
       },
     });
     spinner?.stop();
+    if (controller.signal.aborted) markInterrupted(results);
     results.notes.push(...runWarnings(results, gates));
     const width = process.stdout.isTTY ? Math.max(60, process.stdout.columns || 80) : 80;
     // --out -: the results JSON is standard output (for a pipe), so everything for people goes to stderr.

@@ -1,4 +1,5 @@
 import Table from 'cli-table3';
+import { partialTag } from '../results/interrupted.js';
 import { FEW_EVENTS_PREFIX } from './few-events.js';
 import { formatBytes, formatMs, formatPerConnection } from '../scenario/units.js';
 import type { ProtocolResult, RunResults } from '../results/schema.js';
@@ -37,7 +38,7 @@ function row(p: ProtocolResult): string[] {
   const lat = p.latency;
   const has = lat.count > 0;
   return [
-    resultLabel(p) + (p.partial ? ' (partial)' : ''),
+    resultLabel(p) + (p.partial ? ` ${partialTag(p)}` : ''),
     `${num(p.connectedPeak)}/${num(p.clients)}`,
     has ? formatMs(lat.p50) : '–',
     has ? formatMs(lat.p90) : '–',

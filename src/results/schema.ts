@@ -179,6 +179,8 @@ export interface RunSpread {
 export interface ProtocolResult {
   protocol: ProtocolName;
   partial: boolean;
+  /** the phase was running when the run was stopped with Ctrl-C (absent otherwise and in older results) */
+  interrupted?: boolean;
   clients: number;
   connectedPeak: number;
   /** events the publisher had acknowledged when the phase ended */
