@@ -127,8 +127,9 @@ test('Ctrl-C during a run prints and writes what was measured so far, marked par
   assert.equal(results.protocols.length, 1, 'the second protocol never started');
   assert.equal(results.protocols[0].protocol, 'sse', 'protocols run in canonical order: sse before websocket');
   assert.ok(results.protocols[0].delivered > 0);
-  // The column of sse is headed "sse", then "(partial)" on the next line.
-  assert.match(o.stdout, /│ sse\s+│\n│\s+│ \(partial\)\s+│/);
+  assert.equal(results.protocols[0].interrupted, true, 'the phase Ctrl-C stopped is marked interrupted');
+  // The column of sse is headed "sse", then "(interrupted)" on the next line.
+  assert.match(o.stdout, /│ sse\s+│\n│\s+│ \(interrupted\)\s+│/);
   assert.match(o.stdout, /PARTIAL RESULTS/);
 });
 
@@ -353,6 +354,26 @@ test('--ndjson writes each phase’s running totals once a second, one JSON obje
       'running totals',
     );
   }
+});
+
+test('run --repeat 2 merges two runs and records their spread; --repeat 21 is a one-line error', async () => {
+  const out = join(dir, 'repeat.json');
+  const o = await rtbench(
+    ['run', '-p', 'websocket', '-c', '3', '-d', '1s', '--ramp', '100ms', '--workers', '1'].concat([
+      '--repeat',
+      '2',
+      '-o',
+      out,
+    ]),
+  );
+  assert.equal(o.code, 0, o.stderr);
+  const results = JSON.parse(readFileSync(out, 'utf8'));
+  assert.equal(results.params.repeat, 2);
+  assert.equal(results.protocols[0].clients, 3);
+  assert.equal(results.protocols[0].spread.runs, 2);
+  assert.ok(results.protocols[0].spread.figures.p50.max >= results.protocols[0].spread.figures.p50.min);
+  assert.match(o.stdout, /Run-to-run spread over 2 runs/);
+  assertOneLineError(await rtbench(['run', '--repeat', '21']), /--repeat "21" is not a whole number from 1 to 20/);
 });
 
 /** Pids of the client worker processes (load/worker.js) a run process started. */

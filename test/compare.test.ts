@@ -10,7 +10,7 @@ import { quantileUncertainty } from '../src/report/compare/noise.js';
 import { parseRules } from '../src/report/compare/rules.js';
 import { compareAction } from '../src/cli/compare-command.js';
 import { writeResults } from '../src/results/results-file.js';
-import { makeResults, realisticSpecs, withChanges } from './fixtures/results-fixture.js';
+import { MANY_EVENTS, makeResults, realisticSpecs, withChanges } from './fixtures/results-fixture.js';
 
 let dir: string;
 before(() => {
@@ -19,6 +19,8 @@ before(() => {
 after(() => rmSync(dir, { recursive: true, force: true }));
 
 const baseline = makeResults();
+/** A baseline with enough events for a latency change to stand out of the noise. */
+const eventful = makeResults(undefined, MANY_EVENTS);
 const failures = (c: Comparison) => c.outcomes.filter((o) => o.status === 'fail').map((o) => o.message);
 
 test('--fail-on parses absolute limits, relative changes and percentage-point changes', () => {
@@ -76,8 +78,8 @@ test('identical runs hold every limit and show no change', () => {
 
 test('a 25% slower WebSocket breaks p99>+10% and the message names protocol, change and limit', () => {
   const c = compareRuns(
-    baseline,
-    makeResults(withChanges({ websocket: { latencyScale: 1.25 } })),
+    eventful,
+    makeResults(withChanges({ websocket: { latencyScale: 1.25 } }), MANY_EVENTS),
     parseRules('p99>+10%'),
   );
   assert.equal(c.failed, true);
@@ -123,8 +125,8 @@ test('a change within the runs’ own sampling noise does not break a relative l
 });
 
 test('a real regression is not hidden by noise', () => {
-  const slower = makeResults(withChanges({ 'long-polling': { latencyScale: 1.5 } }));
-  const c = compareRuns(baseline, slower, parseRules('p50>+10%,p99>+10%'));
+  const slower = makeResults(withChanges({ 'long-polling': { latencyScale: 1.5 } }), MANY_EVENTS);
+  const c = compareRuns(eventful, slower, parseRules('p50>+10%,p99>+10%'));
   assert.deepEqual(
     c.outcomes.filter((o) => o.protocol === 'long-polling').map((o) => o.status),
     ['fail', 'fail'],
@@ -158,17 +160,35 @@ test('the order-statistic interval of a percentile matches k·sqrt(n·p·(1−p)
   assert.ok(tight.up < u.up, 'the tail quantile is pinned by fewer ranks here');
 });
 
-test('a run of few events is named in the notes: its percentiles rest on that many samples', () => {
+test('a comparison on a percentile from too few events warns: p99 under 100 events, p99.9 under 1000', () => {
   const few = makeResults(undefined, { durationSeconds: 5, rate: 1 });
-  assert.match(compareRuns(few, few, parseRules('p99>+10%')).notes.join(' '), /The baseline published only 5 events/);
-  assert.doesNotMatch(compareRuns(makeResults(), makeResults(), []).notes.join(' '), /published only/);
+  const notes = compareRuns(few, few, parseRules('p99>+10%,p95>+10%')).notes;
+  const p99 = notes.filter((n) => n.startsWith('Too few events: p99 '));
+  assert.equal(p99.length, 2, 'one for each run');
+  assert.match(
+    p99[0],
+    /^Too few events: p99 of polling, long-polling, sse, websocket in the baseline rests on 5 events \(a p99 needs 100\)/,
+  );
+  assert.ok(
+    notes.some((n) => n.startsWith('Too few events: p95 ')),
+    '5 events are too few for a p95 (20)',
+  );
+  // 40 events: enough for p95, too few for p99 and p99.9; p99.9 is warned about only when a limit checks it.
+  const forty = compareRuns(makeResults(), makeResults(), parseRules('p95>+10%')).notes.join(' ');
+  assert.match(forty, /p99 of .* rests on 40 events/);
+  assert.doesNotMatch(forty, /p95 of|p99\.9 of/);
+  assert.match(
+    compareRuns(makeResults(), makeResults(), parseRules('p999>+10%')).notes.join(' '),
+    /p99\.9 of .* \(a p99\.9 needs 1000\)/,
+  );
+  assert.doesNotMatch(compareRuns(eventful, eventful, parseRules('p99>+10%')).notes.join(' '), /Too few events/);
 });
 
 test('rtbench compare returns 0 within limits, 1 on a broken limit, 2 on usage errors, one line each', async () => {
   const base = join(dir, 'baseline.json');
   const cur = join(dir, 'current.json');
-  writeResults(base, baseline);
-  writeResults(cur, makeResults(withChanges({ websocket: { latencyScale: 1.3 } })));
+  writeResults(base, eventful);
+  writeResults(cur, makeResults(withChanges({ websocket: { latencyScale: 1.3 } }), MANY_EVENTS));
   const out: string[] = [];
   const err: string[] = [];
   const io = { stdout: (t: string) => out.push(t), stderr: (t: string) => err.push(t) };

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import type { RunResults } from '../src/results/schema.js';
-import { evaluateGates, parseRunGates } from '../src/report/gate.js';
+import { evaluateGates, parseRunGates, scenarioLimits } from '../src/report/gate.js';
 import { UsageError } from '../src/errors.js';
 
 const example = (): RunResults =>
@@ -46,4 +46,26 @@ test('a limit relative to a baseline is a usage error for a single run', () => {
   );
   assert.throws(() => parseRunGates('p99>+5ms'), UsageError);
   assert.deepEqual(parseRunGates(undefined), []);
+});
+
+test('a scenario gates with "thresholds" (a string or a k6-like list) or its alias "failOn", never both', () => {
+  assert.equal(scenarioLimits({}), undefined);
+  assert.equal(scenarioLimits({ thresholds: 'p95>250ms,lost>0' }), 'p95>250ms,lost>0');
+  assert.equal(scenarioLimits({ thresholds: ['p95>250ms', 'websocket:lost>0'] }), 'p95>250ms,websocket:lost>0');
+  assert.equal(scenarioLimits({ failOn: 'errors>0' }), 'errors>0');
+  const rules = parseRunGates(scenarioLimits({ thresholds: ['p95>250ms', 'lost>0'] }));
+  assert.deepEqual(
+    rules.map((r) => [r.metric.name, r.value]),
+    [
+      ['p95', 250_000],
+      ['lost', 0],
+    ],
+  );
+  assert.throws(
+    () => scenarioLimits({ thresholds: 'lost>0', failOn: 'lost>0' }),
+    (e: Error) => e instanceof UsageError && /both "thresholds" and "failOn"/.test(e.message),
+  );
+  assert.throws(() => scenarioLimits({ thresholds: [250] }), /must be a string of limits or a list of them/);
+  assert.throws(() => scenarioLimits({ thresholds: [] }), /must be a string of limits or a list of them/);
+  assert.throws(() => parseRunGates(scenarioLimits({ thresholds: ['p99>+10%'] })), /change from a baseline/);
 });

@@ -9,7 +9,7 @@ import { renderHtmlReport } from '../src/report/html/render.js';
 import { writeHtmlReport } from '../src/report/html/write.js';
 import { reportAction } from '../src/cli/report-command.js';
 import { writeResults } from '../src/results/results-file.js';
-import { makeResults, withChanges } from './fixtures/results-fixture.js';
+import { MANY_EVENTS, makeResults, withChanges } from './fixtures/results-fixture.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const CHROMIUM_ARGS = [
@@ -87,7 +87,7 @@ async function drawnShapes(page: Page, name: string): Promise<number> {
 
 test('the HTML report opens offline from file:// with every chart drawn and the verdict on top', async () => {
   const file = join(dir, 'run.html');
-  writeHtmlReport(makeResults(undefined, { serverTimeline: true }), file);
+  writeHtmlReport(makeResults(undefined, { ...MANY_EVENTS, serverTimeline: true }), file);
   const { page, requests, consoleErrors } = await open(file);
 
   assert.deepEqual(consoleErrors, []);

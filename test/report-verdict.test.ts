@@ -1,16 +1,22 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { verdict, type VerdictLine, type VerdictTopic } from '../src/report/html/verdict.js';
-import { makeResults, realisticSpecs, withChanges, type ProtocolSpec } from './fixtures/results-fixture.js';
+import {
+  MANY_EVENTS,
+  makeResults,
+  realisticSpecs,
+  withChanges,
+  type ProtocolSpec,
+} from './fixtures/results-fixture.js';
 
-function line(specs: ProtocolSpec[], topic: VerdictTopic): VerdictLine {
-  const found = verdict(makeResults(specs)).find((v) => v.topic === topic);
+function line(specs: ProtocolSpec[], topic: VerdictTopic, events = false): VerdictLine {
+  const found = verdict(makeResults(specs, events ? MANY_EVENTS : {})).find((v) => v.topic === topic);
   assert.ok(found, `a ${topic} line`);
   return found;
 }
 
 test('the verdict names the fastest protocol at p99 and compares it with the slowest', () => {
-  const v = line(realisticSpecs(), 'latency-p99');
+  const v = line(realisticSpecs(), 'latency-p99', true);
   assert.equal(v.winner, 'websocket');
   assert.match(v.text, /^WebSocket delivered events fastest: p99 [\d.]+ ms vs [\d.]+ ms for Polling \(\d+× lower\)\.$/);
 });

@@ -3,6 +3,9 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import type { RunResults } from '../src/results/schema.js';
 import { renderSummary, renderSummaryTable, renderVerdict } from '../src/report/summary.js';
+import { runWarnings } from '../src/report/few-events.js';
+import { parseRunGates } from '../src/report/gate.js';
+import { makeResults } from './fixtures/results-fixture.js';
 
 /** A real four-protocol run (the README's example report). */
 const example = (): RunResults =>
@@ -57,4 +60,16 @@ test('method notes are left to --verbose; a protocol’s own warning and a parti
     widest(renderSummary(r, { wide: true, verbose: false }, true)) > 120,
     '--wide is the one-row-per-protocol table',
   );
+});
+
+test('too few events for the p99 or a gate’s percentile is said under the summary, even without --verbose', () => {
+  const few = makeResults(undefined, { durationSeconds: 10, rate: 1 });
+  few.notes.push(...runWarnings(few, parseRunGates('p95>250ms,p50>1s,lost>0')));
+  const text = renderSummary(few, { wide: false, verbose: false }, false, 80);
+  assert.match(
+    text.replace(/\n\s+/g, ' '),
+    /Too few events: p99 of polling, long-polling, sse, websocket in this run rests on 10 events \(a p99 needs 100\)/,
+  );
+  assert.match(text.replace(/\n\s+/g, ' '), /Too few events: p95 of .* rests on 10 events \(a p95 needs 20\)/);
+  assert.doesNotMatch(text, /p50 of/, '10 events are enough for a median');
 });

@@ -3,7 +3,7 @@ import { toolVersion } from '../load/runner.js';
 import { listBundledScenarios, resolveScenarioPath } from '../scenario/bundled.js';
 import { buildPlan } from '../scenario/options.js';
 import { loadScenarioFile } from '../scenario/scenario-file.js';
-import { parseRunGates } from '../report/gate.js';
+import { parseRunGates, scenarioLimits } from '../report/gate.js';
 import { guarded } from './errors.js';
 import { registerRunCommand } from './run-command.js';
 import { registerServeCommand } from './serve-command.js';
@@ -25,14 +25,16 @@ export function buildProgram(): Command {
   registerMergeCommand(program);
   program
     .command('validate')
-    .description('check a scenario file (keys, values, ${VAR}s) without running it; exit 0 when it would run')
-    .argument('<scenario>', 'scenario JSON file, or the name of a bundled one')
+    .description(
+      'check a scenario file (keys, values, ${VAR}s, thresholds) without running it; exit 0 when it would run',
+    )
+    .argument('<scenario>', 'scenario file (JSON or YAML), or the name of a bundled one')
     .action((scenario: string) =>
       guarded(async () => {
         const path = resolveScenarioPath(scenario);
         const raw = loadScenarioFile(path);
         const plan = buildPlan(raw);
-        if (raw.failOn !== undefined) parseRunGates(raw.failOn);
+        parseRunGates(scenarioLimits(raw));
         const where = plan.target ? `target ${plan.target.url}` : 'the bundled server';
         const seconds = (plan.rampMs + plan.durationMs) / 1000;
         process.stdout.write(

@@ -1,12 +1,15 @@
 import type { Command } from 'commander';
 import ora, { type Ora } from 'ora';
 import { appendFileSync, writeFileSync } from 'node:fs';
-import { phasesOf, runBenchmark } from '../load/runner.js';
+import { phasesOf } from '../load/runner.js';
+import { parseRepeat, runRepeated } from '../load/repeat.js';
 import type { SecondTotals } from '../load/phase.js';
 import { RunProgress } from './progress.js';
 import { checkWritable, writeResults } from '../results/results-file.js';
 import { renderSummary } from '../report/summary.js';
-import { evaluateGates, parseRunGates } from '../report/gate.js';
+import { evaluateGates, parseRunGates, scenarioLimits } from '../report/gate.js';
+import { runWarnings } from '../report/few-events.js';
+import { markInterrupted } from '../results/interrupted.js';
 import type { Rule } from '../report/compare/rules.js';
 import { buildPlan, type RawRunOptions } from '../scenario/options.js';
 import type { RunPlan } from '../scenario/plan.js';
@@ -36,18 +39,18 @@ Stress examples:
                                                   WebSocket clients detect it 2–3 heartbeats later and resume
   --reconnect-backoff 250ms..10s                  reconnect delays: exponential, full jitter`;
 
-/** `rtbench run [scenario.json]`: flags override the scenario file, which overrides defaults. */
+/** `rtbench run [scenario.json|.yaml]`: flags override the scenario file, which overrides defaults. */
 export function registerRunCommand(program: Command, hooks: { html?: HtmlWriter } = {}): void {
   const cmd = program
     .command('run')
     .description('run all (or chosen) protocols and print the comparison')
-    .argument('[scenario]', 'scenario JSON file (see rtbench scenarios)');
+    .argument('[scenario]', 'scenario file, JSON or YAML (see rtbench scenarios)');
   for (const option of commanderOptions()) cmd.addOption(option);
   cmd.addHelpText('after', EXAMPLES);
   cmd.action((scenario: string | undefined, flags: Record<string, unknown>) =>
     guarded(async () => {
-      const { plan, gates, presentation } = prepareRun(scenario, flags);
-      return runAndReport(plan, gates, presentation, hooks.html);
+      const { plan, repeat, gates, presentation } = prepareRun(scenario, flags);
+      return runAndReport(plan, repeat, gates, presentation, hooks.html);
     }),
   );
 }
@@ -56,24 +59,26 @@ export function registerRunCommand(program: Command, hooks: { html?: HtmlWriter 
 function prepareRun(
   scenario: string | undefined,
   flags: Record<string, unknown>,
-): { plan: RunPlan; gates: Rule[]; presentation: Presentation } {
+): { plan: RunPlan; repeat: number; gates: Rule[]; presentation: Presentation } {
   const fromFile: RawRunOptions = scenario ? loadScenarioFile(resolveScenarioPath(scenario)) : {};
   const { options, presentation } = fromFlags(flags);
   if (presentation.ndjson && presentation.ndjson !== '-') checkWritable(presentation.ndjson, '--ndjson');
   const plan = buildPlan(fromFile, options);
-  const gates = parseRunGates(options.failOn ?? fromFile.failOn);
+  const repeat = parseRepeat(options.repeat ?? fromFile.repeat, plan);
+  const gates = parseRunGates(options.failOn ?? scenarioLimits(fromFile));
   if (plan.output.json && plan.output.json !== '-') checkWritable(plan.output.json, '--out');
   if (presentation.html) checkWritable(presentation.html, '--html');
-  return { plan, gates, presentation };
+  return { plan, repeat, gates, presentation };
 }
 
 async function runAndReport(
   plan: RunPlan,
+  repeat: number,
   gates: Rule[],
   presentation: Presentation,
   writeHtml?: HtmlWriter,
 ): Promise<number> {
-  const screen = new RunScreen(plan);
+  const screen = new RunScreen(plan, repeat);
   const controller = new AbortController();
   let interrupts = 0;
   const onSigint = () => {
@@ -83,13 +88,15 @@ async function runAndReport(
   };
   process.on('SIGINT', onSigint);
   try {
-    const results = await runBenchmark(plan, {
+    const results = await runRepeated(plan, repeat, {
       signal: controller.signal,
       onProgress: (phase) => screen.progress.update(phase),
       onSecond: secondsWriter(presentation.ndjson),
       onPhaseDone: (p) => screen.phaseDone(p),
     });
     screen.stop();
+    if (controller.signal.aborted) markInterrupted(results);
+    results.notes.push(...runWarnings(results, gates));
     const outcomes = writeReports(plan, results, gates, presentation, writeHtml);
     return exitCode(results, outcomes, controller.signal.aborted);
   } finally {
@@ -113,11 +120,14 @@ class RunScreen {
   // NO_COLOR (no-color.org): the spinner's ✔ and ⚠ come coloured from ora, so they are drawn plain.
   private readonly plain = Boolean(process.env.NO_COLOR);
 
-  constructor(private readonly plan: RunPlan) {
+  constructor(
+    private readonly plan: RunPlan,
+    repeat: number,
+  ) {
     const interactive = process.stdout.isTTY && !plan.output.quiet;
     this.spinner = interactive ? ora({ text: 'starting', discardStdin: false }).start() : null;
     const spinner = this.spinner;
-    this.progress = new RunProgress(phasesOf(plan).length, plan.rampMs + plan.durationMs, {
+    this.progress = new RunProgress(phasesOf(plan).length * repeat, plan.rampMs + plan.durationMs, {
       redraw: spinner ? (line) => (spinner.text = line) : undefined,
       print: !spinner && !plan.output.quiet ? (line) => process.stderr.write(`${line}\n`) : undefined,
     });

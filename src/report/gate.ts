@@ -32,6 +32,29 @@ export function parseRunGates(text: unknown): Rule[] {
   return rules;
 }
 
+/**
+ * The limits a scenario gives: `thresholds` (k6's name, documented) or `failOn` (the flag's own
+ * name, kept as an alias), each a string of comma-separated limits or a list of such strings.
+ * Giving both is ambiguous and a usage error. Returns one comma-joined string for parseRunGates.
+ */
+export function scenarioLimits(raw: { thresholds?: unknown; failOn?: unknown }): string | undefined {
+  if (raw.thresholds !== undefined && raw.failOn !== undefined)
+    throw new UsageError(
+      'the scenario gives both "thresholds" and "failOn"; they are the same limits',
+      'keep one of them ("thresholds" is the documented key)',
+    );
+  const key = raw.thresholds !== undefined ? 'thresholds' : 'failOn';
+  const value = raw.thresholds ?? raw.failOn;
+  if (value === undefined) return undefined;
+  const items = Array.isArray(value) ? (value as unknown[]) : [value];
+  if (!items.length || items.some((i) => typeof i !== 'string'))
+    throw new UsageError(
+      `"${key}" must be a string of limits or a list of them`,
+      `e.g. "${key}": "p95>250ms,lost>0" or "${key}": ["p95>250ms", "lost>0"]`,
+    );
+  return (items as string[]).join(',');
+}
+
 /** Checks every limit against every protocol it names (all when it names none). */
 export function evaluateGates(results: RunResults, rules: Rule[]): GateOutcome[] {
   const out: GateOutcome[] = [];

@@ -5,6 +5,8 @@ import { verdict } from './html/verdict.js';
 import { renderFootnotes, renderTable } from './table.js';
 import { renderStressTable } from './stress-table.js';
 import { renderTlsCostTable, TLS_COST_LEGEND } from './tls-cost.js';
+import { renderSpread } from './spread.js';
+import { partialTag } from '../results/interrupted.js';
 
 const num = (n: number) => Math.round(n).toLocaleString('en-US');
 const micros = (us: number) => (us >= 1000 ? `${(us / 1000).toFixed(1)} ms` : `${us.toFixed(us < 10 ? 1 : 0)} µs`);
@@ -51,14 +53,9 @@ function clientMemory(p: ProtocolResult): string {
   return `${formatPerConnection(p.client.rssPerClient)}${floor ? ` ${floor.toFixed(1)}×` : ''}`;
 }
 
-/** A column's head: the protocol, its variant and whether it is partial, a line each. */
+/** A column's head: the protocol, its variant and whether it is partial or interrupted, a line each. */
 function head(p: ProtocolResult): string {
-  return [
-    p.protocol,
-    p.variant ? `· ${p.variant}` : '',
-    p.partial ? '(partial)' : '',
-    p.generator?.saturated ? 'SATURATED' : '',
-  ]
+  return [p.protocol, p.variant ? `· ${p.variant}` : '', partialTag(p), p.generator?.saturated ? 'SATURATED' : '']
     .filter(Boolean)
     .join('\n');
 }
@@ -124,6 +121,22 @@ export function renderVerdict(results: RunResults, width = 80, max = 5): string 
   return out.join('\n');
 }
 
+/**
+ * The verdict in at most `max` lines of `width` columns, one per topic, each cut with "…" where it
+ * would wrap: the lines a terminal of 24 rows has left under the table (the whole sentences are
+ * in --verbose and the HTML report).
+ */
+export function renderShortVerdict(results: RunResults, width = 80, max = 5): string {
+  if (!results.protocols.length) return '';
+  return verdict(results)
+    .slice(0, max)
+    .map((v) => {
+      const line = `Verdict · ${v.heading}: ${v.text}`;
+      return [...line].length <= width ? line : [...line].slice(0, width - 1).join('') + '…';
+    })
+    .join('\n');
+}
+
 /** How the summary is printed: `wide` one row per protocol with every figure; `verbose` with the method notes. */
 export interface SummaryView {
   wide: boolean;
@@ -135,25 +148,44 @@ export interface SummaryView {
  * verdict, and the footnotes (only the table and verdict with --quiet, apart from a partial run).
  */
 export function renderSummary(results: RunResults, view: SummaryView, quiet: boolean, width = 80): string {
-  // The wide table carries the stress table already; the fitted one gets it below.
-  const stress = view.wide ? null : renderStressTable(results);
-  const parts = [view.wide ? renderTable(results) : renderSummaryTable(results, width)];
-  if (stress) parts.push(stress);
-  if (!view.wide) parts.push(...wrap(ROW_LEGEND, width - 2, '').map((l) => `  ${l}`));
-  const tlsCost = renderTlsCostTable(results);
-  if (tlsCost) parts.push(tlsCost, ...wrap(TLS_COST_LEGEND, width - 2, '').map((l) => `  ${l}`));
-  const verdictText = renderVerdict(results, width);
-  if (verdictText) parts.push(verdictText);
   // Footnotes wrap to the terminal too; --verbose keeps them one line each (for grep).
   const notes = quiet ? '' : renderFootnotes(results, view.verbose);
-  if (notes && view.verbose) parts.push(notes);
-  else if (notes)
-    parts.push(
-      notes
-        .split('\n')
-        .flatMap((l) => wrap(l.trim(), width - 2, '  ').map((w) => `  ${w}`))
-        .join('\n'),
-    );
-  else if (results.partial) parts.push(`  PARTIAL RESULTS: ${results.partialReason}.`);
+  const notesText = !notes
+    ? results.partial
+      ? `  PARTIAL RESULTS: ${results.partialReason}.`
+      : ''
+    : view.verbose
+      ? notes
+      : notes
+          .split('\n')
+          .flatMap((l) => wrap(l.trim(), width - 2, '  ').map((w) => `  ${w}`))
+          .join('\n');
+  const spread = renderSpread(results).flatMap((l, i) => wrap(l, width - 2, i ? '    ' : '').map((w) => `  ${w}`));
+  const tlsCost = renderTlsCostTable(results);
+  const tls = tlsCost ? [tlsCost, ...wrap(TLS_COST_LEGEND, width - 2, '').map((l) => `  ${l}`)] : [];
+  const legend = wrap(ROW_LEGEND, width - 2, '').map((l) => `  ${l}`);
+  if (view.wide || view.verbose) {
+    // The wide table carries the stress table already; the fitted one gets it below.
+    const stress = view.wide ? null : renderStressTable(results);
+    const parts = [view.wide ? renderTable(results) : renderSummaryTable(results, width)];
+    if (stress) parts.push(stress);
+    if (!view.wide) parts.push(...legend);
+    parts.push(...spread, ...tls);
+    const verdictText = renderVerdict(results, width);
+    if (verdictText) parts.push(verdictText);
+    if (notesText) parts.push(notesText);
+    return parts.join('\n') + '\n';
+  }
+  // A terminal's last screen (80×24) is what stays in view: the notes and the legend come first,
+  // then the table and a verdict of one line per topic, so the numbers and who won are never
+  // scrolled away by notes.
+  const parts: string[] = [];
+  if (notesText) parts.push(notesText);
+  parts.push(...legend, ...spread);
+  const stress = renderStressTable(results);
+  if (stress) parts.push(stress);
+  parts.push(...tls, renderSummaryTable(results, width));
+  const verdictText = renderShortVerdict(results, width);
+  if (verdictText) parts.push(verdictText);
   return parts.join('\n') + '\n';
 }

@@ -1,4 +1,6 @@
 import Table from 'cli-table3';
+import { partialTag } from '../results/interrupted.js';
+import { FEW_EVENTS_PREFIX } from './few-events.js';
 import { formatBytes, formatMs, formatPerConnection } from '../scenario/units.js';
 import type { ProtocolResult, RunResults } from '../results/schema.js';
 import { resultLabel } from '../results/result-label.js';
@@ -36,7 +38,7 @@ function row(p: ProtocolResult): string[] {
   const lat = p.latency;
   const has = lat.count > 0;
   return [
-    resultLabel(p) + (p.partial ? ' (partial)' : ''),
+    resultLabel(p) + (p.partial ? ` ${partialTag(p)}` : ''),
     `${num(p.connectedPeak)}/${num(p.clients)}`,
     has ? formatMs(lat.p50) : '–',
     has ? formatMs(lat.p90) : '–',
@@ -97,9 +99,10 @@ export function renderFootnotes(results: RunResults, verbose = true): string {
       if (l) lines.push(l);
     }
   }
-  // A protocol's own notes (saturated, failed) always show; the method notes only when asked.
+  // A protocol's own notes (saturated, failed) and too-few-events warnings always show; method notes when asked.
   const labels = results.protocols.map((p) => `${resultLabel(p)}:`);
-  for (const n of results.notes) if (verbose || labels.some((l) => n.startsWith(l))) lines.push(n);
+  for (const n of results.notes)
+    if (verbose || n.startsWith(FEW_EVENTS_PREFIX) || labels.some((l) => n.startsWith(l))) lines.push(n);
   const server = results.protocols.find((p) => p.server)?.server;
   if (verbose && server)
     lines.push(

@@ -191,6 +191,22 @@ export interface FleetResult {
   redisSharePct: number | null;
 }
 
+/** One figure over repeated runs: lowest, highest, mean and sample standard deviation. */
+export interface SpreadFigure {
+  min: number;
+  max: number;
+  mean: number;
+  sd: number;
+  /** runs that measured it */
+  runs: number;
+}
+
+/** `run --repeat N`: the run-to-run spread of a protocol's main figures (by compare's metric names). */
+export interface RunSpread {
+  runs: number;
+  figures: Record<string, SpreadFigure>;
+}
+
 /** Everything measured for one protocol. Latencies are microseconds. */
 export interface ProtocolResult {
   protocol: ProtocolName;
@@ -201,6 +217,8 @@ export interface ProtocolResult {
    * rate (absent in older results)
    */
   serverCpuMicrosPerEvent?: number | null;
+  /** the phase was running when the run was stopped with Ctrl-C (absent otherwise and in older results) */
+  interrupted?: boolean;
   clients: number;
   connectedPeak: number;
   /** events the publisher had acknowledged when the phase ended */
@@ -267,6 +285,11 @@ export interface ProtocolResult {
   serverTimeline?: ServerTimelinePoint[];
   /** --heartbeat, push protocols: heartbeat cost and detection of silent connections */
   heartbeat?: HeartbeatResult;
+  /**
+   * `run --repeat N` (absent otherwise and in older results): the spread of the main figures over
+   * the N runs, whose histograms and counters the rest of this result merges
+   */
+  spread?: RunSpread;
 }
 
 export interface RunResults {
@@ -302,6 +325,8 @@ export interface RunResults {
       faults: string[];
       reconnectBackoff: { initialMs: number; maxMs: number };
     };
+    /** `run --repeat N`: the runs merged into these results (absent: one run) */
+    repeat?: number;
     /** this run's share when the clients were split over several machines or processes */
     shard?: { index: number; count: number };
     /** bundled reference-server processes (null: an external target; absent in older results) */

@@ -113,6 +113,15 @@ export const OPTION_TABLE = {
     help: 'events published per second (e.g. 10/s)',
     parse: (v) => parseRate(v as string),
   },
+  // Parsed by load/repeat.ts (it checks against --shard); merged runs record it in params.repeat.
+  repeat: {
+    group: LOAD,
+    arg: '<n>',
+    default: 1,
+    help:
+      'run the whole benchmark N times (at most 20) and merge the runs, with the run-to-run spread of the main ' +
+      'figures (compare takes it as the noise band)',
+  },
   payload: {
     group: LOAD,
     recordedAs: 'payloadBytes',
@@ -171,6 +180,13 @@ export const OPTION_TABLE = {
     parse: orNull(String),
   },
   description: { group: OUTPUT, only: 'scenario', help: 'one line on what the scenario models' },
+  thresholds: {
+    group: OUTPUT,
+    only: 'scenario',
+    help:
+      'scenario key for the same limits as failOn (k6\'s name): "p95>250ms,lost>0" or a list ' +
+      '["p95>250ms", "lost>0"]',
+  },
   out: {
     group: OUTPUT,
     short: 'o',

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
 import { UsageError } from '../errors.js';
 import { scenarioKeys, type RawRunOptions } from './option-table.js';
 
@@ -30,7 +31,54 @@ export function substituteEnv<T>(value: T, path: string, env: NodeJS.ProcessEnv)
   return value;
 }
 
-/** Reads a scenario JSON file; an unknown key or bad JSON is a one-line UsageError naming the fix. */
+/** Scenario files rtbench reads, by extension: YAML for the k6/Artillery habit, JSON otherwise. */
+export const SCENARIO_EXTENSIONS = ['.json', '.yaml', '.yml'] as const;
+
+/** Whether a scenario file is YAML (by its extension; anything else is read as JSON). */
+export function isYamlScenario(path: string): boolean {
+  return /\.ya?ml$/i.test(path);
+}
+
+/**
+ * The object a scenario file's text holds, JSON or YAML by the path's extension. A syntax error is
+ * a one-line UsageError with its line and column (YAML's own message keeps only its first line).
+ */
+export function parseScenarioText(text: string, path: string): unknown {
+  // A byte-order mark (editors on Windows write one) is not JSON, but it is not the user's mistake either.
+  const body = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+  if (isYamlScenario(path)) {
+    try {
+      // YAML 1.2 core schema: `on`, `yes` and dates stay strings, duplicate keys are errors.
+      return parseYaml(body) as unknown;
+    } catch (e) {
+      const first = (e as Error).message.split('\n')[0].replace(/:$/, '');
+      throw new UsageError(`scenario file ${path} is not valid YAML: ${first}`, 'fix the YAML syntax at that line');
+    }
+  }
+  try {
+    return JSON.parse(body) as unknown;
+  } catch (e) {
+    throw new UsageError(
+      `scenario file ${path} is not valid JSON (${withLine((e as Error).message, body)})`,
+      'fix the JSON syntax',
+    );
+  }
+}
+
+/** JSON.parse names a character offset; people look for a line. */
+function withLine(message: string, text: string): string {
+  const m = message.match(/at position (\d+)/);
+  if (!m) return message;
+  const before = text.slice(0, Number(m[1]));
+  const line = before.split('\n').length;
+  const column = before.length - before.lastIndexOf('\n');
+  return `${message.replace(/\s*\(line \d+ column \d+\)/, '')} (line ${line}, column ${column})`;
+}
+
+/**
+ * Reads a scenario file (JSON, or YAML for .yaml/.yml, with the same keys); an unknown key or bad
+ * syntax is a one-line UsageError naming the fix.
+ */
 export function loadScenarioFile(path: string, env: NodeJS.ProcessEnv = process.env): RawRunOptions {
   let text: string;
   try {
@@ -41,15 +89,14 @@ export function loadScenarioFile(path: string, env: NodeJS.ProcessEnv = process.
       'check the path (rtbench scenarios lists the bundled ones)',
     );
   }
-  let data: unknown;
-  try {
-    // A byte-order mark (editors on Windows write one) is not JSON, but it is not the user's mistake either.
-    data = JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
-  } catch (e) {
-    throw new UsageError(`scenario file ${path} is not valid JSON (${(e as Error).message})`, 'fix the JSON syntax');
-  }
+  const data = parseScenarioText(text, path);
   if (!data || typeof data !== 'object' || Array.isArray(data))
-    throw new UsageError(`scenario file ${path} must hold a JSON object`, 'e.g. {"clients": 1000, "duration": "20s"}');
+    throw new UsageError(
+      `scenario file ${path} must hold an object of options`,
+      isYamlScenario(path)
+        ? 'e.g. clients: 1000 and duration: 20s, one per line'
+        : 'e.g. {"clients": 1000, "duration": "20s"}',
+    );
   const known = scenarioKeys();
   for (const key of Object.keys(data)) {
     if (key === '$schema' || key.startsWith('//')) continue;

@@ -101,7 +101,7 @@ function ipBytes(ip: string): Buffer {
 export function selfSignedCertificate(ips: string[] = ['127.0.0.1', '::1'], days = 7): TlsMaterial {
   const { publicKey, privateKey } = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
   const serial = randomBytes(16);
-  serial[0] &= 0x7f; // a positive INTEGER
+  serial[0] = (serial[0] & 0x3f) | 0x40; // a positive INTEGER in minimal DER (no leading zero byte)
   const now = Date.now();
   const altNames = seq(
     der(0x82, Buffer.from('localhost', 'latin1')),

@@ -4,9 +4,8 @@ import { formatDelta, formatRelative, formatValue, trimNumber } from './format-v
 import { METRICS, type MetricDef, type MetricKind } from './metrics.js';
 import { differenceNoise, noiseMethod } from './noise.js';
 import type { Rule } from './rules.js';
-
-/** Below this many published events a run's latency percentiles are warned about (see quantileUncertainty). */
-const FEW_EVENTS = 30;
+import { fewEventsWarnings } from '../few-events.js';
+import { spreadNoise } from '../spread.js';
 
 /** Standard deviations of sampling noise a change must exceed before a relative limit can fail. */
 export const DEFAULT_SIGMAS = 3;
@@ -117,7 +116,7 @@ export function compareRuns(
     rows,
     outcomes,
     failed: outcomes.some((o) => o.status === 'fail'),
-    notes: comparabilityNotes(baseline, current),
+    notes: comparabilityNotes(baseline, current, rules),
     method: noiseMethod(sigmas),
   };
 }
@@ -142,10 +141,12 @@ function compareMetric(
         : current > 0
           ? Infinity
           : -Infinity;
+  // Repeated runs (run --repeat) measured their own run-to-run spread: a better band than sampling theory.
   const noise =
     delta === null || !b || !c
       ? null
-      : differenceNoise(metric.uncertainty(b, sigmas), metric.uncertainty(c, sigmas), delta);
+      : (spreadNoise(metric.name, b, c, sigmas) ??
+        differenceNoise(metric.uncertainty(b, sigmas), metric.uncertainty(c, sigmas), delta));
   return {
     protocol,
     metric: metric.name,
@@ -234,7 +235,7 @@ function summary(r: RunResults): RunSummary {
 }
 
 /** Differences between the runs' setups that make a comparison less like for like. */
-function comparabilityNotes(b: RunResults, c: RunResults): string[] {
+function comparabilityNotes(b: RunResults, c: RunResults, rules: Rule[]): string[] {
   const notes: string[] = [];
   if (b.partial) notes.push(`The baseline is a partial run${b.partialReason ? ` (${b.partialReason})` : ''}.`);
   if (c.partial) notes.push(`The current run is a partial run${c.partialReason ? ` (${c.partialReason})` : ''}.`);
@@ -254,15 +255,17 @@ function comparabilityNotes(b: RunResults, c: RunResults): string[] {
     ['baseline', b],
     ['current run', c],
   ] as const) {
-    const few = r.protocols.filter((p) => p.latency.count > 0 && p.published > 0 && p.published < FEW_EVENTS);
-    if (few.length) {
+    const runs = r.protocols.find((p) => p.spread)?.spread?.runs;
+    if (runs)
       notes.push(
-        `The ${run} published only ${few[0].published} events: deliveries of one event move together, so its latency ` +
-          'percentiles rest on that many samples and the noise allowance is wide; run longer or at a higher ' +
-          'rate for tighter gates.',
+        `The ${run} merges ${runs} repeated runs: their run-to-run spread (k standard deviations × √(1/Nb + 1/Nc)) ` +
+          'is the noise band of percentiles, shares and per-event figures; its counts are sums over the runs.',
       );
-    }
   }
+  // The percentiles the limits check, and p99 (the one people read): each needs enough events.
+  const checked = ['p99', ...rules.map((r) => r.metric.name)];
+  notes.push(...fewEventsWarnings(b.protocols, checked, 'the baseline'));
+  notes.push(...fewEventsWarnings(c.protocols, checked, 'the current run'));
   return notes;
 }
 

@@ -1,6 +1,6 @@
 import type { LatencySummary } from '../../metrics/histogram.js';
 import type { ProtocolResult } from '../../results/schema.js';
-import { histogramOf, percentageUncertainty, quantileUncertainty, type Uncertainty } from './noise.js';
+import { eventsBehind, histogramOf, percentageUncertainty, quantileUncertainty, type Uncertainty } from './noise.js';
 
 /** What a metric's numbers are, which decides the units a limit may use and how values print. */
 export type MetricKind = 'latency' | 'count' | 'percent' | 'bytes';
@@ -28,6 +28,7 @@ function quantile(
   pick: (p: ProtocolResult) => LatencySummary,
   key: 'p50' | 'p90' | 'p99' | 'p999' | 'max',
   q: number,
+  perEvent = true,
 ): MetricDef {
   return {
     name,
@@ -37,7 +38,8 @@ function quantile(
     value: (p) => (pick(p).count ? pick(p)[key] : null),
     uncertainty: (p, k) => {
       const h = histogramOf(pick(p));
-      return h ? quantileUncertainty(h, q, k) : null;
+      // Delivery latencies cluster by event; connect and first-event times are one per client.
+      return h ? quantileUncertainty(h, q, k, perEvent ? eventsBehind(p) : null) : null;
     },
   };
 }
@@ -59,14 +61,14 @@ export const METRICS: readonly MetricDef[] = [
     value: (p) => (p.latency.count ? (histogramOf(p.latency)?.getValueAtPercentile(95) ?? null) : null),
     uncertainty: (p, k) => {
       const h = histogramOf(p.latency);
-      return h ? quantileUncertainty(h, 0.95, k) : null;
+      return h ? quantileUncertainty(h, 0.95, k, eventsBehind(p)) : null;
     },
   },
   quantile('latency p99', 'p99', [], latency, 'p99', 0.99),
   quantile('latency p99.9', 'p999', ['p99.9'], latency, 'p999', 0.999),
   quantile('latency max', 'max', ['latency-max'], latency, 'max', 1),
-  quantile('connect p99', 'connect-p99', [], (p) => p.connect, 'p99', 0.99),
-  quantile('first event p99', 'first-event-p99', [], (p) => p.firstEvent, 'p99', 0.99),
+  quantile('connect p99', 'connect-p99', [], (p) => p.connect, 'p99', 0.99, false),
+  quantile('first event p99', 'first-event-p99', [], (p) => p.firstEvent, 'p99', 0.99, false),
   { name: 'delivered', aliases: [], label: 'delivered', kind: 'count', value: (p) => p.delivered, uncertainty: exact },
   { name: 'lost', aliases: [], label: 'lost', kind: 'count', value: (p) => p.lost, uncertainty: exact },
   {

@@ -168,7 +168,7 @@ export function comparisonTable(protocols: ReportProtocol[]): string {
       (p) =>
         `<th scope="col"><span class="swatch" ` +
         `style="background:${seriesColor(p)}"></span>${esc(seriesLabel(p))}` +
-        `${p.partial ? ' <span class="tag">partial</span>' : ''}</th>`,
+        `${p.partial ? ` <span class="tag">${p.interrupted ? 'interrupted' : 'partial'}</span>` : ''}</th>`,
     )
     .join('');
   const body = GROUPS.map((g) => {

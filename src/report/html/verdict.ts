@@ -1,6 +1,6 @@
 import type { RunResults } from '../../results/schema.js';
 import { formatBytes, formatMs } from '../../scenario/units.js';
-import { differenceNoise, histogramOf, quantileUncertainty } from '../compare/noise.js';
+import { differenceNoise, eventsBehind, histogramOf, quantileUncertainty } from '../compare/noise.js';
 import { seriesLabel } from './labels.js';
 import type { ReportProtocol } from './types.js';
 import { tlsCostSentence } from '../tls-cost.js';
@@ -105,7 +105,11 @@ function latencyTie(a: Entry, b: Entry, key: 'p50' | 'p99'): boolean {
   const hb = histogramOf(b.p.latency);
   const noise =
     ha && hb
-      ? differenceNoise(quantileUncertainty(ha, q, SIGMAS), quantileUncertainty(hb, q, SIGMAS), b.value - a.value)
+      ? differenceNoise(
+          quantileUncertainty(ha, q, SIGMAS, eventsBehind(a.p)),
+          quantileUncertainty(hb, q, SIGMAS, eventsBehind(b.p)),
+          b.value - a.value,
+        )
       : null;
   return b.value - a.value <= (noise ?? a.value * TIE);
 }
