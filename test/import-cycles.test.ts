@@ -41,3 +41,49 @@ test('src has no import cycle between files', () => {
   assert.ok(files.length > 100, `read ${files.length} files`);
   assert.deepEqual(cycles, []);
 });
+
+/**
+ * A file's folder under src/ (its first path part; files at the top are '.'): the layers of
+ * DESIGN.md. A contract (src/contracts/*) is a shape two layers share, placed just below the lower
+ * of them, so each contract file is its own node.
+ */
+function folderOf(file: string): string {
+  const parts = relative(SRC, file).split('/');
+  if (parts[0] === 'contracts') return parts.join('/');
+  return parts.length > 1 ? parts[0] : '.';
+}
+
+test('src has no import cycle between folders (the layers only import downwards)', () => {
+  const files = sources(SRC);
+  // folder → folder → one import that makes the edge (to name it when a cycle appears)
+  const edges = new Map<string, Map<string, string>>();
+  for (const f of files) {
+    for (const g of importsOf(f)) {
+      const [from, to] = [folderOf(f), folderOf(g)];
+      if (from === to) continue;
+      if (!edges.has(from)) edges.set(from, new Map());
+      if (!edges.get(from)!.has(to)) edges.get(from)!.set(to, `${relative(SRC, f)} → ${relative(SRC, g)}`);
+    }
+  }
+  const cycles: string[] = [];
+  const state = new Map<string, 'open' | 'done'>();
+  const visit = (d: string, path: string[]) => {
+    if (state.get(d) === 'done') return;
+    if (state.get(d) === 'open') {
+      const loop = [...path.slice(path.indexOf(d)), d];
+      cycles.push(
+        loop
+          .slice(1)
+          .map((to, i) => edges.get(loop[i])!.get(to)!)
+          .join(', '),
+      );
+      return;
+    }
+    state.set(d, 'open');
+    for (const to of edges.get(d)?.keys() ?? []) visit(to, [...path, d]);
+    state.set(d, 'done');
+  };
+  for (const d of edges.keys()) visit(d, []);
+  assert.ok(edges.size > 8, `read ${edges.size} folders`);
+  assert.deepEqual(cycles, []);
+});

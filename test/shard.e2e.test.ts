@@ -4,7 +4,8 @@ import { runBenchmark } from '../src/load/runner.js';
 import { buildPlan } from '../src/scenario/options.js';
 import { mergeRuns } from '../src/results/merge.js';
 import { startReferenceServer } from '../src/server/server.js';
-import { parseShard, shardRange, scheduledLastSeq } from '../src/load/shard.js';
+import { shardRange, scheduledLastSeq } from '../src/load/shard.js';
+import { parseShard } from '../src/scenario/shard-options.js';
 import { decodeHistogram } from '../src/metrics/histogram.js';
 import { UsageError } from '../src/errors.js';
 

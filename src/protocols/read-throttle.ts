@@ -1,5 +1,7 @@
 import { nowMicros } from '../clock.js';
-import type { SlowMode } from '../scenario/stress.js';
+
+/** How a slow client reads: it stops for `ms` when the hold starts, or reads at most a byte rate. */
+export type SlowMode = { kind: 'stall'; ms: number } | { kind: 'rate'; bytesPerSecond: number };
 
 /** How one slow client reads: the mode, and (for a stall) when the stall starts, epoch µs. */
 export interface SlowReading {

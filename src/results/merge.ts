@@ -100,15 +100,8 @@ function mergeWindows(rs: ProtocolResult[]): Pick<ProtocolResult, 'ramp' | 'late
   };
 }
 
-function mergeProtocol(rs: ProtocolResult[], notes: string[]): ProtocolResult {
-  const sum = (f: (r: ProtocolResult) => number) => sumOf(rs, f);
-  const delivered = sum((r) => r.delivered);
-  const requests = sum((r) => r.requests);
-  const wasted = sum((r) => r.wasted);
-  const bytesIn = sum((r) => r.bytes.in);
-  const bytesOut = sum((r) => r.bytes.out);
-  const errorsByType: Record<string, number> = {};
-  for (const r of rs) for (const [k, v] of Object.entries(r.errorsByType)) errorsByType[k] = (errorsByType[k] ?? 0) + v;
+/** Per-second latency points added second by second (count and sum added, the max of the maxima). */
+function mergeTimelines(rs: ProtocolResult[]): TimelinePoint[] {
   const timeline = new Map<number, TimelinePoint>();
   for (const r of rs)
     for (const p of r.timeline) {
@@ -118,6 +111,18 @@ function mergeProtocol(rs: ProtocolResult[], notes: string[]): ProtocolResult {
       t.maxMicros = Math.max(t.maxMicros, p.maxMicros);
       timeline.set(p.t, t);
     }
+  return [...timeline.values()].sort((a, b) => a.t - b.t);
+}
+
+function mergeProtocol(rs: ProtocolResult[], notes: string[]): ProtocolResult {
+  const sum = (f: (r: ProtocolResult) => number) => sumOf(rs, f);
+  const delivered = sum((r) => r.delivered);
+  const requests = sum((r) => r.requests);
+  const wasted = sum((r) => r.wasted);
+  const bytesIn = sum((r) => r.bytes.in);
+  const bytesOut = sum((r) => r.bytes.out);
+  const errorsByType: Record<string, number> = {};
+  for (const r of rs) for (const [k, v] of Object.entries(r.errorsByType)) errorsByType[k] = (errorsByType[k] ?? 0) + v;
   // Stress figures are merged below (mergeStress), never copied from one shard.
   const {
     healthy: _h,
@@ -162,7 +167,7 @@ function mergeProtocol(rs: ProtocolResult[], notes: string[]): ProtocolResult {
     server: mergeServer(rs),
     client: mergeClient(rs),
     connectRate: sum((r) => r.connectRate),
-    timeline: [...timeline.values()].sort((a, b) => a.t - b.t),
+    timeline: mergeTimelines(rs),
     durationMs: Math.max(...rs.map((r) => r.durationMs)),
     ...mergeStress(rs, notes),
     ...(heartbeat ? { heartbeat } : {}),

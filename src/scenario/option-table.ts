@@ -1,4 +1,4 @@
-import { parseShard, parseStartAt } from '../load/shard.js';
+import { parseShard, parseStartAt } from './shard-options.js';
 import type { ProtocolDescriptor } from '../protocols/descriptor.js';
 import { PROTOCOLS } from '../protocols/list.js';
 import { parseProtocols } from '../protocols/registry.js';

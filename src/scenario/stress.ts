@@ -3,7 +3,8 @@ import { BACKPRESSURE_POLICIES, type BackpressurePolicy } from '../server-core/b
 import { parseDuration, parseFraction, parseSize } from './units.js';
 
 /** How a slow client reads: stops reading for a while, or reads at most so many bytes per second. */
-export type SlowMode = { kind: 'stall'; ms: number } | { kind: 'rate'; bytesPerSecond: number };
+import type { SlowMode } from '../protocols/read-throttle.js';
+export type { SlowMode };
 
 /** A fault the runner injects into the bundled server at a time since the phase started. */
 export type Fault =
