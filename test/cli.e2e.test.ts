@@ -144,7 +144,7 @@ async function closedPort(): Promise<number> {
 test('an unknown fault is a one-line error naming the fault and the valid forms', async () => {
   assertOneLineError(
     await rtbench(['run', '--faults', 'explode@3s']),
-    /unknown fault "explode".*drop-connections=<share>@<time>, restart@<time> or kill-instance@<time>/,
+    /unknown fault "explode".*drop-connections=<share>@<time>, blackhole=<share>@<time>, restart@<time> or kill-instance@<time>/,
   );
 });
 
@@ -255,13 +255,14 @@ test('a client worker that dies fails its phase with the reason, and the next pr
   child.stderr.on('data', (d) => (stderr += d));
   const code = new Promise<number | null>((resolve) => child.on('close', resolve));
   // The run's client workers are its children running load/worker.js; kill one mid-phase. They are
-  // looked for until both are up (a loaded machine starts them late), then one more second passes.
+  // looked for until both are up (a loaded machine starts them late), then 3 s pass so that both are
+  // ready and their clients connected (one that dies while starting leaves its clients to the other).
   let workers: string[] = [];
   for (let i = 0; i < 150 && workers.length < 2; i++) {
     await new Promise((r) => setTimeout(r, 100));
     workers = clientWorkersOf(child.pid!);
   }
-  await new Promise((r) => setTimeout(r, 1000));
+  await new Promise((r) => setTimeout(r, 3000));
   assert.equal(workers.length, 2, 'two client workers');
   process.kill(Number(workers[0]), 'SIGKILL');
   assert.equal(await code, 3, stderr);

@@ -54,7 +54,7 @@ test('--tls off,on runs all four protocols both ways against the bundled server:
   }
   const summary = renderSummary(results, { wide: false, verbose: false }, true, 100);
   assert.match(summary, /TLS cost/);
-  assert.match(summary, /• TLS cost: Against plaintext in the same run: polling \+\d+% bytes/);
+  assert.match(summary, /TLS cost: Against plaintext in the same run: polling \+\d+% bytes/);
   assert.match(renderSummary(results, { wide: true, verbose: true }, false), /websocket · tls/);
   assert.match(renderHtmlReport(results), /<section id="tls-cost">/);
 });

@@ -90,6 +90,8 @@ export async function runPhase(ctx: PhaseContext, protocol: ProtocolName): Promi
   const stop = new PhaseStop(ctx.signal);
   const setup = await prepare(ctx, protocol);
   const pool = await WorkerPool.spawn(setup.layout.workers);
+  // A worker that died while starting left its clients to the others: the phase runs with fewer.
+  if (pool.diedAtStart) setup.layout = withWorkers(setup.layout, pool.size);
   const timing = await waitForPhaseStart(ctx, stop.signal);
   const load = startLoad(ctx, setup, pool, timing, stop);
   const ticker = startTicker(ctx, setup, pool, timing);
@@ -104,6 +106,13 @@ export async function runPhase(ctx: PhaseContext, protocol: ProtocolName): Promi
   pool.kill();
   stop.dispose();
   return phaseRun(ctx, setup, timing, load, { ...connected, serverEnd }, workers, stop, lastPublished);
+}
+
+/** The layout with its clients split over `n` workers instead (as WorkerPool.start splits them). */
+function withWorkers(layout: LoadLayout, n: number): LoadLayout {
+  const total = layout.clientsPerWorker.reduce((a, b) => a + b, 0);
+  const counts = Array.from({ length: n }, (_, i) => Math.floor(total / n) + (i < total % n ? 1 : 0));
+  return { ...layout, workers: n, clientsPerWorker: counts };
 }
 
 /** Ends a phase early, once, for the first reason given (its own or the run's signal). */

@@ -22,36 +22,48 @@ const WORKER_FLAGS = ['--max-semi-space-size=4'];
 
 /** A set of client worker processes for one protocol phase. */
 export class WorkerPool {
-  private readonly children: ChildProcess[] = [];
+  private children: ChildProcess[] = [];
   private readonly progress = new Map<ChildProcess, WorkerProgress>();
   private readonly exited = new Set<ChildProcess>();
 
   private constructor() {}
 
-  /** Forks `n` workers sharing this process's clock and waits until each is ready. */
+  /**
+   * Forks `n` workers sharing this process's clock and waits until each is ready or gone. A worker
+   * that dies while starting (killed from outside, out of memory) is dropped and the others take
+   * its clients; only when none starts is the phase impossible.
+   */
   static async spawn(n: number): Promise<WorkerPool> {
     const pool = new WorkerPool();
-    await Promise.all(
-      Array.from({ length: n }, () => {
-        const child = fork(WORKER_SCRIPT, [], {
-          execArgv: [...process.execArgv, ...WORKER_FLAGS],
-          env: { ...process.env, ...clockEnv() },
-          stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-          serialization: 'advanced',
-        });
-        pool.children.push(child);
-        child.on('message', (m: WorkerMessage) => {
-          if (m.type === 'progress') pool.progress.set(child, m);
-        });
-        child.on('exit', () => pool.exited.add(child));
-        return new Promise<void>((resolve, reject) => {
-          child.once('error', reject);
-          child.once('exit', (code) => reject(new Error(`client worker exited during start (code ${code})`)));
-          child.once('message', (m: WorkerMessage) => m.type === 'ready' && resolve());
-        });
-      }),
-    );
+    const started = await Promise.all(Array.from({ length: n }, () => pool.fork()));
+    pool.diedAtStart = started.filter((ok) => !ok).length;
+    pool.children = pool.children.filter((c, i) => started[i]);
+    if (!pool.children.length) throw new Error(`all ${n} client worker(s) exited while starting`);
     return pool;
+  }
+
+  /** How many workers died before they were ready (their clients went to the others). */
+  diedAtStart = 0;
+
+  /** One worker; resolves true once it is ready, false if it exits (or fails to fork) first. */
+  private fork(): Promise<boolean> {
+    const child = fork(WORKER_SCRIPT, [], {
+      execArgv: [...process.execArgv, ...WORKER_FLAGS],
+      env: { ...process.env, ...clockEnv() },
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      serialization: 'advanced',
+    });
+    this.children.push(child);
+    child.on('message', (m: WorkerMessage) => {
+      if (m.type === 'progress') this.progress.set(child, m);
+    });
+    // A dead child's IPC channel reports errors on send; they must not crash the run.
+    child.on('error', () => {});
+    child.on('exit', () => this.exited.add(child));
+    return new Promise<boolean>((resolve) => {
+      child.once('exit', () => resolve(false));
+      child.once('message', (m: WorkerMessage) => m.type === 'ready' && resolve(true));
+    });
   }
 
   get size(): number {

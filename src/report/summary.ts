@@ -104,17 +104,18 @@ function wrap(text: string, width: number, indent: string): string[] {
   return lines;
 }
 
+/** The verdict's first `max` topics; the TLS-cost line is what a --tls off,on run is for: never cut. */
+function verdictLines(results: RunResults, max: number) {
+  const all = verdict(results);
+  return [...all.filter((v) => v.topic !== 'tls-cost').slice(0, max), ...all.filter((v) => v.topic === 'tls-cost')];
+}
+
 /**
  * Who won what, in a few lines computed from the numbers (the HTML report's verdict): two
  * latencies within their sampling noise are a tie, never a win. At most `max` lines.
  */
 export function renderVerdict(results: RunResults, width = 80, max = 5): string {
-  const all = verdict(results);
-  // The TLS-cost line is what a --tls off,on run is for: never cut by `max`.
-  const lines = [
-    ...all.filter((v) => v.topic !== 'tls-cost').slice(0, max),
-    ...all.filter((v) => v.topic === 'tls-cost'),
-  ];
+  const lines = verdictLines(results, max);
   if (!results.protocols.length || !lines.length) return '';
   const out = ['Verdict (ties: within measurement noise):'];
   for (const v of lines) out.push(...wrap(`• ${v.heading}: ${v.text}`, width - 2, '  ').map((l) => `  ${l}`));
@@ -128,8 +129,7 @@ export function renderVerdict(results: RunResults, width = 80, max = 5): string 
  */
 export function renderShortVerdict(results: RunResults, width = 80, max = 5): string {
   if (!results.protocols.length) return '';
-  return verdict(results)
-    .slice(0, max)
+  return verdictLines(results, max)
     .map((v) => {
       const line = `Verdict · ${v.heading}: ${v.text}`;
       return [...line].length <= width ? line : [...line].slice(0, width - 1).join('') + '…';
