@@ -171,7 +171,8 @@ function writeReports(
   // --out -: the results JSON is standard output (for a pipe), so everything for people goes to stderr.
   const toStdout = plan.output.json === '-';
   const say = (text: string) => (toStdout ? process.stderr : process.stdout).write(text);
-  say(renderSummary(results, presentation.view, plan.output.quiet, width));
+  const screen = Boolean((toStdout ? process.stderr : process.stdout).isTTY);
+  say(renderSummary(results, { ...presentation.view, screen }, plan.output.quiet, width));
   if (plan.output.json) writeResults(plan.output.json, results);
   if (plan.output.json && !toStdout)
     say(`  Results written to ${plan.output.json}${results.partial ? ' (partial)' : ''}\n`);

@@ -141,6 +141,11 @@ export function renderShortVerdict(results: RunResults, width = 80, max = 5): st
 export interface SummaryView {
   wide: boolean;
   verbose: boolean;
+  /**
+   * a terminal shows it: fit its last screen (notes first, one verdict line per topic); a log or a
+   * pipe gets the whole sentences after the table
+   */
+  screen?: boolean;
 }
 
 /**
@@ -164,7 +169,7 @@ export function renderSummary(results: RunResults, view: SummaryView, quiet: boo
   const tlsCost = renderTlsCostTable(results);
   const tls = tlsCost ? [tlsCost, ...wrap(TLS_COST_LEGEND, width - 2, '').map((l) => `  ${l}`)] : [];
   const legend = wrap(ROW_LEGEND, width - 2, '').map((l) => `  ${l}`);
-  if (view.wide || view.verbose) {
+  if (view.wide || view.verbose || !view.screen) {
     // The wide table carries the stress table already; the fitted one gets it below.
     const stress = view.wide ? null : renderStressTable(results);
     const parts = [view.wide ? renderTable(results) : renderSummaryTable(results, width)];
