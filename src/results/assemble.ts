@@ -1,5 +1,6 @@
 import { mergeEncoded, summarize } from '../metrics/histogram.js';
-import { emptyCounters, type TimelinePoint } from '../metrics/recorder.js';
+import { emptyCounters } from '../metrics/recorder.js';
+import { mergeTimelines } from './merge.js';
 import type { WorkerResult } from '../contracts/worker-messages.js';
 import type { ProtocolName } from '../protocols/types.js';
 import type { ServerMetrics } from '../contracts/server-metrics.js';
@@ -97,7 +98,7 @@ export function assembleProtocolResult(o: PhaseOutcome): ProtocolResult {
     ...serverCpu(o, c.delivered - (ramp?.delivered ?? 0)),
     ...(o.layout ? { layout: o.layout } : {}),
     ...(o.fleetInstances && o.fleetInstances > 1 ? { fleet: fleetResult(o, o.fleetInstances) } : {}),
-    timeline: [...timeline.values()].sort((a, b) => a.t - b.t),
+    timeline,
     durationMs: o.durationMs,
     ...(o.publishErrors && o.publishErrorsByType ? { publishErrorsByType: o.publishErrorsByType } : {}),
     ...(o.stress ? assembleStress(o.stress, o.workers, o.serverBaseline, c.lost) : {}),
@@ -109,19 +110,11 @@ export function assembleProtocolResult(o: PhaseOutcome): ProtocolResult {
 function sumWorkers(o: PhaseOutcome) {
   const c = emptyCounters();
   const errorsByType: Record<string, number> = {};
-  const timeline = new Map<number, TimelinePoint>();
   const sum = { connectedPeak: 0, wireIn: 0, wireOut: 0, rampSpanMs: 0, firstRequest: Infinity, lastRequest: 0 };
   for (const w of o.workers) {
     const s = w.snapshot;
     for (const k of Object.keys(c) as (keyof typeof c)[]) c[k] += s.counters[k];
     for (const [k, v] of Object.entries(s.errorsByType)) errorsByType[k] = (errorsByType[k] ?? 0) + v;
-    for (const p of s.timeline) {
-      const t = timeline.get(p.t) ?? { t: p.t, count: 0, sumMicros: 0, maxMicros: 0 };
-      t.count += p.count;
-      t.sumMicros += p.sumMicros;
-      t.maxMicros = Math.max(t.maxMicros, p.maxMicros);
-      timeline.set(p.t, t);
-    }
     sum.connectedPeak += s.connectedPeak;
     sum.wireIn += w.wire.in;
     sum.wireOut += w.wire.out;
@@ -129,6 +122,7 @@ function sumWorkers(o: PhaseOutcome) {
     if (w.requestWindow?.first) sum.firstRequest = Math.min(sum.firstRequest, w.requestWindow.first);
     if (w.requestWindow?.last) sum.lastRequest = Math.max(sum.lastRequest, w.requestWindow.last);
   }
+  const timeline = mergeTimelines(o.workers.map((w) => w.snapshot.timeline));
   return { c, errorsByType, timeline, ...sum };
 }
 

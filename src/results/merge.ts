@@ -101,10 +101,10 @@ function mergeWindows(rs: ProtocolResult[]): Pick<ProtocolResult, 'ramp' | 'late
 }
 
 /** Per-second latency points added second by second (count and sum added, the max of the maxima). */
-function mergeTimelines(rs: ProtocolResult[]): TimelinePoint[] {
+export function mergeTimelines(timelines: TimelinePoint[][]): TimelinePoint[] {
   const timeline = new Map<number, TimelinePoint>();
-  for (const r of rs)
-    for (const p of r.timeline) {
+  for (const points of timelines)
+    for (const p of points) {
       const t = timeline.get(p.t) ?? { t: p.t, count: 0, sumMicros: 0, maxMicros: 0 };
       t.count += p.count;
       t.sumMicros += p.sumMicros;
@@ -167,7 +167,7 @@ function mergeProtocol(rs: ProtocolResult[], notes: string[]): ProtocolResult {
     server: mergeServer(rs),
     client: mergeClient(rs),
     connectRate: sum((r) => r.connectRate),
-    timeline: mergeTimelines(rs),
+    timeline: mergeTimelines(rs.map((r) => r.timeline)),
     durationMs: Math.max(...rs.map((r) => r.durationMs)),
     ...mergeStress(rs, notes),
     ...(heartbeat ? { heartbeat } : {}),
