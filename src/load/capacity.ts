@@ -38,11 +38,12 @@ export function splitClients(o: { clients: number; requested: number; cores: num
     );
   }
   const workers = o.requested > 0 ? o.requested : Math.max(1, Math.min(o.clients, Math.max(o.cores, needed)));
-  const counts = Array.from(
-    { length: workers },
-    (_, i) => Math.floor(o.clients / workers) + (i < o.clients % workers ? 1 : 0),
-  );
-  return { workers, counts, perWorkerCap: cap };
+  return { workers, counts: evenSplit(o.clients, workers), perWorkerCap: cap };
+}
+
+/** `total` split into `parts` counts that differ by at most one, the larger first. */
+export function evenSplit(total: number, parts: number): number[] {
+  return Array.from({ length: parts }, (_, i) => Math.floor(total / parts) + (i < total % parts ? 1 : 0));
 }
 
 /**

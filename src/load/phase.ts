@@ -11,7 +11,7 @@ import type { PhaseFailure } from '../results/notes.js';
 import type { ServerMetrics } from '../contracts/server-metrics.js';
 import type { StartMessage, WorkerResult } from '../contracts/worker-messages.js';
 import { LoopDelayMonitor } from '../metrics/loop-delay.js';
-import { splitClients } from './capacity.js';
+import { evenSplit, splitClients } from './capacity.js';
 import { readFdLimits } from './fd-limit.js';
 import { chooseSourceAddresses } from './source-addresses.js';
 import { Publisher } from './publisher.js';
@@ -111,8 +111,7 @@ export async function runPhase(ctx: PhaseContext, protocol: ProtocolName): Promi
 /** The layout with its clients split over `n` workers instead (as WorkerPool.start splits them). */
 function withWorkers(layout: LoadLayout, n: number): LoadLayout {
   const total = layout.clientsPerWorker.reduce((a, b) => a + b, 0);
-  const counts = Array.from({ length: n }, (_, i) => Math.floor(total / n) + (i < total % n ? 1 : 0));
-  return { ...layout, workers: n, clientsPerWorker: counts };
+  return { ...layout, workers: n, clientsPerWorker: evenSplit(total, n) };
 }
 
 /** Ends a phase early, once, for the first reason given (its own or the run's signal). */

@@ -1,6 +1,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { clockEnv } from '../clock.js';
+import { evenSplit } from './capacity.js';
 import type { MemoryReading } from '../contracts/memory-reading.js';
 import type {
   ParentMessage,
@@ -75,13 +76,11 @@ export class WorkerPool {
    * workers, each on the shared ramp schedule.
    */
   start(base: Omit<StartMessage, 'first' | 'count' | 'type'>, range = { first: 0, count: base.total }): number[] {
-    const counts: number[] = [];
+    const counts = evenSplit(range.count, this.children.length);
     let first = range.first;
     this.children.forEach((child, i) => {
-      const count = Math.floor(range.count / this.children.length) + (i < range.count % this.children.length ? 1 : 0);
-      counts.push(count);
-      this.send(child, { type: 'start', ...base, first, count });
-      first += count;
+      this.send(child, { type: 'start', ...base, first, count: counts[i] });
+      first += counts[i];
     });
     return counts;
   }
