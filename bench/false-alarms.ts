@@ -1,14 +1,16 @@
 /**
  * `npm run false-alarms`: does the README's CI gate cry wolf? Runs PAIRS pairs of identical
- * default-scenario runs (shortened to DURATION) and compares each pair with the README's limits
+ * default-scenario runs (RTBENCH_FALSE_ALARMS_DURATION shortens them) and compares each pair with the README's limits
  * (`p99>+10%,lost>0`); every broken limit is a false failure. Then runs DELAYED runs with a
  * 20 ms fan-out delay injected into the bundled server and compares each with a baseline from the
  * pairs: the gate must still catch that. Writes the figures to reports/false-alarms.md
  * (RTBENCH_FALSE_ALARMS_OUT). It runs the rtbench command as a user does, one run at a time.
+ * RTBENCH_FALSE_ALARMS_RUNS=DIR keeps the results files there, and a rerun with the same DIR reuses
+ * the runs it finds and only compares again (to judge a change to compare on the same runs).
  * Not a test: it takes about PAIRS × 2 × 40 s and its figures depend on the machine's load.
  */
 import { execFile } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -19,7 +21,9 @@ import type { RunResults } from '../src/results/schema.js';
 
 const ENV = process.env;
 const PAIRS = Number(ENV.RTBENCH_FALSE_ALARMS_PAIRS || 10);
-const DURATION = ENV.RTBENCH_FALSE_ALARMS_DURATION || '5s';
+/** Empty: the default scenario's own duration. */
+const DURATION = ENV.RTBENCH_FALSE_ALARMS_DURATION || '';
+const RUNS_DIR = ENV.RTBENCH_FALSE_ALARMS_RUNS || '';
 const DELAYED = Number(ENV.RTBENCH_FALSE_ALARMS_DELAYED || 3);
 const DELAY = ENV.RTBENCH_FALSE_ALARMS_DELAY || '20ms';
 /** The README's gate. */
@@ -31,14 +35,25 @@ const RUN_TIMEOUT_MS = 10 * 60_000;
 
 const run = promisify(execFile);
 
+/** The 1-minute load when each run ended, by results file (kept beside kept runs). */
+const loads = new Map<string, number>();
+
 async function rtbench(out: string, extra: string[]): Promise<RunResults> {
+  const loadFile = `${out}.load`;
+  if (RUNS_DIR && existsSync(out)) {
+    if (existsSync(loadFile)) loads.set(out, Number(readFileSync(loadFile, 'utf8')));
+    return JSON.parse(readFileSync(out, 'utf8')) as RunResults;
+  }
+  const duration = DURATION ? ['--duration', DURATION] : [];
   // Exit 1 (a gate) cannot happen without --fail-on; 3 (partial) still leaves a results file to read.
-  await run(process.execPath, [BIN, 'run', '--duration', DURATION, '--quiet', '--out', out, ...extra], {
+  await run(process.execPath, [BIN, 'run', ...duration, '--quiet', '--out', out, ...extra], {
     timeout: RUN_TIMEOUT_MS,
     maxBuffer: 16 * 1024 * 1024,
   }).catch((e: { code?: number }) => {
     if (e.code !== 3) throw e;
   });
+  loads.set(out, loadavg()[0]);
+  writeFileSync(loadFile, String(loadavg()[0]));
   return JSON.parse(readFileSync(out, 'utf8')) as RunResults;
 }
 
@@ -56,32 +71,34 @@ const events = (r: RunResults) =>
   Math.min(...r.protocols.map((p) => Math.round(p.latency.count / Math.max(1, p.connectedPeak))));
 
 async function main(): Promise<void> {
-  const dir = mkdtempSync(join(tmpdir(), 'rtbench-false-alarms-'));
+  if (RUNS_DIR) mkdirSync(RUNS_DIR, { recursive: true });
+  const dir = RUNS_DIR || mkdtempSync(join(tmpdir(), 'rtbench-false-alarms-'));
   const rules = parseRules(LIMITS);
   const started = new Date();
   const rows: Row[] = [];
   const baselines: RunResults[] = [];
-  const compared = (a: RunResults, b: RunResults) => ({
-    comparison: compareRuns(a, b, rules),
-    events: [events(a), events(b)] as [number, number],
-    load: loadavg()[0],
+  const file = (name: string) => join(dir, `${name}.json`);
+  const compared = (a: string, b: string, ra: RunResults, rb: RunResults) => ({
+    comparison: compareRuns(ra, rb, rules),
+    events: [events(ra), events(rb)] as [number, number],
+    load: Math.max(loads.get(file(a)) ?? NaN, loads.get(file(b)) ?? NaN),
   });
   try {
     for (let i = 1; i <= PAIRS; i++) {
-      const a = await rtbench(join(dir, `a${i}.json`), []);
-      const b = await rtbench(join(dir, `b${i}.json`), []);
+      const a = await rtbench(file(`a${i}`), []);
+      const b = await rtbench(file(`b${i}`), []);
       baselines.push(a);
-      rows.push({ what: `identical pair ${i}`, ...compared(a, b) });
+      rows.push({ what: `identical pair ${i}`, ...compared(`a${i}`, `b${i}`, a, b) });
       process.stderr.write(`pair ${i}/${PAIRS}: ${failed(rows.at(-1)!.comparison).length} failed\n`);
     }
     for (let i = 1; i <= DELAYED; i++) {
-      const d = await rtbench(join(dir, `d${i}.json`), ['--fanout-delay', DELAY]);
-      const base = baselines[(i - 1) % baselines.length];
-      rows.push({ what: `+${DELAY} fan-out delay ${i}`, ...compared(base, d) });
+      const d = await rtbench(file(`d${i}`), ['--fanout-delay', DELAY]);
+      const base = (i - 1) % baselines.length;
+      rows.push({ what: `+${DELAY} fan-out delay ${i}`, ...compared(`a${base + 1}`, `d${i}`, baselines[base], d) });
       process.stderr.write(`delayed ${i}/${DELAYED}: ${failed(rows.at(-1)!.comparison).length} failed\n`);
     }
   } finally {
-    rmSync(dir, { recursive: true, force: true });
+    if (!RUNS_DIR) rmSync(dir, { recursive: true, force: true });
   }
   const identical = rows.filter((r) => r.what.startsWith('identical'));
   const delayed = rows.filter((r) => !r.what.startsWith('identical'));
@@ -91,10 +108,12 @@ async function main(): Promise<void> {
     '# False alarms of the CI gate',
     '',
     `\`npm run false-alarms\`, ${started.toISOString()} – ${new Date().toISOString()}, on ${cpus().length} ` +
-      `CPU cores (${cpus()[0]?.model ?? 'unknown'}), shared with other work (1-minute load shown per row).`,
+      `CPU cores (${cpus()[0]?.model ?? 'unknown'}), shared with other work (per row: the higher 1-minute load ` +
+      'of its two runs as each ended).',
     '',
-    `Each run: \`rtbench run --duration ${DURATION}\` (the default scenario otherwise: all four protocols, ` +
-      `100 clients, 1 event/s); each pair compared with \`rtbench compare --fail-on '${LIMITS}'\`.`,
+    `Each run: \`rtbench run${DURATION ? ` --duration ${DURATION}` : ''}\` (the default scenario` +
+      `${DURATION ? ' otherwise' : ''}: all four protocols, 100 clients, 1 event/s for 10 s); ` +
+      `each pair compared with \`rtbench compare --fail-on '${LIMITS}'\`.`,
     '',
     `- identical pairs: **${falseAlarms} of ${identical.length} failed** (false alarms)`,
     `- with a ${DELAY} fan-out delay injected: **${caught} of ${delayed.length} caught**`,
