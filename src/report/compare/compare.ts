@@ -2,10 +2,12 @@ import { resultLabel } from '../../results/result-label.js';
 import type { ProtocolResult, RunResults } from '../../results/schema.js';
 import { formatDelta, formatRelative, formatValue, trimNumber } from './format-values.js';
 import { METRICS, type MetricDef, type MetricKind } from './metrics.js';
-import { differenceNoise, noiseMethod } from './noise.js';
+import { differenceNoise, eventsBehind, noiseMethod } from './noise.js';
 import type { Rule } from './rules.js';
 import { fewEventsWarnings } from '../few-events.js';
 import { spreadNoise } from '../spread.js';
+import { eventsNeeded } from '../few-events.js';
+import { tailShift, type TailShift } from './event-tails.js';
 
 /** Standard deviations of sampling noise a change must exceed before a relative limit can fail. */
 export const DEFAULT_SIGMAS = 3;
@@ -28,6 +30,8 @@ export interface MetricComparison {
   noise: number | null;
   /** the values differ, but by no more than noise */
   withinNoise: boolean;
+  /** a tail percentile on too few events: whether the events themselves moved (null when not tested) */
+  tailShift: TailShift | null;
   /** the worst outcome of the limits on this row, 'none' when no limit applies */
   status: RuleStatus | 'none';
   /** the limits that applied to this row and how each came out */
@@ -142,11 +146,16 @@ function compareMetric(
           ? Infinity
           : -Infinity;
   // Repeated runs (run --repeat) measured their own run-to-run spread: a better band than sampling theory.
+  const spread = delta === null || !b || !c ? null : spreadNoise(metric.name, b, c, sigmas);
   const noise =
     delta === null || !b || !c
       ? null
-      : (spreadNoise(metric.name, b, c, sigmas) ??
-        differenceNoise(metric.uncertainty(b, sigmas), metric.uncertainty(c, sigmas), delta));
+      : (spread ?? differenceNoise(metric.uncertainty(b, sigmas), metric.uncertainty(c, sigmas), delta));
+  const shift =
+    delta && b && c && spread === null && sigmas > 0 && restsOnFewEvents(metric, b, c)
+      ? tailShift(b, c, delta > 0, sigmas)
+      : null;
+  const insideBand = delta !== null && delta !== 0 && noise !== null && Math.abs(delta) <= noise;
   return {
     protocol,
     metric: metric.name,
@@ -157,10 +166,19 @@ function compareMetric(
     delta,
     relative,
     noise,
-    withinNoise: delta !== null && delta !== 0 && noise !== null && Math.abs(delta) <= noise,
+    withinNoise: insideBand || (shift !== null && !shift.significant),
+    tailShift: shift,
     status: 'none',
     rules: [],
   };
+}
+
+/** A tail percentile either run holds fewer events for than it needs (the maximum always does). */
+function restsOnFewEvents(metric: MetricDef, b: ProtocolResult, c: ProtocolResult): boolean {
+  const q = metric.tailQuantile;
+  if (q === undefined) return false;
+  if (q >= 1) return true;
+  return [b, c].some((p) => (eventsBehind(p) ?? Infinity) < eventsNeeded(q));
 }
 
 const SEVERITY: Record<RuleStatus | 'none', number> = { none: 0, skipped: 1, pass: 2, noise: 3, fail: 4 };
@@ -217,9 +235,24 @@ function applyRule(rule: Rule, protocol: string, row: MetricComparison | undefin
   if (!broken) return out('pass', `ok   ${name} ${shown} ${opposite} ${limit}`);
   // Absolute limits are the user's own line in the sand; only changes are judged against noise.
   if (rule.mode !== 'absolute' && row.withinNoise) {
-    return out('noise', `ok   ${name} ${shown} ${rule.op} ${limit} but within noise (±${formatNoise(row)}) ${values}`);
+    return out('noise', `ok   ${name} ${shown} ${rule.op} ${limit} but within noise (${noiseReason(row)}) ${values}`);
   }
   return out('fail', `FAIL ${name} ${shown} ${rule.op} ${limit}${rule.mode === 'absolute' ? '' : ` ${values}`}`);
+}
+
+/** Why a change counts as noise: its band, or the rank test its events did not pass. */
+function noiseReason(row: MetricComparison): string {
+  const t = row.tailShift;
+  if (!t || t.significant) return `±${formatNoise(row)}`;
+  const moved = (row.delta ?? 0) > 0 ? 'higher' : 'lower';
+  return (
+    `its per-second worst latencies are not significantly ${moved}: rank test p = ${formatP(t.pValue)} > ` +
+    `${formatP(t.alpha)} over ${t.seconds.join(' / ')} s`
+  );
+}
+
+function formatP(p: number): string {
+  return p >= 0.01 ? p.toFixed(2) : p.toPrecision(2);
 }
 
 /** The noise band of a row, in the form its change is shown. */

@@ -17,6 +17,11 @@ export interface MetricDef {
   value(p: ProtocolResult): number | null;
   /** how far the value could move on a repeat run (k standard deviations); null when not estimable */
   uncertainty(p: ProtocolResult, k: number): Uncertainty | null;
+  /**
+   * a delivery-latency percentile as a fraction (max = 1): when it rests on fewer events than it
+   * needs, a change must also move the events themselves (compare/event-tails.ts)
+   */
+  tailQuantile?: number;
 }
 
 const exact = (): null => null;
@@ -63,10 +68,11 @@ export const METRICS: readonly MetricDef[] = [
       const h = histogramOf(p.latency);
       return h ? quantileUncertainty(h, 0.95, k, eventsBehind(p)) : null;
     },
+    tailQuantile: 0.95,
   },
-  quantile('latency p99', 'p99', [], latency, 'p99', 0.99),
-  quantile('latency p99.9', 'p999', ['p99.9'], latency, 'p999', 0.999),
-  quantile('latency max', 'max', ['latency-max'], latency, 'max', 1),
+  { ...quantile('latency p99', 'p99', [], latency, 'p99', 0.99), tailQuantile: 0.99 },
+  { ...quantile('latency p99.9', 'p999', ['p99.9'], latency, 'p999', 0.999), tailQuantile: 0.999 },
+  { ...quantile('latency max', 'max', ['latency-max'], latency, 'max', 1), tailQuantile: 1 },
   quantile('connect p99', 'connect-p99', [], (p) => p.connect, 'p99', 0.99, false),
   quantile('first event p99', 'first-event-p99', [], (p) => p.firstEvent, 'p99', 0.99, false),
   { name: 'delivered', aliases: [], label: 'delivered', kind: 'count', value: (p) => p.delivered, uncertainty: exact },

@@ -107,6 +107,9 @@ export function noiseMethod(k: number): string[] {
       `varies by ±k·√(m·p·(1−p)) (binomial) over the m events each client received, since the deliveries of one ` +
       `event move together, read back as values, plus HDR precision (0.1%); max uses the spread of its top ⌈k⌉ ` +
       `events.`,
+    `A tail percentile resting on fewer events than it needs (p95 < 20, p99 < 100, p99.9 < 1000; max always) ` +
+      `changes only when the events moved too: a one-sided Mann–Whitney rank test over each run's per-second ` +
+      `worst latencies must reach the one-sided normal tail of k standard deviations.`,
     'Wasted %: binomial standard error of wasted/requests, in percentage points.',
     'Counts, bytes per event and memory per connection are single readings and are compared as they are. ' +
       'Where a results file holds the spread of repeated runs (run --repeat N), that spread is the noise band.',
