@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { describePhaseProgress, RunProgress } from '../src/cli/progress.js';
-import { describePhaseFailure, failedPhaseWords } from '../src/results/notes.js';
+import { describePhaseFailure, failedPhaseWords, workersDiedAtStartNote } from '../src/results/notes.js';
 
 const phase = {
   label: 'sse · drop-oldest',
@@ -38,4 +38,15 @@ test('a failed phase is put into a partial reason and a note', () => {
     reason: 'ws: no client received any of the 1,200 events published',
     note: 'ws: no client received any of the 1,200 events published; the phase counts as failed (partial).',
   });
+});
+
+test('workers that died while starting leave a note naming how many and who took their clients', () => {
+  const layout = { workers: 3, clientsPerWorker: [34, 33, 33], sourceAddresses: [], serverProcesses: 1 };
+  const fdLimit = { soft: null, hard: null };
+  assert.equal(workersDiedAtStartNote('sse', { layout: { ...layout, fdLimit } }), null);
+  assert.equal(
+    workersDiedAtStartNote('sse', { layout: { ...layout, fdLimit, workersDiedAtStart: 1 } }),
+    'sse: 1 client worker(s) exited while starting; their clients ran in the other 3, so each carried more ' +
+      'clients than planned (watch the generator health figures).',
+  );
 });

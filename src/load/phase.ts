@@ -91,7 +91,8 @@ export async function runPhase(ctx: PhaseContext, protocol: ProtocolName): Promi
   const setup = await prepare(ctx, protocol);
   const pool = await WorkerPool.spawn(setup.layout.workers);
   // A worker that died while starting left its clients to the others: the phase runs with fewer.
-  if (pool.diedAtStart) setup.layout = withWorkers(setup.layout, pool.size);
+  if (pool.diedAtStart)
+    setup.layout = { ...withWorkers(setup.layout, pool.size), workersDiedAtStart: pool.diedAtStart };
   const timing = await waitForPhaseStart(ctx, stop.signal);
   const load = startLoad(ctx, setup, pool, timing, stop);
   const ticker = startTicker(ctx, setup, pool, timing);

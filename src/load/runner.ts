@@ -4,7 +4,7 @@ import { TargetError, UsageError } from '../errors.js';
 import type { TargetEndpoints } from '../protocols/types.js';
 import { assembleProtocolResult, compareWithFloor } from '../results/assemble.js';
 import { SCHEMA_VERSION, type ProtocolResult, type RunResults } from '../results/schema.js';
-import { failedPhaseWords, runNotes, saturationNote } from '../results/notes.js';
+import { failedPhaseWords, runNotes, saturationNote, workersDiedAtStartNote } from '../results/notes.js';
 import { resultLabel } from '../results/result-label.js';
 import type { RunPlan } from '../scenario/plan.js';
 import { startBundledServer, type BundledServer } from './bundled-server.js';
@@ -127,6 +127,8 @@ async function runPhases(
     const label = resultLabel(result);
     const saturated = saturationNote(label, result);
     if (saturated) run.phaseNotes.add(saturated);
+    const workersDied = workersDiedAtStartNote(label, result);
+    if (workersDied) run.phaseNotes.add(workersDied);
     if (phase.failure) {
       const words = failedPhaseWords(label, phase.failure);
       run.partialReason ??= words.reason;

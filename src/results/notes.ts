@@ -47,6 +47,17 @@ export function saturationNote(label: string, result: Pick<ProtocolResult, 'gene
   );
 }
 
+/** The note of a phase whose client workers partly died while starting (the others took their clients), or null. */
+export function workersDiedAtStartNote(label: string, result: Pick<ProtocolResult, 'layout'>): string | null {
+  const died = result.layout?.workersDiedAtStart;
+  if (!died) return null;
+  const ran = result.layout!.workers;
+  return (
+    `${label}: ${died} client worker(s) exited while starting; their clients ran in the other ${ran}, so each ` +
+    'carried more clients than planned (watch the generator health figures).'
+  );
+}
+
 /**
  * A run's notes: how its figures are measured, then the phases' own notes. `serverNice`: the
  * bundled server's CPU priority when lowered (null: a target, or not lowered); `stress`: the run

@@ -40,6 +40,8 @@ export interface GeneratorHealth {
 /** How one protocol's load was spread over processes and addresses. */
 export interface LoadLayout {
   workers: number;
+  /** client workers that exited while starting; their clients ran in the others (absent: none) */
+  workersDiedAtStart?: number;
   clientsPerWorker: number[];
   /** client source addresses (empty: chosen by the OS) */
   sourceAddresses: string[];
