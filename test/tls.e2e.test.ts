@@ -9,6 +9,12 @@ import { tlsCosts } from '../src/report/tls-cost.js';
 import { buildPlan } from '../src/scenario/options.js';
 import { startReferenceServer } from '../src/server/server.js';
 import { selfSignedCertificate } from '../src/server/tls.js';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { get as httpsGet } from 'node:https';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 test('--tls off,on runs all four protocols both ways against the bundled server: 0 lost, TLS costs bytes', async () => {
   const plan = buildPlan({
@@ -91,4 +97,51 @@ test('an https target with a self-signed certificate is refused naming --insecur
   } finally {
     await server.close();
   }
+});
+
+test('rtbench serve --tls serves https with a generated certificate that --cert-out hands to clients', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'rtbench-serve-tls-'));
+  const certFile = join(dir, 'server.pem');
+  const bin = fileURLToPath(new URL('../../bin/rtbench', import.meta.url));
+  const child = spawn(process.execPath, [bin, 'serve', '--port', '0', '--tls', '--cert-out', certFile], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  try {
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    for (let i = 0; i < 200 && !/https:\/\/\S+:\d+/.test(out); i++) await new Promise((r) => setTimeout(r, 50));
+    const url = /(https:\/\/\S+:\d+)/.exec(out)?.[1];
+    assert.ok(url, `serve printed its https URL: ${out}`);
+    assert.match(out, /WSS \/ws/);
+    const ca = readFileSync(certFile, 'utf8');
+    const status = await new Promise<number>((resolve, reject) =>
+      httpsGet(`${url}/metrics`, { ca }, (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      }).on('error', reject),
+    );
+    assert.equal(status, 200, 'a client trusting the written certificate gets /metrics');
+    const untrusted = await new Promise<string>((resolve) =>
+      httpsGet(`${url}/metrics`, (res) => resolve(`status ${res.statusCode}`)).on('error', (e: NodeJS.ErrnoException) =>
+        resolve(e.code ?? e.message),
+      ),
+    );
+    assert.equal(untrusted, 'DEPTH_ZERO_SELF_SIGNED_CERT', 'a client trusting nothing refuses it');
+  } finally {
+    child.kill('SIGTERM');
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('rtbench serve --cert-out without --tls is a one-line usage error', async () => {
+  const bin = fileURLToPath(new URL('../../bin/rtbench', import.meta.url));
+  const child = spawn(process.execPath, [bin, 'serve', '--port', '0', '--cert-out', join(tmpdir(), 'x.pem')], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let err = '';
+  child.stderr.on('data', (d) => (err += d));
+  const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+  assert.equal(code, 2);
+  assert.equal(err.trim().split('\n').length, 1, err);
+  assert.match(err, /--cert-out writes the certificate --tls generates .*add --tls/);
 });

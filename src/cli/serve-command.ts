@@ -6,6 +6,9 @@ import { UsageError } from '../errors.js';
 import { startServerCluster } from '../server/cluster.js';
 import { startFleet } from '../load/fleet.js';
 import { guarded } from './errors.js';
+import { writeFileSync } from 'node:fs';
+import { parseTlsOptions } from '../scenario/tls.js';
+import { selfSignedCertificate } from '../server/tls.js';
 
 /** `rtbench serve`: only the reference server, until Ctrl-C. */
 export function registerServeCommand(program: Command): void {
@@ -57,7 +60,35 @@ function addServeOptions(command: Command): Command {
       'a fleet: N instances, each its own process and port (from --port on), fanning out through --redis',
       '1',
     )
-    .option('--redis <url>', 'Redis URL for --instances, e.g. redis://127.0.0.1:6379');
+    .option('--redis <url>', 'Redis URL for --instances, e.g. redis://127.0.0.1:6379')
+    .option('--tls', 'serve https:// and wss:// with a self-signed certificate made now (or --cert/--key)')
+    .option('--cert <file>', 'the certificate (PEM) to serve TLS with instead; needs --key')
+    .option('--key <file>', 'the private key (PEM, unencrypted) of --cert')
+    .option('--cert-out <file>', 'write the generated certificate (PEM) here, for clients to trust (curl --cacert)');
+}
+
+/** The server's certificate and key when it serves TLS, else null; a generated one is written to --cert-out. */
+function serverTls(flags: Record<string, string | boolean | undefined>) {
+  const plan = parseTlsOptions({ tls: flags.tls, cert: flags.cert, key: flags.key });
+  if (flags.certOut && (!plan.modes.includes(true) || plan.material))
+    throw new UsageError(
+      '--cert-out writes the certificate --tls generates',
+      plan.material ? 'drop --cert-out: you have the --cert file' : 'add --tls',
+    );
+  if (!plan.modes.includes(true)) return null;
+  const host = String(flags.host);
+  const material = plan.material ?? selfSignedCertificate(['127.0.0.1', '::1', host]);
+  if (flags.certOut) writeCertificate(String(flags.certOut), material.cert);
+  return material;
+}
+
+function writeCertificate(path: string, pem: string): void {
+  try {
+    writeFileSync(path, pem);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code ?? 'unwritable';
+    throw new UsageError(`cannot write --cert-out file "${path}" (${code})`, 'give a writable path');
+  }
 }
 
 /** Starts the server (one process, a cluster or a fleet), says where, and closes it on Ctrl-C or SIGTERM. */
@@ -85,8 +116,8 @@ async function serve(flags: Record<string, string>): Promise<void> {
     );
   else
     process.stdout.write(
-      `rtbench reference server on ${server.url}${where}  (GET /poll /long-poll /sse, WS /ws, POST ` +
-        `/publish, GET /metrics)\n`,
+      `rtbench reference server on ${server.url}${where}  (GET /poll /long-poll /sse, ` +
+        `${options.tls ? 'WSS' : 'WS'} /ws, POST /publish, GET /metrics)\n`,
     );
   await new Promise<void>((resolve) => {
     const stop = () => resolve();
@@ -113,6 +144,7 @@ function serverOptions(flags: Record<string, string>) {
     idleTimeoutMs: parseDuration(flags.idleTimeout, 'idle timeout'),
     heartbeatMs: parseHeartbeat(flags.heartbeat),
     token: flags.token ?? null,
+    tls: serverTls(flags),
   };
 }
 
