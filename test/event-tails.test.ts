@@ -4,6 +4,8 @@ import { compareRuns } from '../src/report/compare/compare.js';
 import { normalTail, rankTestGreater, upperTail, uStatistic } from '../src/report/compare/rank-test.js';
 import { parseRules } from '../src/report/compare/rules.js';
 import { makeResults, withChanges } from './fixtures/results-fixture.js';
+import { mergeTimelines } from '../src/results/merge.js';
+import { secondFloors } from '../src/report/compare/event-tails.js';
 
 test('the rank test gives the exact Mann–Whitney tail for small samples', () => {
   // 3 against 3: 20 orderings, one puts all three above.
@@ -52,7 +54,14 @@ test('a p99 of few events that two slow events raised is within noise: the event
   assert.ok(Math.abs(row.delta!) > row.noise!, 'the order-statistic band alone would fail it');
   assert.equal(row.tailShift?.significant, false);
   assert.equal(row.status, 'noise');
-  assert.match(message, /not significantly higher: rank test p = 0\.\d+ > 0\.0013 over 10 \/ 10 s/);
+  assert.deepEqual(
+    row.tailShift?.tests.map((t) => t.of),
+    ['worst', 'fastest'],
+  );
+  assert.match(
+    message,
+    /per-second worst and fastest latencies are not significantly higher: rank test p = 0\.\d+ and 0\.\d+ > 0\.00067 over 10 \/ 10 s/,
+  );
 });
 
 test('a p99 of few events is still caught when every event got slower', () => {
@@ -68,4 +77,32 @@ test('a p99 resting on enough events is judged by its band alone', () => {
   const many = { clients: 2, rate: 20, durationSeconds: 10 };
   const { row } = sseRow(makeResults(undefined, { ...many, seed: 1 }), makeResults(undefined, { ...many, seed: 2 }));
   assert.equal(row.tailShift, null, '200 events are enough for a p99');
+});
+
+test('results without per-second minima (older files) are tested on the worst latencies alone', () => {
+  const base = makeResults(withChanges({ sse: { latencyMicros: tight } }), { ...FEW, seed: 1 });
+  const slower = makeResults(withChanges({ sse: { latencyMicros: tight, latencyScale: 1.3 } }), { ...FEW, seed: 2 });
+  for (const p of base.protocols) for (const s of p.timeline) delete s.minMicros;
+  assert.equal(secondFloors(base.protocols[2]), null);
+  const { row } = sseRow(base, slower);
+  assert.deepEqual(
+    row.tailShift?.tests.map((t) => t.of),
+    ['worst'],
+  );
+  assert.ok(Math.abs(row.tailShift!.alpha - 0.0013499) < 1e-6, 'one test gets the whole allowance');
+  assert.equal(row.status, 'fail');
+});
+
+test('merged timelines keep a second’s minimum only when every part recorded one', () => {
+  const a = [{ t: 0, count: 2, sumMicros: 30, maxMicros: 20, minMicros: 10 }];
+  const b = [
+    { t: 0, count: 1, sumMicros: 5, maxMicros: 5, minMicros: 5 },
+    { t: 1, count: 1, sumMicros: 7, maxMicros: 7 },
+  ];
+  assert.deepEqual(mergeTimelines([a, b]), [
+    { t: 0, count: 3, sumMicros: 35, maxMicros: 20, minMicros: 5 },
+    { t: 1, count: 1, sumMicros: 7, maxMicros: 7 },
+  ]);
+  const old = [{ t: 0, count: 1, sumMicros: 9, maxMicros: 9 }];
+  assert.equal(mergeTimelines([a, old])[0].minMicros, undefined);
 });

@@ -18,6 +18,8 @@ export interface TimelinePoint {
   count: number;
   sumMicros: number;
   maxMicros: number;
+  /** the fastest delivery of the second (absent in results of older versions) */
+  minMicros?: number;
 }
 
 /** One second of connection churn and healthy-client latency, for the stress timeline. */

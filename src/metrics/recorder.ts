@@ -115,10 +115,11 @@ export class ProtocolRecorder {
   addTimeline(now: number, latency: number): void {
     const t = Math.floor((now - this.phaseStartMicros) / 1_000_000);
     let p = this.timeline.get(t);
-    if (!p) this.timeline.set(t, (p = { t, count: 0, sumMicros: 0, maxMicros: 0 }));
+    if (!p) this.timeline.set(t, (p = { t, count: 0, sumMicros: 0, maxMicros: 0, minMicros: latency }));
     p.count++;
     p.sumMicros += latency;
     if (latency > p.maxMicros) p.maxMicros = latency;
+    if (latency < p.minMicros!) p.minMicros = latency;
   }
 
   /** Closes every client's books against the last published seq and returns the snapshot. */

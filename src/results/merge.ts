@@ -100,16 +100,22 @@ function mergeWindows(rs: ProtocolResult[]): Pick<ProtocolResult, 'ramp' | 'late
   };
 }
 
-/** Per-second latency points added second by second (count and sum added, the max of the maxima). */
+/** Per-second latency points added second by second (count and sum added, the max of the maxima, min of minima). */
 export function mergeTimelines(timelines: TimelinePoint[][]): TimelinePoint[] {
   const timeline = new Map<number, TimelinePoint>();
   for (const points of timelines)
     for (const p of points) {
-      const t = timeline.get(p.t) ?? { t: p.t, count: 0, sumMicros: 0, maxMicros: 0 };
+      const t = timeline.get(p.t);
+      if (!t) {
+        timeline.set(p.t, { ...p });
+        continue;
+      }
       t.count += p.count;
       t.sumMicros += p.sumMicros;
       t.maxMicros = Math.max(t.maxMicros, p.maxMicros);
-      timeline.set(p.t, t);
+      // Older results have no minima: a merged second keeps one only when every part had it.
+      t.minMicros =
+        t.minMicros === undefined || p.minMicros === undefined ? undefined : Math.min(t.minMicros, p.minMicros);
     }
   return [...timeline.values()].sort((a, b) => a.t - b.t);
 }

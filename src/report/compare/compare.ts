@@ -240,13 +240,15 @@ function applyRule(rule: Rule, protocol: string, row: MetricComparison | undefin
   return out('fail', `FAIL ${name} ${shown} ${rule.op} ${limit}${rule.mode === 'absolute' ? '' : ` ${values}`}`);
 }
 
-/** Why a change counts as noise: its band, or the rank test its events did not pass. */
+/** Why a change counts as noise: its band, or the rank tests its events did not pass. */
 function noiseReason(row: MetricComparison): string {
   const t = row.tailShift;
   if (!t || t.significant) return `±${formatNoise(row)}`;
   const moved = (row.delta ?? 0) > 0 ? 'higher' : 'lower';
+  const which = t.tests.map((x) => x.of).join(' and ');
+  const ps = t.tests.map((x) => formatP(x.pValue)).join(' and ');
   return (
-    `its per-second worst latencies are not significantly ${moved}: rank test p = ${formatP(t.pValue)} > ` +
+    `its per-second ${which} latencies are not significantly ${moved}: rank test p = ${ps} > ` +
     `${formatP(t.alpha)} over ${t.seconds.join(' / ')} s`
   );
 }

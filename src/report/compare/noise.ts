@@ -109,7 +109,8 @@ export function noiseMethod(k: number): string[] {
       `events.`,
     `A tail percentile resting on fewer events than it needs (p95 < 20, p99 < 100, p99.9 < 1000; max always) ` +
       `changes only when the events moved too: a one-sided Mann–Whitney rank test over each run's per-second ` +
-      `worst latencies must reach the one-sided normal tail of k standard deviations.`,
+      `worst latencies, or over their fastest, must reach the one-sided normal tail of k standard deviations ` +
+      `(halved when both tests run).`,
     'Wasted %: binomial standard error of wasted/requests, in percentage points.',
     'Counts, bytes per event and memory per connection are single readings and are compared as they are. ' +
       'Where a results file holds the spread of repeated runs (run --repeat N), that spread is the noise band.',
