@@ -62,7 +62,14 @@ test('--tls off,on runs all four protocols both ways against the bundled server:
   assert.match(summary, /TLS cost/);
   assert.match(summary, /TLS cost: Against plaintext in the same run: polling \+\d+% bytes/);
   assert.match(renderSummary(results, { wide: true, verbose: true }, false), /websocket · tls/);
-  assert.match(renderHtmlReport(results), /<section id="tls-cost">/);
+  const html = renderHtmlReport(results);
+  assert.match(html, /<section id="tls-cost">/);
+  // The charts pair each protocol's plaintext and TLS bars: four protocols, two bars each.
+  for (const chart of ['tls-connect', 'tls-bytes']) {
+    const svg = new RegExp(`<svg[^>]*data-chart="${chart}"[\\s\\S]*?</svg>`).exec(html)?.[0] ?? '';
+    assert.ok(svg, `${chart} chart drawn`);
+    assert.equal(svg.match(/<rect[^>]*class="bar"/g)?.length, 8, `${chart}: 8 bars`);
+  }
 });
 
 test('an https target with a self-signed certificate is refused naming --insecure, and accepted with it', async () => {

@@ -8,7 +8,7 @@ import { runDetails } from './run-details.js';
 import { serverTimelineCharts } from './server-timeline-charts.js';
 import { heartbeatSection } from './heartbeat-section.js';
 import { STYLES } from './styles.js';
-import { tlsCostTable } from './tls-cost-section.js';
+import { tlsCostCharts, tlsCostTable } from './tls-cost-section.js';
 import type { ReportProtocol } from './types.js';
 import { verdict } from './verdict.js';
 
@@ -114,7 +114,8 @@ function efficiencySection(protocols: ReportProtocol[]): string {
 /** Only for a `--tls off,on` run: each protocol's TLS row minus its plaintext row. */
 function tlsCostSection(results: RunResults): string {
   const table = tlsCostTable(results);
-  return table ? section('tls-cost', 'What TLS costs', table) : '';
+  const pairs = tlsCostCharts(results).map((c) => figure(c.title, c.svg));
+  return table ? section('tls-cost', 'What TLS costs', table + charts(...pairs)) : '';
 }
 
 /** Only when a run had slow consumers or faults: what the server's buffers and connections did. */

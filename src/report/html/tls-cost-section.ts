@@ -1,6 +1,10 @@
-import type { RunResults } from '../../results/schema.js';
-import { TLS_COST_LEGEND, tlsCostCells, tlsCosts } from '../tls-cost.js';
+import type { ProtocolResult, RunResults } from '../../results/schema.js';
+import { formatBytes, formatMs } from '../../scenario/units.js';
+import { TLS_COST_LEGEND, tlsCostCells, tlsCosts, type TlsCost } from '../tls-cost.js';
+import { axisBytes, axisTime } from './charts/axis-format.js';
+import { barChart } from './charts/bar-chart.js';
 import { esc } from './escape.js';
+import { seriesColor } from './labels.js';
 
 /** The TLS cost per protocol (a `--tls off,on` run) as a table, or '' when the run has no pair. */
 export function tlsCostTable(results: RunResults): string {
@@ -16,4 +20,74 @@ export function tlsCostTable(results: RunResults): string {
     `<div class="table-wrap"><table class="tls-cost"><thead>${head}</thead><tbody>${rows.join('')}</tbody></table>` +
     `</div><p class="muted">${esc(TLS_COST_LEGEND)}</p>`
   );
+}
+
+const NEUTRAL = '#666';
+
+/** One figure of each protocol without and with TLS, side by side: the pairs behind the cost table. */
+function pairChart(
+  costs: TlsCost[],
+  o: { name: string; title: string; xLabel: string; format: (v: number) => string; unit?: number },
+  value: (p: ProtocolResult) => number | null,
+  show: (v: number) => string,
+): string {
+  const bar = (c: TlsCost, p: ProtocolResult, series: string, faded: boolean) => {
+    const v = value(p);
+    return {
+      series,
+      value: v,
+      text: v === null ? 'not measured' : `${show(v)} ${series}`,
+      color: seriesColor(c.plain),
+      faded,
+    };
+  };
+  return barChart({
+    ...o,
+    legend: [
+      { label: 'plaintext', color: NEUTRAL, shape: 'box' },
+      { label: 'TLS', color: NEUTRAL, faded: true, shape: 'box' },
+    ],
+    groups: costs.map((c) => ({
+      label: c.label,
+      bars: [bar(c, c.plain, 'plaintext', false), bar(c, c.tls, 'TLS', true)],
+    })),
+  });
+}
+
+/** Connect time and bytes per event of each protocol without and with TLS; [] when the run has no pair. */
+export function tlsCostCharts(results: RunResults): Array<{ title: string; svg: string }> {
+  const costs = tlsCosts(results);
+  if (!costs.length) return [];
+  const bytes = (p: ProtocolResult) => (p.delivered ? p.bytes.inPerEvent + p.bytes.outPerEvent : null);
+  return [
+    {
+      title: 'Connect time p50, plaintext vs TLS',
+      svg: pairChart(
+        costs,
+        {
+          name: 'tls-connect',
+          title: 'Connect time p50',
+          xLabel: 'connect p50 (TCP + TLS handshake)',
+          format: axisTime,
+        },
+        (p) => (p.connect.count ? p.connect.p50 : null),
+        formatMs,
+      ),
+    },
+    {
+      title: 'Bytes per delivered event, plaintext vs TLS',
+      svg: pairChart(
+        costs,
+        {
+          name: 'tls-bytes',
+          title: 'Bytes per event',
+          xLabel: 'bytes per event (in + out)',
+          format: axisBytes,
+          unit: 1024,
+        },
+        bytes,
+        formatBytes,
+      ),
+    },
+  ];
 }
