@@ -89,7 +89,7 @@ test('results without per-second minima (older files) are tested on the worst la
     row.tailShift?.tests.map((t) => t.of),
     ['worst'],
   );
-  assert.ok(Math.abs(row.tailShift!.alpha - 0.0013499) < 1e-6, 'one test gets the whole allowance');
+  assert.ok(Math.abs(row.tailShift.alpha - 0.0013499) < 1e-6, 'one test gets the whole allowance');
   assert.equal(row.status, 'fail');
 });
 
