@@ -201,12 +201,12 @@ function checkPhaseValues(plan: RunPlan): void {
 /** HTTP/2 only for protocols that speak it: WebSocket over HTTP/2 would need RFC 8441 (extended CONNECT). */
 function checkHttpVersions(plan: RunPlan): void {
   if (plan.http.versions.includes('1.1')) return;
-  const h1Only = plan.protocols.filter((p) => !driverFor(p).http2);
-  if (h1Only.length)
+  const h1Only = plan.protocols.filter((p) => !driverFor(p).http2).join(', ');
+  if (h1Only)
     throw new UsageError(
-      `--http 2 cannot run ${h1Only.join(', ')}: WebSocket over HTTP/2 needs RFC 8441 (extended CONNECT), ` +
+      `--http 2 cannot run ${h1Only}: WebSocket over HTTP/2 needs RFC 8441 (extended CONNECT), ` +
         'which rtbench does not support',
-      `use --http 1.1,2 (${h1Only.join(', ')} then runs over HTTP/1.1 once), or leave ${h1Only.join(', ')} out of --protocols`,
+      `use --http 1.1,2 (${h1Only} then runs over HTTP/1.1 once), or leave ${h1Only} out of --protocols`,
     );
 }
 

@@ -92,7 +92,8 @@ export async function startReferenceServer(
   const handler = requestHandler(ctx, table, refused, connectionOf);
   const server = httpOrHttps(options.tls, http1Limits(options), handler);
   front = answerHttp2(server, handler as never, !!options.tls, options.headersTimeoutMs);
-  ctx.http2Sessions = front.sessions;
+  const h2 = front;
+  ctx.http2Sessions = () => h2.sessions();
   limitConnections(server, ctx, refused);
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) =>
     handleUpgrade(ctx, table, refused, req, socket, head),
