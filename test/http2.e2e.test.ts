@@ -4,6 +4,9 @@ import http from 'node:http';
 import http2 from 'node:http2';
 import https from 'node:https';
 import { runBenchmark } from '../src/load/runner.js';
+import { http2Pairs } from '../src/report/http2-table.js';
+import { renderHtmlReport } from '../src/report/html/render.js';
+import { renderSummary } from '../src/report/summary.js';
 import { resultLabel } from '../src/results/result-label.js';
 import type { RunResults } from '../src/results/schema.js';
 import { buildPlan } from '../src/scenario/options.js';
@@ -45,6 +48,23 @@ const load = {
 test('--http 1.1,2 in plaintext (h2c): polling and SSE both ways, 20 streams per connection, 0 lost', async () => {
   const results = await runBenchmark(buildPlan(load));
   checkRows(results, ['polling', 'polling · h2', 'sse', 'sse · h2']);
+  const pairs = http2Pairs(results);
+  assert.deepEqual(
+    pairs.map((c) => [c.label, c.streams, c.connections]),
+    [
+      ['polling · h2', CLIENTS, 2],
+      ['sse · h2', CLIENTS, 2],
+    ],
+  );
+  // A poll's request and answer headers are most of its bytes: HPACK sends them once, then by index.
+  const polling = pairs[0];
+  assert.ok(polling.bytesH2! < polling.bytesH1!, `polling: ${polling.bytesH2} B/event over h2 vs ${polling.bytesH1}`);
+  const summary = renderSummary(results, { wide: false, verbose: false }, false, 100);
+  assert.match(summary, /│ HTTP\/2 +│ polling · h2 +│ sse · h2 +│/);
+  assert.match(summary, /│ Streams\/conns │ 40 \/ 2 +│ 40 \/ 2 +│/);
+  const html = renderHtmlReport(results);
+  assert.match(html, /<section id="http2"><h2>HTTP\/2 against HTTP\/1\.1<\/h2>/);
+  assert.match(html, /<svg[^>]*data-chart="http2-latency"/);
 });
 
 test('--http 1.1,2 with --tls (h2 by ALPN): polling and SSE both ways, 20 streams per connection, 0 lost', async () => {
