@@ -28,14 +28,14 @@ export interface Http2Front {
 
 /**
  * Makes `server` (the HTTP/1.1 or HTTPS server, just created) hand HTTP/2 connections to an http2
- * server answering with `handler`. `sniffTimeoutMs`: a plaintext connection that sends nothing
- * this long is closed, as the HTTP/1.1 server's header timeout would.
+ * server answering with `handler`. A plaintext connection that sends nothing for `silent.ms` goes
+ * to `silent.then`, as the HTTP/1.1 server's header timeout would have taken it.
  */
 export function answerHttp2(
   server: http.Server,
   handler: (req: http2.Http2ServerRequest, res: http2.Http2ServerResponse) => void,
   encrypted: boolean,
-  sniffTimeoutMs: number,
+  silent: { ms: number; then: (socket: Socket) => void },
 ): Http2Front {
   const h2 = http2.createServer({ settings: { maxConcurrentStreams: H2_MAX_CONCURRENT_STREAMS } });
   h2.on('request', handler);
@@ -69,7 +69,7 @@ export function answerHttp2(
     });
   } else {
     server.on(event, (socket: Socket) =>
-      sniff(socket, sniffTimeoutMs, (first) => {
+      sniff(socket, silent, (first) => {
         if (isPreface(first)) return toH2(socket, withFirstBytes(socket, first));
         socket.unshift(first);
         for (const l of http1) l.call(server, socket);
@@ -85,16 +85,22 @@ export function answerHttp2(
   };
 }
 
-/** Calls `then` with the connection's first bytes; a silent connection is closed after `timeoutMs`. */
-function sniff(socket: Socket, timeoutMs: number, then: (first: Buffer) => void): void {
-  const timer = setTimeout(() => socket.destroy(), timeoutMs);
-  const fail = () => clearTimeout(timer);
-  socket.once('error', fail);
-  socket.once('close', fail);
-  socket.once('data', (first: Buffer) => {
+/** Calls `then` with the connection's first bytes; a connection silent for `silent.ms` goes to `silent.then`. */
+function sniff(socket: Socket, silent: { ms: number; then: (socket: Socket) => void }, then: (first: Buffer) => void) {
+  const timer = setTimeout(() => silent.then(socket), silent.ms);
+  // The HTTP server keeps sockets half-open (it ends them itself): one that left without a byte is closed here.
+  const left = () => socket.destroy();
+  const done = () => {
     clearTimeout(timer);
-    socket.off('error', fail);
-    socket.off('close', fail);
+    socket.off('end', left);
+    socket.off('error', left);
+  };
+  socket.once('end', left);
+  socket.on('error', left);
+  socket.once('close', done);
+  socket.once('data', (first: Buffer) => {
+    done();
+    socket.off('close', done);
     socket.pause();
     then(first);
     socket.resume();

@@ -83,17 +83,7 @@ export async function startReferenceServer(
   const table = await mountRoutes(ctx);
   // A refused connection's request or upgrade (already read by the parser) is dropped unanswered.
   const refused = new WeakSet<Socket | Duplex>();
-  // The TCP (or TLS) connection a request came on: an HTTP/2 stream's is its session's.
-  let front: Http2Front | null = null;
-  const connectionOf = (req: IncomingMessage): Socket => {
-    const session = (req as unknown as { stream?: { session?: ServerHttp2Session } }).stream?.session;
-    return (session && front?.socketOf(session)) || req.socket;
-  };
-  const handler = requestHandler(ctx, table, refused, connectionOf);
-  const server = httpOrHttps(options.tls, http1Limits(options), handler);
-  front = answerHttp2(server, handler as never, !!options.tls, options.headersTimeoutMs);
-  const h2 = front;
-  ctx.http2Sessions = () => h2.sessions();
+  const { server, front } = serveBothVersions(ctx, table, refused);
   limitConnections(server, ctx, refused);
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) =>
     handleUpgrade(ctx, table, refused, req, socket, head),
@@ -151,6 +141,34 @@ async function mountRoutes(ctx: ServerContext): Promise<RouteTable> {
   }
   const knownPaths = [...mounted.map((m) => m.path), '/publish', '/metrics'];
   return { mounted, metrics, routes, upgrades, knownPaths };
+}
+
+/**
+ * The HTTP/1.1 (or HTTPS) server, with HTTP/2 connections on the same port handed to an http2
+ * server (http2-front.ts); both answer through one request handler.
+ */
+function serveBothVersions(
+  ctx: ServerContext,
+  table: RouteTable,
+  refused: WeakSet<Socket | Duplex>,
+): { server: http.Server; front: Http2Front } {
+  const { options } = ctx;
+  // The TCP (or TLS) connection a request came on: an HTTP/2 stream's is its session's.
+  const sessions: { front: Http2Front | null } = { front: null };
+  const connectionOf = (req: IncomingMessage): Socket => {
+    const session = (req as unknown as { stream?: { session?: ServerHttp2Session } }).stream?.session;
+    return (session && sessions.front?.socketOf(session)) || req.socket;
+  };
+  const handler = requestHandler(ctx, table, refused, connectionOf);
+  const server = httpOrHttps(options.tls, http1Limits(options), handler);
+  const silentTimeout = Object.assign(new Error('nothing sent'), { code: 'ERR_HTTP_REQUEST_TIMEOUT' });
+  const front = answerHttp2(server, handler as never, !!options.tls, {
+    ms: options.headersTimeoutMs,
+    then: (socket) => answerClientError(ctx, silentTimeout, socket),
+  });
+  sessions.front = front;
+  ctx.http2Sessions = () => front.sessions();
+  return { server, front };
 }
 
 /** What a client may make the HTTP/1.1 server hold: header size and time, idle time. */
