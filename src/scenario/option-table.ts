@@ -163,8 +163,8 @@ export const OPTION_TABLE = {
     arg: '<n|max>',
     default: 'max',
     help:
-      "HTTP/2 clients sharing one connection, as a browser shares one per origin; max: up to the server's " +
-      'SETTINGS_MAX_CONCURRENT_STREAMS (the bundled server allows 128)',
+      'HTTP/2 clients sharing one connection (within a client worker process), as a browser shares one per ' +
+      "origin; max: up to the server's SETTINGS_MAX_CONCURRENT_STREAMS (the bundled server allows 128)",
     parse: parseStreamsPerConnection,
   },
   pollInterval: {
