@@ -2,12 +2,15 @@ import type { ClientHttp2Session, ClientHttp2Stream, IncomingHttpHeaders } from 
 import { scanEventsInBuffer } from '../../events/marker.js';
 import { ClientSession, ReconnectingClient, type ClientSpec } from '../client-base.js';
 import { statusKind } from '../errors.js';
+import { HeartbeatWatch } from '../heartbeat-watch.js';
 import { HttpCursor, type HeaderLookup } from '../http-cursor.js';
 import { DEFAULT_MAX_ANSWER_BYTES } from '../http1/answer-reader.js';
 import { AnswerCheck, NON_JSON_PAYLOAD } from '../payload-check.js';
 import type { RequestPacing } from '../request-loop.js';
 import type { DriverOptions, DriverSession } from '../types.js';
 import { h2ErrorKind, h2Headers, Http2Pool } from './connection-pool.js';
+
+const UNWATCHED = new HeartbeatWatch(0);
 
 /** An answer's headers as HttpCursor reads them. */
 class Head implements HeaderLookup {
@@ -41,6 +44,8 @@ export class Http2PollClient extends ReconnectingClient {
   private highest = 0;
   private fresh = 0;
   private askedBefore = false;
+  /** attempts torn down so far: a wait that began in an earlier attempt must not ask again */
+  private attempts = 0;
   /** until the first request's random offset has passed */
   private delayed: { resolve: () => void; timer: NodeJS.Timeout } | null = null;
   private readonly path: string;
@@ -53,7 +58,8 @@ export class Http2PollClient extends ReconnectingClient {
     private readonly pacing: RequestPacing,
     private readonly pool: Http2Pool,
   ) {
-    super(spec);
+    // A poller is no push transport: the heartbeat watch (--heartbeat) is not its business.
+    super({ ...spec, shared: { ...spec.shared, watch: UNWATCHED } });
     this.path = this.roomPath(pacing.path);
     this.cursor = new HttpCursor(spec.options.target);
     this.maxAnswerBytes = spec.options.limits?.pollMaxAnswerBytes ?? DEFAULT_MAX_ANSWER_BYTES;
@@ -96,7 +102,8 @@ export class Http2PollClient extends ReconnectingClient {
     if (this.askedBefore && this.throttle) {
       const wait = this.throttle.whenOpen();
       if (wait) {
-        void wait.then(this.ask);
+        const attempt = this.attempts;
+        void wait.then(() => attempt === this.attempts && this.ask());
         return;
       }
     }
@@ -180,7 +187,10 @@ export class Http2PollClient extends ReconnectingClient {
     if (this.closed) return;
     const pause = this.pacing.pauseAfter(performance.now() - this.began);
     if (pause > 0) this.timer = setTimeout(this.ask, pause);
-    else setImmediate(this.ask);
+    else {
+      const attempt = this.attempts;
+      setImmediate(() => attempt === this.attempts && this.ask());
+    }
   }
 
   private readonly onEvent = (seq: number, intendedAt: number): void => {
@@ -205,6 +215,7 @@ export class Http2PollClient extends ReconnectingClient {
   }
 
   protected teardown(): void {
+    this.attempts++; // a request loop still waiting on its throttle or the next tick stops here
     this.stopDeadline();
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
