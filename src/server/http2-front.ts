@@ -26,18 +26,28 @@ export interface Http2Front {
   closeAll(): void;
 }
 
+export interface Http2FrontOptions {
+  /** the server is the HTTPS one: ALPN decides, not the first bytes */
+  encrypted: boolean;
+  /** the largest request header block, as the HTTP/1.1 server's maxHeaderSize */
+  maxHeaderBytes: number;
+  /** a plaintext connection that sends nothing this long goes to `then` (the HTTP/1.1 header timeout's job) */
+  silent: { ms: number; then: (socket: Socket) => void };
+}
+
 /**
  * Makes `server` (the HTTP/1.1 or HTTPS server, just created) hand HTTP/2 connections to an http2
- * server answering with `handler`. A plaintext connection that sends nothing for `silent.ms` goes
- * to `silent.then`, as the HTTP/1.1 server's header timeout would have taken it.
+ * server answering with `handler`.
  */
 export function answerHttp2(
   server: http.Server,
   handler: (req: http2.Http2ServerRequest, res: http2.Http2ServerResponse) => void,
-  encrypted: boolean,
-  silent: { ms: number; then: (socket: Socket) => void },
+  { encrypted, maxHeaderBytes, silent }: Http2FrontOptions,
 ): Http2Front {
-  const h2 = http2.createServer({ settings: { maxConcurrentStreams: H2_MAX_CONCURRENT_STREAMS } });
+  // What a client controls is bounded as over HTTP/1.1: streams per connection, header size.
+  const h2 = http2.createServer({
+    settings: { maxConcurrentStreams: H2_MAX_CONCURRENT_STREAMS, maxHeaderListSize: maxHeaderBytes },
+  });
   h2.on('request', handler);
   const raw = new WeakMap<http2.Http2Session, Socket>();
   const open = new Set<http2.Http2Session>();

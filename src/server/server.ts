@@ -162,9 +162,10 @@ function serveBothVersions(
   const handler = requestHandler(ctx, table, refused, connectionOf);
   const server = httpOrHttps(options.tls, http1Limits(options), handler);
   const silentTimeout = Object.assign(new Error('nothing sent'), { code: 'ERR_HTTP_REQUEST_TIMEOUT' });
-  const front = answerHttp2(server, handler as never, !!options.tls, {
-    ms: options.headersTimeoutMs,
-    then: (socket) => answerClientError(ctx, silentTimeout, socket),
+  const front = answerHttp2(server, handler as never, {
+    encrypted: !!options.tls,
+    maxHeaderBytes: options.maxHeaderBytes,
+    silent: { ms: options.headersTimeoutMs, then: (socket) => answerClientError(ctx, silentTimeout, socket) },
   });
   sessions.front = front;
   ctx.http2Sessions = () => front.sessions();
