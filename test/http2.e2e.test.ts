@@ -72,6 +72,29 @@ test('--http 1.1,2 with --tls (h2 by ALPN): polling and SSE both ways, 20 stream
   checkRows(results, ['polling · tls', 'polling · tls · h2', 'sse · tls', 'sse · tls · h2']);
 });
 
+test('a dropped HTTP/2 connection takes all its streams: each of its clients reconnects and resumes', async () => {
+  const results = await runBenchmark(
+    buildPlan({
+      protocols: 'long-polling,sse',
+      clients: 20,
+      duration: '3s',
+      ramp: '300ms',
+      rate: '10/s',
+      workers: 1,
+      http: '2',
+      streamsPerConnection: '10',
+      faults: 'drop-connections=50%@1500ms',
+    }),
+  );
+  assert.equal(results.partial, false, String(results.partialReason));
+  for (const p of results.protocols) {
+    const label = resultLabel(p);
+    assert.equal(p.lost, 0, `${label} lost`);
+    // 2 connections of 10 streams, one dropped: its 10 clients reconnect, the other 10 never notice.
+    assert.equal(p.reconnects, 10, `${label} reconnects ${JSON.stringify(p.errorsByType)}`);
+  }
+});
+
 /** GET `path` over HTTP/2 on `session`: the status and body. */
 function h2Get(session: http2.ClientHttp2Session, path: string): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
