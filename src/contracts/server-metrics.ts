@@ -20,6 +20,8 @@ export interface ServerMetrics {
     rejected: Record<string, number>;
   };
   gc: boolean;
+  /** HTTP/2 connections (sessions) accepted since start and open now; absent before the first */
+  http2?: { sessions: number; open: number };
   /** server processes summed into this reading (absent: one) */
   processes?: number;
   /** open client connections of each server process, when there are several */

@@ -22,6 +22,7 @@ import { measureSocketFloor } from './socket-floor.js';
 import { extraLoopbackDestinations } from './source-addresses.js';
 import { atHost } from '../protocols/instances.js';
 import { bundledServerTls, trustOf, withTlsModes } from './tls-run.js';
+import { overHttp2, withHttpVersions } from './http-run.js';
 import type { TlsMaterial } from '../server-core/context.js';
 
 export interface RunHooks {
@@ -109,7 +110,7 @@ async function runPhases(
   const phases = phasesOf(plan);
   // One certificate for the run (made once: generating a key costs tens of ms).
   const serverTls = bundledServerTls(plan, extraLoopbackDestinations(plan.clients, serverProcesses ?? 1));
-  for (const [protocolIndex, { protocol, policy, variant, tls }] of phases.entries()) {
+  for (const [protocolIndex, { protocol, policy, variant, tls, http2 }] of phases.entries()) {
     if (hooks.signal.aborted) {
       run.partialReason ??= String(hooks.signal.reason ?? 'interrupted');
       break;
@@ -120,6 +121,7 @@ async function runPhases(
       policy,
       variant,
       tls: tls ? serverTls : null,
+      http2,
     });
     const result = assembleProtocolResult({ ...phase, fleetInstances: plan.fleet > 1 ? plan.fleet : 0 });
     run.protocols.push(result);
@@ -158,6 +160,8 @@ async function runPhaseOnServer(
     variant: string | null;
     /** the bundled server's certificate for a TLS phase, null for plaintext */
     tls: TlsMaterial | null;
+    /** clients speak HTTP/2 */
+    http2: boolean;
   },
 ): Promise<PhaseRun> {
   const serverOptions = { ...bundledServerOptions(plan, phase.policy, serverProcesses), tls: phase.tls };
@@ -167,9 +171,10 @@ async function runPhaseOnServer(
       ? await startFleet(serverOptions, plan.fleet, plan.redis!)
       : await startBundledServer(serverOptions, serverProcesses ?? 1);
   try {
-    const endpoints = server
+    const endpointsV1 = server
       ? bundledTargetEndpoints(plan, server, serverOptions.extraHosts, phase.tls)
       : plan.target!.endpoints;
+    const endpoints = phase.http2 ? overHttp2(endpointsV1, plan) : endpointsV1;
     const publish = plan.target
       ? plan.target.publish
       : { method: 'POST', path: plan.rooms > 1 ? '/publish?room={room}' : '/publish' };
@@ -246,7 +251,7 @@ async function compareWithSocketFloor(plan: RunPlan, protocols: ProtocolResult[]
  */
 export function phasesOf(
   plan: RunPlan,
-): Array<{ protocol: ProtocolName; policy: BackpressurePolicy; variant: string | null; tls: boolean }> {
+): Array<{ protocol: ProtocolName; policy: BackpressurePolicy; variant: string | null; tls: boolean; http2: boolean }> {
   const policies = plan.stress.backpressure;
   const labelled = policies.length > 1 || policies[0] !== 'buffer';
   const phases = plan.protocols.flatMap((protocol) =>
@@ -254,7 +259,7 @@ export function phasesOf(
       ? [{ protocol, policy: policies[0], variant: null }]
       : policies.map((policy) => ({ protocol, policy, variant: labelled ? policy : null })),
   );
-  return withTlsModes(phases, plan);
+  return withHttpVersions(withTlsModes(phases, plan), plan);
 }
 
 export function machineInfo(): RunResults['machine'] {

@@ -42,6 +42,11 @@ export interface TargetEndpoints {
   addresses?: string[];
   /** https:// and wss://: which server certificates clients accept (default: the system's authorities) */
   tls?: TlsTrust;
+  /**
+   * present: clients speak HTTP/2 (h2 over https://, h2c with prior knowledge over http://),
+   * `streamsPerConnection` clients to a connection (0: up to the server's concurrent-stream limit)
+   */
+  http2?: { streamsPerConnection: number };
 }
 
 export interface DriverOptions {
@@ -107,6 +112,8 @@ export interface ProtocolDriver {
   name: ProtocolName;
   /** true for request/response protocols, whose empty answers are wasted requests */
   requestResponse: boolean;
+  /** the protocol also runs over HTTP/2 (`--http 2`): its session then opens streams on shared connections */
+  http2?: boolean;
   /** after the last publish, how long a healthy client may need to receive it (e.g. one poll interval) */
   settleMs(options: DriverOptions): number;
   openSession(options: DriverOptions): DriverSession;

@@ -5,6 +5,7 @@ import { verdict } from './html/verdict.js';
 import { renderFootnotes, renderTable } from './table.js';
 import { renderStressTable } from './stress-table.js';
 import { renderTlsCostTable, TLS_COST_LEGEND } from './tls-cost.js';
+import { HTTP2_LEGEND, renderHttp2Table } from './http2-table.js';
 import { renderSpread } from './spread.js';
 import { partialTag } from '../results/interrupted.js';
 
@@ -168,6 +169,9 @@ export function renderSummary(results: RunResults, view: SummaryView, quiet: boo
   const spread = renderSpread(results).flatMap((l, i) => wrap(l, width - 2, i ? '    ' : '').map((w) => `  ${w}`));
   const tlsCost = renderTlsCostTable(results);
   const tls = tlsCost ? [tlsCost, ...wrap(TLS_COST_LEGEND, width - 2, '').map((l) => `  ${l}`)] : [];
+  // The HTTP/2 table goes with the TLS one: both compare rows of the same run.
+  const http2Table = renderHttp2Table(results);
+  if (http2Table) tls.push(http2Table, ...wrap(HTTP2_LEGEND, width - 2, '').map((l) => `  ${l}`));
   const legend = wrap(ROW_LEGEND, width - 2, '').map((l) => `  ${l}`);
   if (view.wide || view.verbose || !view.screen) {
     // The wide table carries the stress table already; the fitted one gets it below.

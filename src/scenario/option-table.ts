@@ -12,6 +12,7 @@ import {
   parseUpstream,
 } from './option-parsers.js';
 import { parseBackoffRange, parseBackpressure, parseFaults, parseHeartbeat, parseSlowMode } from './stress.js';
+import { parseHttpVersions, parseStreamsPerConnection } from './http-versions.js';
 import { parseCount, parseDuration, parseFraction, parseRate, parseSize } from './units.js';
 
 /** `rtbench run --help` headings, in the order they print. */
@@ -147,6 +148,24 @@ export const OPTION_TABLE = {
       'how events are published: http (POST) or protocol (over WebSocket itself where the protocol is ' +
       'bidirectional)',
     parse: parseUpstream,
+  },
+  http: {
+    group: LOAD,
+    arg: '<list>',
+    default: '1.1',
+    help:
+      'HTTP versions for polling, long-polling and SSE: 1.1, 2 or 1.1,2 (each both ways, rows labelled "· h2"); ' +
+      'HTTP/2 is h2 over TLS (ALPN) or h2c (prior knowledge) in plaintext; WebSocket runs over 1.1 only',
+    parse: parseHttpVersions,
+  },
+  streamsPerConnection: {
+    group: LOAD,
+    arg: '<n|max>',
+    default: 'max',
+    help:
+      'HTTP/2 clients sharing one connection (within a client worker process), as a browser shares one per ' +
+      "origin; max: up to the server's SETTINGS_MAX_CONCURRENT_STREAMS (the bundled server allows 128)",
+    parse: parseStreamsPerConnection,
   },
   pollInterval: {
     group: LOAD,

@@ -1,7 +1,7 @@
 import { isIP } from 'node:net';
 import { UsageError } from '../errors.js';
 import { atHost } from '../protocols/instances.js';
-import { pathsFrom } from '../protocols/registry.js';
+import { driverFor, pathsFrom } from '../protocols/registry.js';
 import { kebab, optionDefaults, parsed, type RawRunOptions } from './option-table.js';
 import { listOf, parseHeaders } from './option-parsers.js';
 import type { RunPlan, TargetPlan } from './plan.js';
@@ -20,6 +20,7 @@ export function buildPlan(...sources: RawRunOptions[]): RunPlan {
   checkLimits(plan, explicitTimeoutMs);
   checkTargetOnlyOptions(plan, sources);
   checkPhaseValues(plan);
+  checkHttpVersions(plan);
   return plan;
 }
 
@@ -50,6 +51,7 @@ function parsePlan(o: RawRunOptions): RunPlan {
     sourceAddresses: parsed(o, 'sourceAddresses'),
     target: o.target ? targetPlan(o) : null,
     tls: parseTlsOptions(o),
+    http: { versions: parsed(o, 'http'), streamsPerConnection: parsed(o, 'streamsPerConnection') },
     fleet: parsed(o, 'fleet'),
     redis: parsed(o, 'redis'),
     server: {
@@ -194,6 +196,18 @@ function checkPhaseValues(plan: RunPlan): void {
     );
   if (plan.rate > 100_000)
     throw new UsageError(`rate ${plan.rate}/s is above rtbench's publisher limit of 100000/s`, 'lower --rate');
+}
+
+/** HTTP/2 only for protocols that speak it: WebSocket over HTTP/2 would need RFC 8441 (extended CONNECT). */
+function checkHttpVersions(plan: RunPlan): void {
+  if (plan.http.versions.includes('1.1')) return;
+  const h1Only = plan.protocols.filter((p) => !driverFor(p).http2).join(', ');
+  if (h1Only)
+    throw new UsageError(
+      `--http 2 cannot run ${h1Only}: WebSocket over HTTP/2 needs RFC 8441 (extended CONNECT), ` +
+        'which rtbench does not support',
+      `use --http 1.1,2 (${h1Only} then runs over HTTP/1.1 once), or leave ${h1Only} out of --protocols`,
+    );
 }
 
 /** How long a client waits for a handshake or an answer's first byte by default. */

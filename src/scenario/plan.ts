@@ -1,6 +1,7 @@
 import type { ProtocolName, TargetEndpoints } from '../protocols/types.js';
 import type { BackpressurePolicy } from '../server-core/backpressure.js';
 import type { Fault, SlowMode } from './stress.js';
+import type { HttpPlan } from './http-versions.js';
 import type { TlsPlan } from './tls.js';
 
 /** Everything one `rtbench run` needs, after defaults, scenario file and flags were combined. */
@@ -31,6 +32,8 @@ export interface RunPlan {
   target: TargetPlan | null;
   /** --tls, --cert/--key, --insecure */
   tls: TlsPlan;
+  /** --http, --streams-per-connection */
+  http: HttpPlan;
   /** options for the bundled server */
   server: {
     fanoutDelayMs: number;

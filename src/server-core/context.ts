@@ -123,6 +123,8 @@ export interface ServerContext {
   publishedVia: { http: number; websocket: number };
   /** how published events reach every server process (and this one's log) */
   bus: EventBus;
+  /** HTTP/2 connections (sessions) this process accepted so far and has open now */
+  http2Sessions?: () => { total: number; open: number };
   /** in a cluster: /metrics summed over every process; absent for one process */
   clusterMetrics?: (gc: boolean) => Promise<ServerMetrics>;
 }

@@ -40,7 +40,13 @@ export class MetricsRoute {
         rejected: { ...this.ctx.counters.rejected },
       },
       gc,
+      ...this.http2(),
     };
+  }
+
+  private http2(): Pick<ServerMetrics, 'http2'> {
+    const s = this.ctx.http2Sessions?.();
+    return s && s.total ? { http2: { sessions: s.total, open: s.open } } : {};
   }
 
   handle = (_req: IncomingMessage, res: ServerResponse, url: URL): void => {

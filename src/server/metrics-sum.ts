@@ -22,7 +22,10 @@ export function sumServerMetrics(
   // The primary accepts and hands on connections: its CPU is the server's too.
   const cpu = { ...primary.cpu };
   const events = { lastId: 0, retained: 0, publishedVia: { http: 0, websocket: 0 } };
+  const http2 = { sessions: 0, open: 0 };
   for (const p of parts) {
+    http2.sessions += p.http2?.sessions ?? 0;
+    http2.open += p.http2?.open ?? 0;
     add(connections, p.connections);
     add(buffered, p.buffered);
     for (const k of Object.keys(memory) as (keyof typeof memory)[]) memory[k] += p.memory[k];
@@ -46,6 +49,7 @@ export function sumServerMetrics(
     cpuMicros: cpu,
     events,
     gc: gc && parts.every((p) => p.gc),
+    ...(http2.sessions ? { http2 } : {}),
     processes: parts.length,
     perProcess: parts.map((p) => ({
       pid: p.pid,

@@ -1,4 +1,5 @@
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import type { ServerHttp2Session } from 'node:http2';
 import net, { type AddressInfo, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { UsageError } from '../errors.js';
@@ -21,6 +22,7 @@ import { handlePublish } from '../server-core/publish.js';
 import { blackhole, isBlackholed, type DropMode } from '../server-core/blackhole.js';
 import { MetricsRoute } from './metrics-route.js';
 import { createHttpServer as httpOrHttps } from './tls.js';
+import { answerHttp2, type Http2Front } from './http2-front.js';
 import type { ServerMetrics } from '../contracts/server-metrics.js';
 
 export interface ReferenceServer {
@@ -81,7 +83,7 @@ export async function startReferenceServer(
   const table = await mountRoutes(ctx);
   // A refused connection's request or upgrade (already read by the parser) is dropped unanswered.
   const refused = new WeakSet<Socket | Duplex>();
-  const server = createHttpServer(ctx, table, refused);
+  const { server, front } = serveBothVersions(ctx, table, refused);
   limitConnections(server, ctx, refused);
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) =>
     handleUpgrade(ctx, table, refused, req, socket, head),
@@ -105,6 +107,7 @@ export async function startReferenceServer(
       for (const m of table.mounted) m.route.closeAll?.();
       table.metrics.stop();
       ctx.bus.close();
+      front?.closeAll();
       for (const s of ctx.connections.all()) s.destroy();
       for (const l of extraListeners) l.close();
       await new Promise<void>((resolve) => server.close(() => resolve()));
@@ -140,49 +143,86 @@ async function mountRoutes(ctx: ServerContext): Promise<RouteTable> {
   return { mounted, metrics, routes, upgrades, knownPaths };
 }
 
-/** The HTTP server and its request handler: routing, token check, methods. */
-function createHttpServer(ctx: ServerContext, table: RouteTable, refused: WeakSet<Socket | Duplex>): http.Server {
+/**
+ * The HTTP/1.1 (or HTTPS) server, with HTTP/2 connections on the same port handed to an http2
+ * server (http2-front.ts); both answer through one request handler.
+ */
+function serveBothVersions(
+  ctx: ServerContext,
+  table: RouteTable,
+  refused: WeakSet<Socket | Duplex>,
+): { server: http.Server; front: Http2Front } {
+  const { options } = ctx;
+  // The TCP (or TLS) connection a request came on: an HTTP/2 stream's is its session's.
+  const sessions: { front: Http2Front | null } = { front: null };
+  const connectionOf = (req: IncomingMessage): Socket => {
+    const session = (req as unknown as { stream?: { session?: ServerHttp2Session } }).stream?.session;
+    return (session && sessions.front?.socketOf(session)) || req.socket;
+  };
+  const handler = requestHandler(ctx, table, refused, connectionOf);
+  const server = httpOrHttps(options.tls, http1Limits(options), handler);
+  const silentTimeout = Object.assign(new Error('nothing sent'), { code: 'ERR_HTTP_REQUEST_TIMEOUT' });
+  const front = answerHttp2(server, handler as never, {
+    encrypted: !!options.tls,
+    maxHeaderBytes: options.maxHeaderBytes,
+    silent: { ms: options.headersTimeoutMs, then: (socket) => answerClientError(ctx, silentTimeout, socket) },
+  });
+  sessions.front = front;
+  ctx.http2Sessions = () => front.sessions();
+  return { server, front };
+}
+
+/** What a client may make the HTTP/1.1 server hold: header size and time, idle time. */
+function http1Limits(options: ServerOptions): http.ServerOptions {
+  return {
+    keepAliveTimeout: options.idleTimeoutMs,
+    headersTimeout: options.headersTimeoutMs,
+    // Streams (SSE, long-polls) answer slowly on purpose; only receiving the request is timed.
+    requestTimeout: options.headersTimeoutMs * 3,
+    connectionsCheckingInterval: Math.max(100, Math.min(1000, options.headersTimeoutMs / 4)),
+    maxHeaderSize: options.maxHeaderBytes,
+  };
+}
+
+/**
+ * The request handler of both HTTP versions: routing, token check, methods (HTTP/2 requests come
+ * through Node's compatibility API, which routes treat as HTTP/1.1's request and response).
+ */
+function requestHandler(
+  ctx: ServerContext,
+  table: RouteTable,
+  refused: WeakSet<Socket | Duplex>,
+  connectionOf: (req: IncomingMessage) => Socket,
+): http.RequestListener {
   const { options, counters } = ctx;
   const { routes, knownPaths } = table;
-  // Everything a client controls is bounded: header size and time, idle time, connections.
-  return httpOrHttps(
-    options.tls,
-    {
-      keepAliveTimeout: options.idleTimeoutMs,
-      headersTimeout: options.headersTimeoutMs,
-      // Streams (SSE, long-polls) answer slowly on purpose; only receiving the request is timed.
-      requestTimeout: options.headersTimeoutMs * 3,
-      connectionsCheckingInterval: Math.max(100, Math.min(1000, options.headersTimeoutMs / 4)),
-      maxHeaderSize: options.maxHeaderBytes,
-    },
-    (req: IncomingMessage, res: ServerResponse) => {
-      // A refused connection's request (already read by the parser) must not publish or subscribe.
-      if (refused.has(req.socket)) return void req.socket.destroy();
-      const url = parseUrl(req.url);
-      if (!url) {
-        countRejected(counters, 'bad-request');
-        res.shouldKeepAlive = false; // a client that sends this is not worth keeping
-        return sendError(res, 400, 'malformed request target');
-      }
-      const route = routes[url.pathname];
-      if (!route) {
-        ctx.connections.tag(req.socket, 'other');
-        return sendError(res, 404, `no route ${url.pathname}; try ${knownPaths.join(', ')}`);
-      }
-      ctx.connections.tag(req.socket, route.kind);
-      if (checkToken(offeredToken(req), options.token) !== 'ok') {
-        counters.authRejected++;
-        res.setHeader('www-authenticate', 'Bearer');
-        return sendError(res, 401, 'missing or wrong token');
-      }
-      if (route.kind !== 'other' && req.method !== 'GET' && req.method !== 'HEAD')
-        return sendError(res, 405, 'use GET');
-      // HEAD: the status a GET would get, no body, and no stream or long-poll held open for it.
-      if (route.kind !== 'other' && req.method === 'HEAD')
-        return void res.writeHead(200, { 'cache-control': 'no-cache' }).end();
-      route.handler(req, res, url, ctx);
-    },
-  );
+  return (req: IncomingMessage, res: ServerResponse) => {
+    const connection = connectionOf(req);
+    // A refused connection's request (already read by the parser) must not publish or subscribe.
+    if (refused.has(connection)) return void connection.destroy();
+    const url = parseUrl(req.url);
+    if (!url) {
+      countRejected(counters, 'bad-request');
+      res.shouldKeepAlive = false; // a client that sends this is not worth keeping
+      return sendError(res, 400, 'malformed request target');
+    }
+    const route = routes[url.pathname];
+    if (!route) {
+      ctx.connections.tag(connection, 'other');
+      return sendError(res, 404, `no route ${url.pathname}; try ${knownPaths.join(', ')}`);
+    }
+    ctx.connections.tag(connection, route.kind);
+    if (checkToken(offeredToken(req), options.token) !== 'ok') {
+      counters.authRejected++;
+      res.setHeader('www-authenticate', 'Bearer');
+      return sendError(res, 401, 'missing or wrong token');
+    }
+    if (route.kind !== 'other' && req.method !== 'GET' && req.method !== 'HEAD') return sendError(res, 405, 'use GET');
+    // HEAD: the status a GET would get, no body, and no stream or long-poll held open for it.
+    if (route.kind !== 'other' && req.method === 'HEAD')
+      return void res.writeHead(200, { 'cache-control': 'no-cache' }).end();
+    route.handler(req, res, url, ctx);
+  };
 }
 
 /** Past --max-connections a new connection is answered 503 and closed (and marked refused). */

@@ -12,6 +12,7 @@ import http from 'node:http';
 import https from 'node:https';
 import { isIP, isIPv4 } from 'node:net';
 import type { TlsMaterial } from '../server-core/context.js';
+import { ALPN_PROTOCOLS } from './http2-front.js';
 
 export type { TlsMaterial };
 
@@ -43,7 +44,8 @@ export function createHttpServer(
   handler: http.RequestListener,
 ): http.Server {
   if (!tls) return http.createServer(options, handler);
-  return https.createServer({ ...options, cert: tls.cert, key: tls.key }, handler);
+  // ALPN offers h2 too: the HTTP/2 connections are handed on by http2-front.ts.
+  return https.createServer({ ...options, cert: tls.cert, key: tls.key, ALPNProtocols: ALPN_PROTOCOLS }, handler);
 }
 
 /** One DER element: tag, definite length, content. */

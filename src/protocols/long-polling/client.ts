@@ -1,3 +1,4 @@
+import { openHttp2PollSession } from '../http2/poll-client.js';
 import { openPollSession } from '../request-loop.js';
 import type { ProtocolDriver } from '../types.js';
 
@@ -5,9 +6,10 @@ import type { ProtocolDriver } from '../types.js';
 export const longPollingDriver: ProtocolDriver = {
   name: 'long-polling',
   requestResponse: true,
+  http2: true,
   settleMs: () => 1000,
   openSession(options) {
-    return openPollSession(options, {
+    return (options.target.http2 ? openHttp2PollSession : openPollSession)(options, {
       path: options.target.paths['long-polling'],
       pauseAfter: () => 0,
       initialDelay: () => 0,

@@ -77,7 +77,8 @@ export class SseRoute {
     res.writeHead(200, {
       'content-type': 'text/event-stream',
       'cache-control': 'no-cache',
-      connection: 'keep-alive',
+      // HTTP/2 has no connection-specific headers (Node would drop it with a warning).
+      ...(req.httpVersionMajor === 1 ? { connection: 'keep-alive' } : {}),
       'access-control-allow-origin': '*',
     });
     // retry: tells clients how long to wait before reconnecting; the comment flushes headers.

@@ -9,6 +9,8 @@ import { serverTimelineCharts } from './server-timeline-charts.js';
 import { heartbeatSection } from './heartbeat-section.js';
 import { STYLES } from './styles.js';
 import { tlsCostCharts, tlsCostTable } from './tls-cost-section.js';
+import { http2BytesChart, http2LatencyChart, http2Table } from './http2-section.js';
+import { http2Pairs } from '../http2-table.js';
 import type { ReportProtocol } from './types.js';
 import { verdict } from './verdict.js';
 
@@ -57,6 +59,7 @@ export function renderHtmlReport(results: RunResults): string {
     latencySection(protocols),
     efficiencySection(protocols),
     tlsCostSection(results),
+    http2ComparisonSection(results),
     serverTimelineSection(protocols),
     heartbeatSection(protocols),
     section('run', 'Run', runDetails(results)),
@@ -116,6 +119,25 @@ function tlsCostSection(results: RunResults): string {
   const table = tlsCostTable(results);
   const pairs = tlsCostCharts(results).map((c) => figure(c.title, c.svg));
   return table ? section('tls-cost', 'What TLS costs', table + charts(...pairs)) : '';
+}
+
+/** Only for a `--http 1.1,2` run: each HTTP/2 row next to its HTTP/1.1 row. */
+function http2ComparisonSection(results: RunResults): string {
+  const pairs = http2Pairs(results);
+  if (!pairs.length) return '';
+  return section(
+    'http2',
+    'HTTP/2 against HTTP/1.1',
+    http2Table(results) +
+      charts(
+        figure(
+          'Latency: streams sharing a connection',
+          http2LatencyChart(pairs),
+          'Each HTTP/1.1 row next to its HTTP/2 row: what queueing on one connection (head-of-line) cost.',
+        ),
+        figure('Bytes per delivered event', http2BytesChart(pairs), 'In + out at the TCP socket: HPACK and framing.'),
+      ),
+  );
 }
 
 /** Only when a run had slow consumers or faults: what the server's buffers and connections did. */
