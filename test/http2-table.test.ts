@@ -15,7 +15,8 @@ function withH2Row(): RunResults {
   const sse = r.protocols.find((p) => p.protocol === 'sse')!;
   const h2 = structuredClone<ProtocolResult>(sse);
   Object.assign(h2, { variant: 'h2', connectedPeak: 1000 });
-  Object.assign(h2.server!, { connections: 8, rssPerConnection: 800_000 });
+  // Per stream, as assemble records an h2 row's server memory: 6.4 KB × 1,000 streams = 800 KB × 8 connections.
+  Object.assign(h2.server!, { connections: 8, streams: 1000, rssPerConnection: 6_400 });
   Object.assign(h2.client!, { rssPerClient: 20_000 });
   Object.assign(h2.bytes, { inPerEvent: 250, outPerEvent: 2 });
   Object.assign(h2.latency, { p50: 20_000, p99: 300_000 });
@@ -30,8 +31,8 @@ test('each h2 row is paired with its HTTP/1.1 row: streams, connections, memory 
   assert.equal(pair.h1.variant, undefined);
   assert.equal(pair.streams, 1000);
   assert.equal(pair.connections, 8);
-  assert.equal(pair.serverPerConnection, 800_000);
-  assert.equal(pair.serverPerStream, 6_400, '800 KB × 8 connections / 1,000 streams');
+  assert.equal(pair.serverPerStream, 6_400);
+  assert.equal(pair.serverPerConnection, 800_000, '6.4 KB × 1,000 streams / 8 connections');
   assert.equal(pair.clientPerStream, 20_000);
   assert.equal(pair.clientPerConnection, 2_500_000, '20 KB × 1,000 streams / 8 connections');
   assert.equal(pair.bytesH2, 252);

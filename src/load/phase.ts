@@ -407,6 +407,7 @@ function phaseRun(
     publishErrors: load.publisher.failures,
     publishErrorsByType: { ...load.publisher.failuresByType },
     variant: ctx.variant ?? null,
+    clientsShareConnections: ctx.endpoints.http2 !== undefined,
     stress: load.sampler
       ? {
           slow: load.slow ? { fraction: plan.stress.slowFraction, mode: plan.stress.slowMode } : null,

@@ -45,7 +45,8 @@ export function http2Pairs(results: RunResults): Http2Pair[] {
     if (!h1) continue;
     const streams = h2.connectedPeak;
     const connections = h2.server?.connections || null;
-    const serverPerConnection = measured(h2.server?.rssPerConnection);
+    // Server memory of an h2 row is per stream (assemble divides by the clients it carried).
+    const serverPerStream = measured(h2.server?.rssPerConnection);
     const clientPerStream = measured(h2.client?.rssPerClient);
     out.push({
       label: resultLabel(h2),
@@ -55,9 +56,8 @@ export function http2Pairs(results: RunResults): Http2Pair[] {
       connections,
       bytesH1: perEvent(h1),
       bytesH2: perEvent(h2),
-      serverPerConnection,
-      serverPerStream:
-        serverPerConnection && connections && streams ? (serverPerConnection * connections) / streams : null,
+      serverPerConnection: serverPerStream && connections ? (serverPerStream * streams) / connections : null,
+      serverPerStream,
       clientPerStream,
       clientPerConnection: clientPerStream && connections ? (clientPerStream * streams) / connections : null,
     });

@@ -42,6 +42,8 @@ export interface PhaseOutcome {
   fleetInstances?: number;
   /** the publisher's event-loop delay over the phase */
   publisherLoopDelay?: { p99Ms: number; maxMs: number };
+  /** clients were HTTP/2 streams sharing connections: server memory is divided by the clients, not the connections */
+  clientsShareConnections?: boolean;
 }
 
 /** Merges every worker's results exactly (histograms bucket by bucket, counters summed). */
@@ -81,7 +83,7 @@ export function assembleProtocolResult(o: PhaseOutcome): ProtocolResult {
     errors: c.errors,
     errorsByType,
     bytes: { in: wireIn, out: wireOut, inPerEvent: perEvent(wireIn), outPerEvent: perEvent(wireOut) },
-    server: serverMemory(o),
+    server: serverMemory(o, connectedPeak),
     client,
     connectRate: rampSpanMs > 0 ? connectedPeak / (rampSpanMs / 1000) : 0,
     requestRate: requestSpanS > 0 ? c.requests / requestSpanS : 0,
@@ -137,12 +139,15 @@ function rampWindow(o: PhaseOutcome) {
   };
 }
 
-function serverMemory(o: PhaseOutcome): ServerMemory | null {
+function serverMemory(o: PhaseOutcome, connectedPeak: number): ServerMemory | null {
   const b = o.serverBaseline;
   const l = o.serverLoaded;
   if (!b || !l) return null;
   const connections = l.connections[o.protocol] ?? 0;
   if (!connections) return null;
+  // Streams sharing a connection: per client is what compares with a protocol that opens one each.
+  const streams = o.clientsShareConnections && connectedPeak > 0 ? connectedPeak : null;
+  const divisor = streams ?? connections;
   const reading = (m: ServerMetrics): MemoryReading => ({
     rss: m.memory.rss,
     heapUsed: m.memory.heapUsed,
@@ -151,15 +156,20 @@ function serverMemory(o: PhaseOutcome): ServerMemory | null {
   });
   return {
     connections,
+    ...(streams ? { streams } : {}),
     baseline: reading(b),
     loaded: reading(l),
-    rssPerConnection: (l.memory.rss - b.memory.rss) / connections,
-    heapPerConnection: (l.memory.heapUsed - b.memory.heapUsed) / connections,
+    rssPerConnection: (l.memory.rss - b.memory.rss) / divisor,
+    heapPerConnection: (l.memory.heapUsed - b.memory.heapUsed) / divisor,
     method:
       `server RSS and heap${
         l.processes && l.processes > 1 ? ` summed over its ${l.processes} processes and the cluster primary` : ''
       } ${l.gc ? 'after a forced GC ' : ''}with all clients connected, minus the same reading before the phase's ` +
-      `clients connected, divided by the ${connections} open ${o.protocol} connections the server counted`,
+      `clients connected, divided by ${
+        streams
+          ? `the ${streams} clients (HTTP/2 streams) the ${connections} connections the server counted carried`
+          : `the ${connections} open ${o.protocol} connections the server counted`
+      }`,
   };
 }
 

@@ -10,6 +10,8 @@ export type { MemoryReading } from '../contracts/memory-reading.js';
 /** Server memory per connection: (loaded − idle baseline) / open connections. */
 export interface ServerMemory {
   connections: number;
+  /** HTTP/2: the clients (streams) those connections carried; the per-connection figures are then per stream */
+  streams?: number;
   baseline: MemoryReading;
   loaded: MemoryReading;
   rssPerConnection: number;
