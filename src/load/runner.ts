@@ -9,7 +9,7 @@ import { resultLabel } from '../results/result-label.js';
 import type { RunPlan } from '../scenario/plan.js';
 import { startBundledServer, type BundledServer } from './bundled-server.js';
 import { isStressRun, runPhase, type PhaseProgress, type PhaseRun, type SecondTotals } from './phase.js';
-import { bundledEndpoints, driverFor } from '../protocols/registry.js';
+import { bundledEndpoints, descriptorFor, driverFor } from '../protocols/registry.js';
 import { runParams } from './run-params.js';
 import type { BackpressurePolicy } from '../server-core/backpressure.js';
 import type { ProtocolName } from '../protocols/types.js';
@@ -109,7 +109,7 @@ async function runPhases(
   const phases = phasesOf(plan);
   // One certificate for the run (made once: generating a key costs tens of ms).
   const serverTls = bundledServerTls(plan, extraLoopbackDestinations(plan.clients, serverProcesses ?? 1));
-  for (const [protocolIndex, { protocol, policy, variant, tls }] of phases.entries()) {
+  for (const [protocolIndex, { protocol, policy, variant, transport, tls }] of phases.entries()) {
     if (hooks.signal.aborted) {
       run.partialReason ??= String(hooks.signal.reason ?? 'interrupted');
       break;
@@ -119,6 +119,7 @@ async function runPhases(
       protocol,
       policy,
       variant,
+      transport,
       tls: tls ? serverTls : null,
     });
     const result = assembleProtocolResult({ ...phase, fleetInstances: plan.fleet > 1 ? plan.fleet : 0 });
@@ -154,6 +155,8 @@ async function runPhaseOnServer(
     protocol: ProtocolName;
     policy: BackpressurePolicy;
     variant: string | null;
+    /** the protocol's transport in this phase (Socket.IO's websocket or upgrade), null for one without */
+    transport: string | null;
     /** the bundled server's certificate for a TLS phase, null for plaintext */
     tls: TlsMaterial | null;
   },
@@ -192,6 +195,7 @@ async function runPhaseOnServer(
         protocolIndex: phase.protocolIndex,
         server,
         variant: phase.variant,
+        transport: phase.transport,
       },
       phase.protocol,
     );
@@ -240,19 +244,38 @@ async function compareWithSocketFloor(plan: RunPlan, protocols: ProtocolResult[]
 
 /**
  * The phases of a run: each protocol once, and a push protocol once per backpressure policy when
- * the plan names policies (request/response protocols have no server-side queue to govern).
+ * the plan names policies (request/response protocols have no server-side queue to govern); a
+ * protocol with several transports (Socket.IO) once per transport of the plan, labelled with it.
  */
-export function phasesOf(
-  plan: RunPlan,
-): Array<{ protocol: ProtocolName; policy: BackpressurePolicy; variant: string | null; tls: boolean }> {
+export function phasesOf(plan: RunPlan): RunPhase[] {
   const policies = plan.stress.backpressure;
   const labelled = policies.length > 1 || policies[0] !== 'buffer';
-  const phases = plan.protocols.flatMap((protocol) =>
-    driverFor(protocol).requestResponse || plan.target
-      ? [{ protocol, policy: policies[0], variant: null }]
-      : policies.map((policy) => ({ protocol, policy, variant: labelled ? policy : null })),
-  );
+  const phases = plan.protocols.flatMap((protocol): Array<Omit<RunPhase, 'tls'>> => {
+    const byPolicy: Array<{ protocol: ProtocolName; policy: BackpressurePolicy; variant: string | null }> =
+      driverFor(protocol).requestResponse || plan.target
+        ? [{ protocol, policy: policies[0], variant: null }]
+        : policies.map((policy) => ({ protocol, policy, variant: labelled ? policy : null }));
+    const transports = descriptorFor(protocol).transports ? (plan.transports[protocol] ?? []) : [];
+    if (!transports.length) return byPolicy.map((p) => ({ ...p, transport: null }));
+    return byPolicy.flatMap((p) =>
+      transports.map((transport) => ({
+        ...p,
+        transport,
+        variant: p.variant ? `${p.variant} · ${transport}` : transport,
+      })),
+    );
+  });
   return withTlsModes(phases, plan);
+}
+
+/** One phase of a run: a protocol under one policy, transport and TLS mode, and how its rows are labelled. */
+export interface RunPhase {
+  protocol: ProtocolName;
+  policy: BackpressurePolicy;
+  variant: string | null;
+  /** the protocol's transport (Socket.IO's websocket or upgrade), null for a protocol with one */
+  transport: string | null;
+  tls: boolean;
 }
 
 export function machineInfo(): RunResults['machine'] {

@@ -17,6 +17,13 @@ export interface ProtocolDescriptor {
   pathOption: string;
   /** the path on the bundled server, and the default on a target */
   defaultPath: string;
+  /**
+   * left out of `--protocols all` (the four ways rtbench compares by default); named, or added to
+   * all with `all,<name>`, it runs
+   */
+  optIn?: boolean;
+  /** the transports it can run over, each a variant of its rows (e.g. Socket.IO's websocket, upgrade) */
+  transports?: readonly string[];
   /** the client half */
   driver: ProtocolDriver;
   /** the reference server's half, loaded only by server processes (client workers never import it) */

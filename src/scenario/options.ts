@@ -46,6 +46,8 @@ function parsePlan(o: RawRunOptions): RunPlan {
     upstream: parsed(o, 'upstream'),
     pollIntervalMs: parsed(o, 'pollInterval'),
     longPollTimeoutMs: parsed(o, 'longPollTimeout'),
+    transports: { socketio: parsed(o, 'socketioTransports') },
+    socketioEvent: parsed(o, 'socketioEvent'),
     workers: parsed(o, 'workers'),
     sourceAddresses: parsed(o, 'sourceAddresses'),
     target: o.target ? targetPlan(o) : null,
