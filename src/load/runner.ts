@@ -244,7 +244,8 @@ async function compareWithSocketFloor(plan: RunPlan, protocols: ProtocolResult[]
 
 /**
  * The phases of a run: each protocol once, and a push protocol once per backpressure policy when
- * the plan names policies (request/response protocols have no server-side queue to govern); a
+ * the plan names policies (request/response protocols have no server-side queue to govern, and
+ * Socket.IO's route governs its own); a
  * protocol with several transports (Socket.IO) once per transport of the plan, labelled with it.
  */
 export function phasesOf(plan: RunPlan): RunPhase[] {
@@ -252,7 +253,7 @@ export function phasesOf(plan: RunPlan): RunPhase[] {
   const labelled = policies.length > 1 || policies[0] !== 'buffer';
   const phases = plan.protocols.flatMap((protocol): Array<Omit<RunPhase, 'tls'>> => {
     const byPolicy: Array<{ protocol: ProtocolName; policy: BackpressurePolicy; variant: string | null }> =
-      driverFor(protocol).requestResponse || plan.target
+      driverFor(protocol).requestResponse || plan.target || descriptorFor(protocol).backpressurePolicies === false
         ? [{ protocol, policy: policies[0], variant: null }]
         : policies.map((policy) => ({ protocol, policy, variant: labelled ? policy : null }));
     const transports = descriptorFor(protocol).transports ? (plan.transports[protocol] ?? []) : [];

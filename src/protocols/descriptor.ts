@@ -24,6 +24,11 @@ export interface ProtocolDescriptor {
   optIn?: boolean;
   /** the transports it can run over, each a variant of its rows (e.g. Socket.IO's websocket, upgrade) */
   transports?: readonly string[];
+  /**
+   * false: the bundled server's route applies no --backpressure policy (Socket.IO queues in its own
+   * way), so the protocol runs once whatever policies the plan names
+   */
+  backpressurePolicies?: false;
   /** the client half */
   driver: ProtocolDriver;
   /** the reference server's half, loaded only by server processes (client workers never import it) */

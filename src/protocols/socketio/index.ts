@@ -14,6 +14,7 @@ export const socketio: ProtocolDescriptor = {
   defaultPath: '/socket.io',
   optIn: true,
   transports: SOCKETIO_TRANSPORTS,
+  backpressurePolicies: false,
   driver: socketIoDriver,
   route: async () => {
     const { SocketIoRoute } = await import('./route.js');
