@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { UsageError } from '../src/errors.js';
 import { phasesOf } from '../src/load/runner.js';
 import { parseProtocols } from '../src/protocols/registry.js';
-import { bearerToken, leadingId, splitPath } from '../src/protocols/socketio/client.js';
+import { leadingId } from '../src/protocols/socketio/client.js';
+import { bearerToken, splitPath } from '../src/protocols/socketio/handshake.js';
 import { parseEventName, parseSocketIoTransports } from '../src/scenario/option-parsers.js';
 import { buildPlan } from '../src/scenario/options.js';
 

@@ -4,6 +4,7 @@ import { scanEvents } from '../../events/marker.js';
 import { ClientSession, ReconnectingClient, type ClientSpec } from '../client-base.js';
 import type { DriverOptions, ProtocolDriver, UpgradeStats } from '../types.js';
 import { CountingAgent } from './agent.js';
+import { bearerToken, splitPath } from './handshake.js';
 import { SOCKETIO_DEFAULT_EVENT, type SocketIoTransport } from './names.js';
 import { SocketIoUpstream } from './upstream.js';
 
@@ -23,19 +24,6 @@ interface SocketIoSetup {
   packetPrefix: string;
   token: string | undefined;
   upgrades: UpgradeStats;
-}
-
-/** The bearer token of the target's headers, which Socket.IO sends in its handshake's `auth`. */
-export function bearerToken(headers: Record<string, string>): string | undefined {
-  const value = Object.entries(headers).find(([k]) => k.toLowerCase() === 'authorization')?.[1];
-  return value ? /^Bearer\s+(\S+)$/i.exec(value.trim())?.[1] : undefined;
-}
-
-/** `/socket.io?room={room}` → the path and its query parameters, as socket.io-client takes them. */
-export function splitPath(pathWithQuery: string): { path: string; query: Array<[string, string]> } {
-  const q = pathWithQuery.indexOf('?');
-  if (q < 0) return { path: pathWithQuery, query: [] };
-  return { path: pathWithQuery.slice(0, q), query: [...new URLSearchParams(pathWithQuery.slice(q + 1))] };
 }
 
 function setupOf(options: DriverOptions): SocketIoSetup {

@@ -1,9 +1,8 @@
 import { performance } from 'node:perf_hooks';
 import { io, type Socket } from 'socket.io-client';
 import { withRoom } from '../rooms.js';
-import { tlsTrustOptions } from '../tls-trust.js';
 import type { DriverOptions, UpstreamChannel } from '../types.js';
-import { bearerToken, splitPath } from './client.js';
+import { bearerToken, splitPath } from './handshake.js';
 import { SOCKETIO_PUBLISH_EVENT } from './names.js';
 
 /** How long an emit waits for its ack before it counts as failed. */
@@ -39,7 +38,9 @@ export class SocketIoUpstream implements UpstreamChannel {
           timeout: ACK_TIMEOUT_MS,
           auth: token ? { token } : {},
           extraHeaders: target.headers,
-          ...tlsTrustOptions(target.tls),
+          // engine.io-client hands ca and rejectUnauthorized to ws (a secure context it would drop)
+          ...(target.tls?.ca ? { ca: target.tls.ca } : {}),
+          ...(target.tls?.insecure ? { rejectUnauthorized: false } : {}),
         } as Parameters<typeof io>[1]);
         s.once('connect', () => resolve(s));
         s.once('connect_error', (e) => reject(e));
