@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { UsageError } from '../src/errors.js';
-import { phasesOf } from '../src/load/runner.js';
+import { phasesOf, runBenchmark } from '../src/load/runner.js';
 import { parseProtocols } from '../src/protocols/registry.js';
 import { leadingId } from '../src/protocols/socketio/client.js';
 import { bearerToken, splitPath } from '../src/protocols/socketio/handshake.js';
@@ -70,4 +70,14 @@ test('a Socket.IO client reads the room from the path query, the token from the 
   const packet = '2["event",{"id":42,"data":{"m":"~rtb:t:1:2~"}}]';
   assert.equal(leadingId(packet, '2["event",'.length), 42);
   assert.equal(leadingId('2["event","plain"]', '2["event",'.length), 0);
+});
+
+test("Socket.IO's polling upgrade with several bundled server processes is refused before the run starts", async () => {
+  await assert.rejects(
+    runBenchmark(buildPlan({ protocols: 'socketio', serverProcesses: 2, clients: 2 })),
+    (e: unknown) =>
+      e instanceof UsageError &&
+      /socketio over upgrade needs the bundled server as one process/.test(e.message) &&
+      /--socketio-transports websocket/.test(e.hint ?? ''),
+  );
 });

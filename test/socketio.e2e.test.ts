@@ -4,6 +4,7 @@ import { runBenchmark } from '../src/load/runner.js';
 import { resultLabel } from '../src/results/result-label.js';
 import { renderTable } from '../src/report/table.js';
 import { buildPlan } from '../src/scenario/options.js';
+import { findMetric } from '../src/report/compare/metrics.js';
 
 test(
   'Socket.IO over WebSocket and over polling → upgrade, with rooms and acked emits: every client connected, ' +
@@ -37,6 +38,7 @@ test(
       assert.ok(p.ackRoundTrip, `${label}: every publish was an emit with an ack`);
       assert.equal(p.ackRoundTrip.count, p.published, `${label}: one round trip per published event`);
       assert.ok(p.ackRoundTrip.p50 > 0 && p.ackRoundTrip.p99 >= p.ackRoundTrip.p50);
+      assert.equal(findMetric('ack-p99')!.value(p), p.ackRoundTrip.p99, 'compare gates on the ack round trip');
       assert.ok(p.bytes.in > 0, `${label}: bytes counted at the socket`);
     }
     const [ws, upgrade] = results.protocols;
@@ -48,6 +50,8 @@ test(
     // At least the handshake poll and the WebSocket handshake; the upgrade's probe costs bytes.
     assert.ok(u.requests.p50 >= 2, `requests until the upgrade ${u.requests.p50}`);
     assert.ok(u.bytes.p50 > 200, `bytes until the upgrade ${u.bytes.p50}`);
+    assert.equal(findMetric('upgrade-p99')!.value(upgrade), u.time.p99);
+    assert.equal(findMetric('upgrade-p99')!.value(ws), null);
     assert.match(renderTable(results), /Polling before the\s+│?\s*.*upgrade p50 \/ p99/s);
   },
 );

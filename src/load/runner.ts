@@ -21,6 +21,7 @@ import { startFleet } from './fleet.js';
 import { measureSocketFloor } from './socket-floor.js';
 import { extraLoopbackDestinations } from './source-addresses.js';
 import { atHost } from '../protocols/instances.js';
+import { kebab } from '../scenario/option-table.js';
 import { bundledServerTls, trustOf, withTlsModes } from './tls-run.js';
 import type { TlsMaterial } from '../server-core/context.js';
 
@@ -90,7 +91,16 @@ async function checkBeforeStart(plan: RunPlan): Promise<void> {
 function bundledServerProcesses(plan: RunPlan): number | null {
   const fdLimit = readFdLimits().soft;
   splitClients({ clients: plan.clients, requested: plan.workers, cores: os.availableParallelism(), fdLimit });
-  return plan.target ? null : plan.server.processes || serverProcessesFor(plan.clients, fdLimit);
+  if (plan.target) return null;
+  const processes = plan.server.processes || serverProcessesFor(plan.clients, fdLimit);
+  const sticky = phasesOf(plan).find((p) => descriptorFor(p.protocol).stickyTransports?.includes(p.transport ?? ''));
+  if (sticky && processes > 1)
+    throw new UsageError(
+      `${sticky.protocol} over ${sticky.transport} needs the bundled server as one process (its polling requests ` +
+        `must reach the process holding the session), and this run has ${processes}`,
+      `use --server-processes 1 and fewer clients, or --${kebab(sticky.protocol)}-transports websocket`,
+    );
+  return processes;
 }
 
 /** The phases' results, why the run is partial (null: it is not), and the phases' notes. */

@@ -29,6 +29,11 @@ export interface ProtocolDescriptor {
    * way), so the protocol runs once whatever policies the plan names
    */
   backpressurePolicies?: false;
+  /**
+   * transports whose requests must all reach the server process holding the session (Socket.IO's
+   * polling): a run of one of them needs the bundled server as one process
+   */
+  stickyTransports?: readonly string[];
   /** the client half */
   driver: ProtocolDriver;
   /** the reference server's half, loaded only by server processes (client workers never import it) */

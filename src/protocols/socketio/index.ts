@@ -15,6 +15,8 @@ export const socketio: ProtocolDescriptor = {
   optIn: true,
   transports: SOCKETIO_TRANSPORTS,
   backpressurePolicies: false,
+  // a poll or post that reaches another process than the session's is refused (Session ID unknown)
+  stickyTransports: ['upgrade'],
   driver: socketIoDriver,
   route: async () => {
     const { SocketIoRoute } = await import('./route.js');
