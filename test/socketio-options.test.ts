@@ -28,6 +28,11 @@ test('--socketio-transports takes websocket and upgrade, in canonical order, and
   usage(() => buildPlan({ socketioTransports: 'ws' }), /unknown Socket\.IO transport "ws"/);
 });
 
+test('--slow-consumers with Socket.IO is refused up front: its clients cannot stop reading', () => {
+  usage(() => buildPlan({ protocols: 'sse,socketio', slowConsumers: '10%' }), /not supported with socketio/);
+  assert.equal(buildPlan({ protocols: 'sse', slowConsumers: '10%' }).stress.slowFraction, 0.1);
+});
+
 test('--socketio-event takes a plain name and refuses reserved or odd ones', () => {
   assert.equal(parseEventName('news:update'), 'news:update');
   usage(() => parseEventName('connect'), /not usable/);

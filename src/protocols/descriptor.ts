@@ -34,6 +34,8 @@ export interface ProtocolDescriptor {
    * polling): a run of one of them needs the bundled server as one process
    */
   stickyTransports?: readonly string[];
+  /** false: its clients cannot read slowly on purpose (socket.io-client reads what arrives): no --slow-consumers */
+  slowReading?: false;
   /** the client half */
   driver: ProtocolDriver;
   /** the reference server's half, loaded only by server processes (client workers never import it) */

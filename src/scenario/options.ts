@@ -1,7 +1,7 @@
 import { isIP } from 'node:net';
 import { UsageError } from '../errors.js';
 import { atHost } from '../protocols/instances.js';
-import { pathsFrom } from '../protocols/registry.js';
+import { findProtocol, pathsFrom } from '../protocols/registry.js';
 import { kebab, optionDefaults, parsed, type RawRunOptions } from './option-table.js';
 import { listOf, parseHeaders } from './option-parsers.js';
 import type { RunPlan, TargetPlan } from './plan.js';
@@ -196,6 +196,12 @@ function checkPhaseValues(plan: RunPlan): void {
     );
   if (plan.rate > 100_000)
     throw new UsageError(`rate ${plan.rate}/s is above rtbench's publisher limit of 100000/s`, 'lower --rate');
+  const fastOnly = plan.protocols.find((p) => findProtocol(p)?.slowReading === false);
+  if (plan.stress.slowFraction > 0 && fastOnly)
+    throw new UsageError(
+      `--slow-consumers is not supported with ${fastOnly}: its clients cannot stop reading their transport`,
+      `run ${fastOnly} without --slow-consumers, or the slow-consumer run without it`,
+    );
 }
 
 /** How long a client waits for a handshake or an answer's first byte by default. */

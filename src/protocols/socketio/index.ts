@@ -15,6 +15,7 @@ export const socketio: ProtocolDescriptor = {
   optIn: true,
   transports: SOCKETIO_TRANSPORTS,
   backpressurePolicies: false,
+  slowReading: false,
   // a poll or post that reaches another process than the session's is refused (Session ID unknown)
   stickyTransports: ['upgrade'],
   driver: socketIoDriver,
