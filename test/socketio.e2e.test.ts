@@ -5,6 +5,8 @@ import { resultLabel } from '../src/results/result-label.js';
 import { renderTable } from '../src/report/table.js';
 import { buildPlan } from '../src/scenario/options.js';
 import { findMetric } from '../src/report/compare/metrics.js';
+import { startReferenceServer } from '../src/server/server.js';
+import { io } from 'socket.io-client';
 
 test(
   'Socket.IO over WebSocket and over polling → upgrade, with rooms and acked emits: every client connected, ' +
@@ -115,5 +117,56 @@ test(
       h.bytesPerConnectionHour > 3 * 3600 * 0.6 && h.bytesPerConnectionHour < 3 * 3600 * 1.4,
       `${h.bytesPerConnectionHour} B per connection-hour`,
     );
+  },
+);
+
+test(
+  'against a Socket.IO target: --socketio names the path, the token goes in the handshake auth (a wrong one is ' +
+    'refused), and --socketio-event must name what the target emits',
+  async () => {
+    const server = await startReferenceServer({ port: 0, token: 'right' });
+    try {
+      const refused = await new Promise<string>((resolve) => {
+        const s = io(server.url, {
+          path: '/socket.io',
+          transports: ['websocket'],
+          reconnection: false,
+          auth: { token: 'wrong' },
+        });
+        s.on('connect', () => resolve('connected'));
+        s.on('connect_error', (e) => resolve(e.message));
+      });
+      assert.equal(refused, 'missing or wrong token');
+      const run = (socketioEvent: string) =>
+        runBenchmark(
+          buildPlan({
+            target: server.url,
+            protocols: 'socketio',
+            socketio: '/socket.io?room={room}',
+            publish: 'POST /publish?room={room}',
+            rooms: 2,
+            socketioEvent,
+            token: 'right',
+            socketioTransports: 'websocket',
+            clients: 4,
+            ramp: '200ms',
+            duration: '1500ms',
+            rate: '10/s',
+            workers: 1,
+          }),
+        );
+      const results = await run('event');
+      assert.equal(results.partial, false, String(results.partialReason));
+      const [p] = results.protocols;
+      assert.equal(p.connectedPeak, 4);
+      assert.ok(p.delivered > 0 && p.lost === 0, `delivered ${p.delivered}, lost ${p.lost}`);
+      assert.equal(p.errors, 0, JSON.stringify(p.errorsByType));
+      // Listening for an event the target never emits: connected, and nothing arrives, which fails the phase.
+      const other = await run('news');
+      assert.equal(other.protocols[0].delivered, 0);
+      assert.equal(other.partial, true);
+    } finally {
+      await server.close();
+    }
   },
 );
