@@ -1,4 +1,4 @@
-import { newHistogram, summarize, type LatencySummary } from '../metrics/histogram.js';
+import { mergeEncoded, newHistogram, summarize, type LatencySummary } from '../metrics/histogram.js';
 import type { WorkerResult } from '../contracts/worker-messages.js';
 import type { UpgradeResult } from './schema.js';
 
@@ -30,4 +30,30 @@ export function assembleUpgrade(workers: WorkerResult[]): UpgradeResult | null {
     requests: spreadOf(all.flatMap((u) => u.requests)),
     bytes: spreadOf(all.flatMap((u) => u.bytes)),
   };
+}
+
+/**
+ * Upgrades of several runs (shards, --repeat): counts summed, times added bucket by bucket, the
+ * requests' and bytes' means weighted by upgrades; their p50 and p99 the highest of any run (the
+ * samples are not kept), so never better than what a run measured.
+ */
+export function mergeUpgrades(us: UpgradeResult[]): UpgradeResult | null {
+  if (!us.length) return null;
+  const upgrades = us.reduce((n, u) => n + u.upgrades, 0);
+  const merged = (pick: (u: UpgradeResult) => UpgradeResult['bytes']) => ({
+    mean: upgrades ? us.reduce((n, u) => n + pick(u).mean * u.upgrades, 0) / upgrades : 0,
+    p50: Math.max(...us.map((u) => pick(u).p50)),
+    p99: Math.max(...us.map((u) => pick(u).p99)),
+  });
+  return {
+    upgrades,
+    time: summarize(mergeEncoded(us.map((u) => u.time.hdr))),
+    requests: merged((u) => u.requests),
+    bytes: merged((u) => u.bytes),
+  };
+}
+
+/** Emit → ack round trips of several runs, added bucket by bucket. */
+export function mergeAckRoundTrips(as: LatencySummary[]): LatencySummary | null {
+  return as.length ? summarize(mergeEncoded(as.map((a) => a.hdr))) : null;
 }
