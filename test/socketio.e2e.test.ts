@@ -3,6 +3,8 @@ import assert from 'node:assert/strict';
 import { runBenchmark } from '../src/load/runner.js';
 import { resultLabel } from '../src/results/result-label.js';
 import { renderTable } from '../src/report/table.js';
+import { renderHtmlReport } from '../src/report/html/render.js';
+import { mergeRuns } from '../src/results/merge.js';
 import { buildPlan } from '../src/scenario/options.js';
 import { findMetric } from '../src/report/compare/metrics.js';
 import { startReferenceServer } from '../src/server/server.js';
@@ -54,6 +56,10 @@ test(
     assert.ok(u.bytes.p50 > 200, `bytes until the upgrade ${u.bytes.p50}`);
     assert.equal(findMetric('upgrade-p99')!.value(upgrade), u.time.p99);
     assert.equal(findMetric('upgrade-p99')!.value(ws), null);
+    assert.match(renderHtmlReport(results), /<section id="transport">.*Polling before the upgrade p50 \/ p99/s);
+    const merged = mergeRuns([results, results]).protocols;
+    assert.equal(merged[1].upgrade?.upgrades, 24, 'merge adds the upgrades of both runs');
+    assert.equal(merged[0].ackRoundTrip?.count, 2 * ws.ackRoundTrip!.count);
     assert.match(renderTable(results), /Polling before the\s+│?\s*.*upgrade p50 \/ p99/s);
   },
 );

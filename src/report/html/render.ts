@@ -7,6 +7,7 @@ import { latencyTimelineChart, percentileChart } from './latency-charts.js';
 import { runDetails } from './run-details.js';
 import { serverTimelineCharts } from './server-timeline-charts.js';
 import { heartbeatSection } from './heartbeat-section.js';
+import { transportSection } from './transport-section.js';
 import { STYLES } from './styles.js';
 import { tlsCostTable } from './tls-cost-section.js';
 import type { ReportProtocol } from './types.js';
@@ -59,6 +60,7 @@ export function renderHtmlReport(results: RunResults): string {
     tlsCostSection(results),
     serverTimelineSection(protocols),
     heartbeatSection(protocols),
+    transportSection(protocols),
     section('run', 'Run', runDetails(results)),
     `<footer>Written by rtbench ${esc(results.tool.version)} from a results file (schema ` +
       `${esc(results.schemaVersion)}); re-render any results file with <code>rtbench report FILE.json -o ` +
