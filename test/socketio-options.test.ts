@@ -39,6 +39,8 @@ test('--socketio-event takes a plain name and refuses reserved or odd ones', () 
   usage(() => parseEventName(''), /not usable/);
   usage(() => parseEventName('a b'), /not usable/);
   usage(() => parseEventName('x'.repeat(65)), /not usable/);
+  usage(() => buildPlan({ protocols: 'socketio', socketioEvent: 'news' }), /the bundled server emits "event"/);
+  assert.equal(buildPlan({ target: 'http://127.0.0.1:1', socketioEvent: 'news' }).socketioEvent, 'news');
 });
 
 test('each Socket.IO transport is a phase labelled with it; other protocols run once', () => {

@@ -145,6 +145,11 @@ function checkTargetOnlyOptions(plan: RunPlan, sources: RawRunOptions[]): void {
       '--header is sent to a target; the bundled server needs none',
       'add --target URL, or drop --header',
     );
+  if (given('socketioEvent') && !plan.target && plan.socketioEvent !== 'event')
+    throw new UsageError(
+      `--socketio-event names what a target emits; the bundled server emits "event", never "${plan.socketioEvent}"`,
+      'add --target URL, or drop --socketio-event',
+    );
   if (plan.requestTimeoutMs < 100) throw new UsageError('timeout below 100ms', 'use --timeout 1s or more');
   if (!plan.target) return;
   if (plan.stress.faults.some((f) => f.kind === 'blackhole'))
