@@ -18,7 +18,12 @@ export class CountingAgent {
   /** `own`: this agent serves one client, so its sockets' bytes are that client's (kept for bytes()) */
   constructor(secure: boolean, tls: TlsTrust | undefined, wire: WireCounter, localAddress?: string, own = false) {
     // Keep-alive as a browser: a polling client's requests reuse their connections.
-    const options = { keepAlive: true, localAddress, ...(secure ? tlsTrustOptions(tls) : {}) };
+    // An agent's options override a request's: an undefined localAddress here would erase ws's own.
+    const options = {
+      keepAlive: true,
+      ...(localAddress ? { localAddress } : {}),
+      ...(secure ? tlsTrustOptions(tls) : {}),
+    };
     const agent = secure ? new HttpsAgent(options) : new HttpAgent(options);
     const internals = agent as unknown as {
       addRequest(req: ClientRequest, options: object): void;
