@@ -217,7 +217,7 @@ test('rtbench compare returns 0 within limits, 1 on a broken limit, 2 on usage e
   out.length = 0;
   assert.equal(await compareAction(base, cur, { format: 'json' }, io), 0, 'no limits: nothing to fail');
   const json = JSON.parse(out.join(''));
-  assert.equal(json.rows.length, 4 * 21);
+  assert.equal(json.rows.length, 4 * 23);
   assert.equal(json.failed, false);
 
   assert.deepEqual(err, []);

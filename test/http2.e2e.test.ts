@@ -32,7 +32,7 @@ function checkRows(results: RunResults, expected: string[]): void {
     assert.equal(p.server?.connections, h2 ? CLIENTS / PER_CONNECTION : CLIENTS, `${label} connections at the server`);
     // Memory compares per client across rows: an h2 row's is divided by the streams, not the 2 connections.
     assert.equal(p.server?.streams, h2 ? CLIENTS : undefined, `${label} memory divided by streams`);
-    if (h2) assert.match(p.server!.method, /divided by the 40 clients \(HTTP\/2 streams\) the 2 connections/);
+    if (h2) assert.match(p.server.method, /divided by the 40 clients \(HTTP\/2 streams\) the 2 connections/);
   }
 }
 

@@ -1,6 +1,6 @@
 /** The messages between the runner and its client worker processes (IPC, advanced serialization). */
 import type { RecorderSnapshot } from './recorder-snapshot.js';
-import type { DriverOptions, ProtocolName } from '../protocols/types.js';
+import type { DriverOptions, ProtocolName, UpgradeStats } from '../protocols/types.js';
 import type { SlowReading } from '../protocols/read-throttle.js';
 import type { MemoryReading } from './memory-reading.js';
 
@@ -58,6 +58,8 @@ export interface WorkerResult {
   requestWindow: { first: number; last: number };
   /** --heartbeat, push protocols: heartbeat bytes and connection time seen, and when clients detected silence */
   heartbeat?: WorkerHeartbeat;
+  /** a protocol that upgrades (Socket.IO's upgrade variant): each upgrade's time, requests and bytes */
+  upgrade?: UpgradeStats;
 }
 
 /** One worker's heartbeat figures; times are ms since the phase started (the fault times' clock). */

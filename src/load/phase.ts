@@ -3,7 +3,13 @@ import { nowMicros } from '../clock.js';
 import { newRunTag } from '../events/marker.js';
 import { sleep } from '../protocols/backoff.js';
 import { driverFor } from '../protocols/registry.js';
-import type { DriverOptions, ProtocolDriver, ProtocolName, TargetEndpoints } from '../protocols/types.js';
+import type {
+  DriverOptions,
+  ProtocolDriver,
+  ProtocolName,
+  TargetEndpoints,
+  UpstreamChannel,
+} from '../protocols/types.js';
 import type { RunPlan } from '../scenario/plan.js';
 import type { PhaseOutcome } from '../results/assemble.js';
 import type { LoadLayout, MemoryReading } from '../results/schema.js';
@@ -50,6 +56,8 @@ export interface PhaseContext {
   server?: BundledServer | null;
   /** the label of this run of the protocol when it runs more than once (e.g. a backpressure policy) */
   variant?: string | null;
+  /** the protocol's transport in this phase (Socket.IO's websocket or upgrade) */
+  transport?: string | null;
 }
 
 /** Slow consumers, faults or a chosen backpressure policy: sample the server every second. */
@@ -180,6 +188,8 @@ async function prepare(ctx: PhaseContext, protocol: ProtocolName): Promise<Phase
       backoff: plan.backoff,
       limits: plan.limits,
       heartbeatMs: plan.heartbeatMs,
+      ...(ctx.transport ? { transport: ctx.transport } : {}),
+      eventName: plan.socketioEvent,
     },
   };
 }
@@ -238,6 +248,8 @@ interface PhaseLoad {
   faultSchedule: FaultSchedule | null;
   slow: StartMessage['slow'];
   seqs: { firstHold: number; max: number };
+  /** --upstream protocol: the protocol's own publishing channel (its acks' round trips are reported) */
+  upstream: UpstreamChannel | undefined;
 }
 
 function startLoad(
@@ -262,6 +274,8 @@ function startLoad(
   sampler?.start();
   const faultSchedule = faults.length && ctx.server ? new FaultSchedule(faults, ctx.server, phaseStart) : null;
   faultSchedule?.start();
+  // Bidirectional protocols can publish over their own connection, as chat clients do.
+  const upstream = plan.upstream === 'protocol' ? setup.driver.openUpstream?.(setup.driverOptions) : undefined;
   const publisher = new Publisher({
     baseUrl: ctx.endpoints.baseUrl,
     method: ctx.publish.method,
@@ -275,12 +289,11 @@ function startLoad(
     startMicros: phaseStart,
     onTargetDown: stop.abort,
     downOnPurpose: () => faultSchedule?.restarting === true,
-    // Bidirectional protocols can publish over their own connection, as chat clients do.
-    transport: plan.upstream === 'protocol' ? setup.driver.openUpstream?.(setup.driverOptions) : undefined,
+    transport: upstream,
   });
   const publisherLoop = new LoopDelayMonitor();
   if (setup.publishes) publisher.start();
-  return { publisher, publisherLoop, sampler, faultSchedule, slow, seqs };
+  return { publisher, publisherLoop, sampler, faultSchedule, slow, seqs, upstream };
 }
 
 /** Four times a second: progress for the console; once a second: running totals as data. */
@@ -425,6 +438,7 @@ function phaseRun(
     loopDelayMaxMs: Math.max(0, ...workers.map((w) => w.loopDelayMaxMs)),
     layout: setup.layout,
     publisherLoopDelay: { p99Ms: load.publisherLoop.p99Ms(), maxMs: load.publisherLoop.maxMs() },
+    ackRoundTripsMs: load.upstream?.ackRoundTripsMs?.() ?? [],
   };
 }
 

@@ -9,7 +9,7 @@ import { resultLabel } from '../results/result-label.js';
 import type { RunPlan } from '../scenario/plan.js';
 import { startBundledServer, type BundledServer } from './bundled-server.js';
 import { isStressRun, runPhase, type PhaseProgress, type PhaseRun, type SecondTotals } from './phase.js';
-import { bundledEndpoints, driverFor } from '../protocols/registry.js';
+import { bundledEndpoints, descriptorFor, driverFor } from '../protocols/registry.js';
 import { runParams } from './run-params.js';
 import type { BackpressurePolicy } from '../server-core/backpressure.js';
 import type { ProtocolName } from '../protocols/types.js';
@@ -21,6 +21,7 @@ import { startFleet } from './fleet.js';
 import { measureSocketFloor } from './socket-floor.js';
 import { extraLoopbackDestinations } from './source-addresses.js';
 import { atHost } from '../protocols/instances.js';
+import { kebab } from '../scenario/option-table.js';
 import { bundledServerTls, trustOf, withTlsModes } from './tls-run.js';
 import { overHttp2, withHttpVersions } from './http-run.js';
 import type { TlsMaterial } from '../server-core/context.js';
@@ -91,7 +92,16 @@ async function checkBeforeStart(plan: RunPlan): Promise<void> {
 function bundledServerProcesses(plan: RunPlan): number | null {
   const fdLimit = readFdLimits().soft;
   splitClients({ clients: plan.clients, requested: plan.workers, cores: os.availableParallelism(), fdLimit });
-  return plan.target ? null : plan.server.processes || serverProcessesFor(plan.clients, fdLimit);
+  if (plan.target) return null;
+  const processes = plan.server.processes || serverProcessesFor(plan.clients, fdLimit);
+  const sticky = phasesOf(plan).find((p) => descriptorFor(p.protocol).stickyTransports?.includes(p.transport ?? ''));
+  if (sticky && processes > 1)
+    throw new UsageError(
+      `${sticky.protocol} over ${sticky.transport} needs the bundled server as one process (its polling requests ` +
+        `must reach the process holding the session), and this run has ${processes}`,
+      `use --server-processes 1 and fewer clients, or --${kebab(sticky.protocol)}-transports websocket`,
+    );
+  return processes;
 }
 
 /** The phases' results, why the run is partial (null: it is not), and the phases' notes. */
@@ -110,7 +120,7 @@ async function runPhases(
   const phases = phasesOf(plan);
   // One certificate for the run (made once: generating a key costs tens of ms).
   const serverTls = bundledServerTls(plan, extraLoopbackDestinations(plan.clients, serverProcesses ?? 1));
-  for (const [protocolIndex, { protocol, policy, variant, tls, http2 }] of phases.entries()) {
+  for (const [protocolIndex, { protocol, policy, variant, transport, tls, http2 }] of phases.entries()) {
     if (hooks.signal.aborted) {
       run.partialReason ??= String(hooks.signal.reason ?? 'interrupted');
       break;
@@ -120,6 +130,7 @@ async function runPhases(
       protocol,
       policy,
       variant,
+      transport,
       tls: tls ? serverTls : null,
       http2,
     });
@@ -158,6 +169,8 @@ async function runPhaseOnServer(
     protocol: ProtocolName;
     policy: BackpressurePolicy;
     variant: string | null;
+    /** the protocol's transport in this phase (Socket.IO's websocket or upgrade), null for one without */
+    transport: string | null;
     /** the bundled server's certificate for a TLS phase, null for plaintext */
     tls: TlsMaterial | null;
     /** clients speak HTTP/2 */
@@ -199,6 +212,7 @@ async function runPhaseOnServer(
         protocolIndex: phase.protocolIndex,
         server,
         variant: phase.variant,
+        transport: phase.transport,
       },
       phase.protocol,
     );
@@ -247,19 +261,41 @@ async function compareWithSocketFloor(plan: RunPlan, protocols: ProtocolResult[]
 
 /**
  * The phases of a run: each protocol once, and a push protocol once per backpressure policy when
- * the plan names policies (request/response protocols have no server-side queue to govern).
+ * the plan names policies (request/response protocols have no server-side queue to govern, and
+ * Socket.IO's route governs its own); a
+ * protocol with several transports (Socket.IO) once per transport of the plan, labelled with it.
  */
-export function phasesOf(
-  plan: RunPlan,
-): Array<{ protocol: ProtocolName; policy: BackpressurePolicy; variant: string | null; tls: boolean; http2: boolean }> {
+export function phasesOf(plan: RunPlan): RunPhase[] {
   const policies = plan.stress.backpressure;
   const labelled = policies.length > 1 || policies[0] !== 'buffer';
-  const phases = plan.protocols.flatMap((protocol) =>
-    driverFor(protocol).requestResponse || plan.target
-      ? [{ protocol, policy: policies[0], variant: null }]
-      : policies.map((policy) => ({ protocol, policy, variant: labelled ? policy : null })),
-  );
+  const phases = plan.protocols.flatMap((protocol): Array<Omit<RunPhase, 'tls' | 'http2'>> => {
+    const byPolicy: Array<{ protocol: ProtocolName; policy: BackpressurePolicy; variant: string | null }> =
+      driverFor(protocol).requestResponse || plan.target || descriptorFor(protocol).backpressurePolicies === false
+        ? [{ protocol, policy: policies[0], variant: null }]
+        : policies.map((policy) => ({ protocol, policy, variant: labelled ? policy : null }));
+    const transports = descriptorFor(protocol).transports ? (plan.transports[protocol] ?? []) : [];
+    if (!transports.length) return byPolicy.map((p) => ({ ...p, transport: null }));
+    return byPolicy.flatMap((p) =>
+      transports.map((transport) => ({
+        ...p,
+        transport,
+        variant: p.variant ? `${p.variant} · ${transport}` : transport,
+      })),
+    );
+  });
   return withHttpVersions(withTlsModes(phases, plan), plan);
+}
+
+/** One phase of a run: a protocol under one policy, transport and TLS mode, and how its rows are labelled. */
+export interface RunPhase {
+  protocol: ProtocolName;
+  policy: BackpressurePolicy;
+  variant: string | null;
+  /** the protocol's transport (Socket.IO's websocket or upgrade), null for a protocol with one */
+  transport: string | null;
+  tls: boolean;
+  /** clients speak HTTP/2 */
+  http2: boolean;
 }
 
 export function machineInfo(): RunResults['machine'] {

@@ -131,6 +131,7 @@ class ClientWorker {
     const r = this.recorder;
     const snapshot = r.snapshot(lastPublished, new Set(neverPublished), firstHoldSeq);
     const heartbeat = this.heartbeat();
+    const upgrade = this.session.upgrade?.() ?? null;
     await Promise.race([this.session.close(), new Promise((resolve) => setTimeout(resolve, 3000))]);
     return {
       type: 'result',
@@ -144,6 +145,7 @@ class ClientWorker {
       ...(this.rampLoop ? { rampLoopDelayP99Ms: this.rampLoop.p99Ms, rampLoopDelayMaxMs: this.rampLoop.maxMs } : {}),
       requestWindow: { first: r.firstRequestMicros, last: r.lastRequestMicros },
       ...(heartbeat ? { heartbeat } : {}),
+      ...(upgrade?.timesMs.length ? { upgrade } : {}),
     };
   }
 

@@ -17,6 +17,25 @@ export interface ProtocolDescriptor {
   pathOption: string;
   /** the path on the bundled server, and the default on a target */
   defaultPath: string;
+  /**
+   * left out of `--protocols all` (the four ways rtbench compares by default); named, or added to
+   * all with `all,<name>`, it runs
+   */
+  optIn?: boolean;
+  /** the transports it can run over, each a variant of its rows (e.g. Socket.IO's websocket, upgrade) */
+  transports?: readonly string[];
+  /**
+   * false: the bundled server's route applies no --backpressure policy (Socket.IO queues in its own
+   * way), so the protocol runs once whatever policies the plan names
+   */
+  backpressurePolicies?: false;
+  /**
+   * transports whose requests must all reach the server process holding the session (Socket.IO's
+   * polling): a run of one of them needs the bundled server as one process
+   */
+  stickyTransports?: readonly string[];
+  /** false: its clients cannot read slowly on purpose (socket.io-client reads what arrives): no --slow-consumers */
+  slowReading?: false;
   /** the client half */
   driver: ProtocolDriver;
   /** the reference server's half, loaded only by server processes (client workers never import it) */

@@ -3,8 +3,9 @@ import { polling } from './polling/index.js';
 import { longPolling } from './long-polling/index.js';
 import { sse } from './sse/index.js';
 import { websocket } from './websocket/index.js';
+import { socketio } from './socketio/index.js';
 
-const protocols: ProtocolDescriptor[] = [polling, longPolling, sse, websocket];
+const protocols: ProtocolDescriptor[] = [polling, longPolling, sse, websocket, socketio];
 
 /** Every protocol rtbench speaks, in the order runs and reports list them. Adding one = one line above. */
 export const PROTOCOLS: readonly ProtocolDescriptor[] = protocols;

@@ -28,24 +28,35 @@ export function protocolLabel(name: string): string {
   return findProtocol(name)?.label ?? name;
 }
 
-/** Parses "sse,ws" or "all" into protocol names, in the canonical order. */
+/**
+ * Parses "sse,ws" or "all" into protocol names, in the canonical order. `all` is every protocol
+ * but the opt-in ones (Socket.IO); `all,socketio` adds one.
+ */
 export function parseProtocols(text: string | string[]): ProtocolName[] {
   const names = protocolNames();
-  const choices = `choose from ${names.join(', ')} (or all)`;
+  const choices = `choose from ${names.join(', ')} (or all: every one but ${optInNames().join(', ') || 'none'})`;
   if (Array.isArray(text) && text.some((s) => typeof s !== 'string'))
     throw new UsageError(`protocols must be names, got ${JSON.stringify(text)}`, choices);
   const items = (Array.isArray(text) ? text : String(text).split(','))
     .map((s) => String(s).trim().toLowerCase())
     .filter(Boolean);
-  if (items.length === 1 && items[0] === 'all') return names;
   const chosen = new Set<ProtocolName>();
   for (const item of items) {
+    if (item === 'all') {
+      for (const d of PROTOCOLS) if (!d.optIn) chosen.add(d.name);
+      continue;
+    }
     const d = findProtocol(item);
     if (!d) throw new UsageError(`unknown protocol "${item}"`, choices);
     chosen.add(d.name);
   }
   if (!chosen.size) throw new UsageError('no protocol given', choices);
   return names.filter((p) => chosen.has(p));
+}
+
+/** The protocols `all` leaves out. */
+function optInNames(): ProtocolName[] {
+  return PROTOCOLS.filter((d) => d.optIn).map((d) => d.name);
 }
 
 /** Each protocol's path, from per-protocol values keyed by the descriptors' path options. */

@@ -69,6 +69,10 @@ export interface DriverOptions {
    * `heartbeat-timeout` and reconnects with resume; 0 or absent: no watch
    */
   heartbeatMs?: number;
+  /** which of its transports a protocol with several runs this phase (Socket.IO: websocket or upgrade) */
+  transport?: string;
+  /** the event name a protocol with named events listens for (Socket.IO, --socketio-event) */
+  eventName?: string;
   /** bounds against a hostile target, each past its bound a typed error and a reconnect */
   limits?: {
     /** the largest SSE line or event a client buffers (default 1 MiB; counted in decoded characters) */
@@ -99,12 +103,26 @@ export interface DriverSession {
   wireBytes(): { in: number; out: number };
   /** what the clients saw of heartbeats (--heartbeat), or null without a watch (or for a poller) */
   heartbeat?(): HeartbeatStats | null;
+  /** a protocol that starts on polling and upgrades (Socket.IO): what each upgrade took */
+  upgrade?(): UpgradeStats | null;
   close(): Promise<void>;
+}
+
+/** One process's upgrades (polling → WebSocket), one entry per upgrade in each list. */
+export interface UpgradeStats {
+  /** from the connection attempt's start to the upgrade, ms: the time spent on polling */
+  timesMs: number[];
+  /** HTTP requests until the upgrade (the WebSocket handshake included) */
+  requests: number[];
+  /** bytes read and written until the upgrade (headers, framing and TLS included) */
+  bytes: number[];
 }
 
 /** A way to send events upstream (publish): null when accepted, else an error kind. */
 export interface UpstreamChannel {
   send(room: number, body: string): Promise<string | null>;
+  /** a channel whose publishes are acknowledged (Socket.IO's emit with an ack): each round trip, ms */
+  ackRoundTripsMs?(): number[];
   close(): Promise<void>;
 }
 

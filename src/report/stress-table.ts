@@ -4,6 +4,7 @@ import { resultLabel } from '../results/result-label.js';
 import type { LatencySummary } from '../metrics/histogram.js';
 import type { ProtocolResult, RunResults } from '../results/schema.js';
 import { renderHeartbeatTable } from './heartbeat-table.js';
+import { renderTransportTable } from './transport-table.js';
 
 const num = (n: number) => Math.round(n).toLocaleString('en-US');
 const ms = (l: LatencySummary | undefined, key: 'p50' | 'p99') => (l && l.count ? formatMs(l[key]) : '–');
@@ -15,10 +16,11 @@ function stressRows(results: RunResults): ProtocolResult[] {
 
 /**
  * The stress table under the comparison table: healthy vs slow clients, what the server's
- * backpressure policy did, how it held up, and how clients came back after faults.
+ * backpressure policy did, how it held up, and how clients came back after faults; then the
+ * heartbeat table and the transport table (Socket.IO's upgrade and acks).
  */
 export function renderStressTable(results: RunResults): string {
-  return [faultTable(results), renderHeartbeatTable(results)].filter(Boolean).join('\n');
+  return [faultTable(results), renderHeartbeatTable(results), renderTransportTable(results)].filter(Boolean).join('\n');
 }
 
 function faultTable(results: RunResults): string {

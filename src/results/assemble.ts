@@ -16,6 +16,7 @@ import type {
 import { assembleStress, type StressOutcome } from './stress-results.js';
 import { generatorHealth } from './generator-health.js';
 import { assembleHeartbeat } from './heartbeat-results.js';
+import { assembleUpgrade, summarizeMs } from './transport-results.js';
 
 export interface PhaseOutcome {
   protocol: ProtocolName;
@@ -40,6 +41,8 @@ export interface PhaseOutcome {
   layout?: LoadLayout;
   /** > 1 when the bundled server ran as a fleet of this many instances */
   fleetInstances?: number;
+  /** --upstream protocol with acks (Socket.IO): each emit's round trip to its ack, ms */
+  ackRoundTripsMs?: number[];
   /** the publisher's event-loop delay over the phase */
   publisherLoopDelay?: { p99Ms: number; maxMs: number };
   /** clients were HTTP/2 streams sharing connections: server memory is divided by the clients, not the connections */
@@ -54,7 +57,6 @@ export function assembleProtocolResult(o: PhaseOutcome): ProtocolResult {
   const split = o.workers.every((w) => w.snapshot.holdHdr !== undefined);
   const latency = split ? summarize(mergeEncoded(o.workers.map((w) => w.snapshot.holdHdr!))) : latencyAll;
   const ramp = split ? rampWindow(o) : null;
-  const client = clientMemory(o);
   const requestSpanS = lastRequest > firstRequest ? (lastRequest - firstRequest) / 1e6 : 0;
   const perEvent = (b: number) => (c.delivered ? b / c.delivered : 0);
   const recovered = o.workers.reduce((n, w) => n + w.snapshot.recovered, 0);
@@ -84,7 +86,7 @@ export function assembleProtocolResult(o: PhaseOutcome): ProtocolResult {
     errorsByType,
     bytes: { in: wireIn, out: wireOut, inPerEvent: perEvent(wireIn), outPerEvent: perEvent(wireOut) },
     server: serverMemory(o, connectedPeak),
-    client,
+    client: clientMemory(o),
     connectRate: rampSpanMs > 0 ? connectedPeak / (rampSpanMs / 1000) : 0,
     requestRate: requestSpanS > 0 ? c.requests / requestSpanS : 0,
     generator: {
@@ -105,7 +107,15 @@ export function assembleProtocolResult(o: PhaseOutcome): ProtocolResult {
     ...(o.publishErrors && o.publishErrorsByType ? { publishErrorsByType: o.publishErrorsByType } : {}),
     ...(o.stress ? assembleStress(o.stress, o.workers, o.serverBaseline, c.lost) : {}),
     ...(heartbeat ? { heartbeat } : {}),
+    ...transportFigures(o),
   };
+}
+
+/** What a transport with an upgrade or acks adds (Socket.IO): absent for the others. */
+function transportFigures(o: PhaseOutcome): Pick<ProtocolResult, 'upgrade' | 'ackRoundTrip'> {
+  const upgrade = assembleUpgrade(o.workers);
+  const ackRoundTrip = summarizeMs(o.ackRoundTripsMs ?? []);
+  return { ...(upgrade ? { upgrade } : {}), ...(ackRoundTrip ? { ackRoundTrip } : {}) };
 }
 
 /** Counters, errors, per-second timeline, wire bytes and windows summed over the phase's workers. */

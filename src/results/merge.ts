@@ -4,6 +4,7 @@ import { UsageError } from '../errors.js';
 import { resultLabel } from './result-label.js';
 import { peakConnects, type StressFields } from './stress-results.js';
 import { perConnectionHour } from './heartbeat-results.js';
+import { mergeAckRoundTrips, mergeUpgrades } from './transport-results.js';
 import type {
   ClientGroupResult,
   ClientMemory,
@@ -138,6 +139,8 @@ function mergeProtocol(rs: ProtocolResult[], notes: string[]): ProtocolResult {
     serverTimeline: _st,
     faults: _f,
     heartbeat: _hb,
+    upgrade: _u,
+    ackRoundTrip: _a,
     ...first
   } = rs[0];
   const heartbeat = mergeHeartbeat(rs.map((r) => r.heartbeat).filter(present));
@@ -177,7 +180,15 @@ function mergeProtocol(rs: ProtocolResult[], notes: string[]): ProtocolResult {
     durationMs: Math.max(...rs.map((r) => r.durationMs)),
     ...mergeStress(rs, notes),
     ...(heartbeat ? { heartbeat } : {}),
+    ...mergeTransport(rs),
   };
+}
+
+/** Socket.IO's upgrades and ack round trips of the runs, where they have them. */
+function mergeTransport(rs: ProtocolResult[]): Pick<ProtocolResult, 'upgrade' | 'ackRoundTrip'> {
+  const upgrade = mergeUpgrades(rs.map((r) => r.upgrade).filter(present));
+  const ackRoundTrip = mergeAckRoundTrips(rs.map((r) => r.ackRoundTrip).filter(present));
+  return { ...(upgrade ? { upgrade } : {}), ...(ackRoundTrip ? { ackRoundTrip } : {}) };
 }
 
 /**

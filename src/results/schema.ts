@@ -289,11 +289,26 @@ export interface ProtocolResult {
   serverTimeline?: ServerTimelinePoint[];
   /** --heartbeat, push protocols: heartbeat cost and detection of silent connections */
   heartbeat?: HeartbeatResult;
+  /** a protocol that starts on polling and upgrades (Socket.IO's upgrade variant): what the upgrades took */
+  upgrade?: UpgradeResult;
+  /** --upstream protocol over a protocol with acks (Socket.IO): emit → ack round trip, µs */
+  ackRoundTrip?: LatencySummary;
   /**
    * `run --repeat N` (absent otherwise and in older results): the spread of the main figures over
    * the N runs, whose histograms and counters the rest of this result merges
    */
   spread?: RunSpread;
+}
+
+/** Polling → WebSocket upgrades (Socket.IO), one sample per upgrade. */
+export interface UpgradeResult {
+  upgrades: number;
+  /** from the connection attempt's start to the upgrade: the time spent on polling, µs */
+  time: LatencySummary;
+  /** HTTP requests until the upgrade, the WebSocket handshake included */
+  requests: { mean: number; p50: number; p99: number };
+  /** bytes read and written until the upgrade (headers, framing and TLS included) */
+  bytes: { mean: number; p50: number; p99: number };
 }
 
 export interface RunResults {

@@ -1,6 +1,7 @@
 import { isIP } from 'node:net';
 import { UsageError } from '../errors.js';
 import { parseSize } from './units.js';
+import { SOCKETIO_TRANSPORTS, type SocketIoTransport } from '../protocols/socketio/names.js';
 
 /** The small value parsers of the option table (src/scenario/option-table.ts) that units.ts has no use for. */
 
@@ -74,4 +75,26 @@ export function parseTags(v: unknown): Record<string, string> {
         });
   for (const [k] of entries) if (!/^[\w.-]{1,64}$/.test(k)) throw new UsageError(`tag name "${k}" is not allowed`, fix);
   return Object.fromEntries(entries);
+}
+
+/** Socket.IO's transports to run (--socketio-transports), each once, in the order given. */
+export function parseSocketIoTransports(v: unknown): SocketIoTransport[] {
+  const items = listOf(v).map((s) => s.toLowerCase());
+  const hint = `use ${SOCKETIO_TRANSPORTS.join(', ')} or both, e.g. --socketio-transports websocket,upgrade`;
+  if (!items.length) throw new UsageError('no Socket.IO transport given', hint);
+  for (const t of items)
+    if (!(SOCKETIO_TRANSPORTS as readonly string[]).includes(t))
+      throw new UsageError(`unknown Socket.IO transport "${t}"`, hint);
+  return SOCKETIO_TRANSPORTS.filter((t) => items.includes(t));
+}
+
+/** A Socket.IO event name (--socketio-event): what the target emits its events as. */
+export function parseEventName(v: unknown): string {
+  const name = String(v ?? '').trim();
+  if (!/^[\w.:-]{1,64}$/.test(name) || ['connect', 'connect_error', 'disconnect', 'disconnecting'].includes(name))
+    throw new UsageError(
+      `Socket.IO event name "${name}" is not usable`,
+      'use 1 to 64 letters, digits or _.:- other than a reserved one (connect, disconnect), e.g. --socketio-event news',
+    );
+  return name;
 }

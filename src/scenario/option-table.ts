@@ -5,9 +5,11 @@ import { parseProtocols } from '../protocols/registry.js';
 import {
   ipList,
   parseHeaders,
+  parseEventName,
   parseLimit,
   parseNice,
   parseRedisUrl,
+  parseSocketIoTransports,
   parseTags,
   parseUpstream,
 } from './option-parsers.js';
@@ -76,7 +78,7 @@ export const OPTION_TABLE = {
     short: 'p',
     arg: '<list>',
     default: 'all',
-    help: 'protocols to run: polling,long-polling,sse,websocket or all',
+    help: 'protocols to run: polling,long-polling,sse,websocket,socketio; all = the first four; all,socketio = five',
     parse: (v) => parseProtocols(v as string | string[]),
   },
   clients: {
@@ -166,6 +168,15 @@ export const OPTION_TABLE = {
       'HTTP/2 clients sharing one connection (within a client worker process), as a browser shares one per ' +
       "origin; max: up to the server's SETTINGS_MAX_CONCURRENT_STREAMS (the bundled server allows 128)",
     parse: parseStreamsPerConnection,
+  },
+  socketioTransports: {
+    group: LOAD,
+    arg: '<list>',
+    default: 'websocket,upgrade',
+    help:
+      'Socket.IO transports, each a run of socketio (rows "socketio · upgrade"): websocket (at once), upgrade ' +
+      '(polling first, then the upgrade to WebSocket)',
+    parse: parseSocketIoTransports,
   },
   pollInterval: {
     group: LOAD,
@@ -274,6 +285,13 @@ export const OPTION_TABLE = {
     help: 'how pollers keep their place: query (?since=) or http-cache (ETag/Last-Modified)',
   },
   cursorParam: { group: TARGET, arg: '<name>', default: 'since', help: 'query parameter carrying the cursor' },
+  socketioEvent: {
+    group: TARGET,
+    arg: '<name>',
+    default: 'event',
+    help: "the event a Socket.IO target emits rtbench's events as (the token goes in the handshake's auth)",
+    parse: parseEventName,
+  },
   metrics: {
     group: TARGET,
     arg: '<path|none>',

@@ -1,7 +1,7 @@
 import { isIP } from 'node:net';
 import { UsageError } from '../errors.js';
 import { atHost } from '../protocols/instances.js';
-import { driverFor, pathsFrom } from '../protocols/registry.js';
+import { driverFor, findProtocol, pathsFrom } from '../protocols/registry.js';
 import { kebab, optionDefaults, parsed, type RawRunOptions } from './option-table.js';
 import { listOf, parseHeaders } from './option-parsers.js';
 import type { RunPlan, TargetPlan } from './plan.js';
@@ -47,6 +47,8 @@ function parsePlan(o: RawRunOptions): RunPlan {
     upstream: parsed(o, 'upstream'),
     pollIntervalMs: parsed(o, 'pollInterval'),
     longPollTimeoutMs: parsed(o, 'longPollTimeout'),
+    transports: { socketio: parsed(o, 'socketioTransports') },
+    socketioEvent: parsed(o, 'socketioEvent'),
     workers: parsed(o, 'workers'),
     sourceAddresses: parsed(o, 'sourceAddresses'),
     target: o.target ? targetPlan(o) : null,
@@ -145,6 +147,11 @@ function checkTargetOnlyOptions(plan: RunPlan, sources: RawRunOptions[]): void {
       '--header is sent to a target; the bundled server needs none',
       'add --target URL, or drop --header',
     );
+  if (given('socketioEvent') && !plan.target && plan.socketioEvent !== 'event')
+    throw new UsageError(
+      `--socketio-event names what a target emits; the bundled server emits "event", never "${plan.socketioEvent}"`,
+      'add --target URL, or drop --socketio-event',
+    );
   if (plan.requestTimeoutMs < 100) throw new UsageError('timeout below 100ms', 'use --timeout 1s or more');
   if (!plan.target) return;
   if (plan.stress.faults.some((f) => f.kind === 'blackhole'))
@@ -196,6 +203,12 @@ function checkPhaseValues(plan: RunPlan): void {
     );
   if (plan.rate > 100_000)
     throw new UsageError(`rate ${plan.rate}/s is above rtbench's publisher limit of 100000/s`, 'lower --rate');
+  const fastOnly = plan.protocols.find((p) => findProtocol(p)?.slowReading === false);
+  if (plan.stress.slowFraction > 0 && fastOnly)
+    throw new UsageError(
+      `--slow-consumers is not supported with ${fastOnly}: its clients cannot stop reading their transport`,
+      `run ${fastOnly} without --slow-consumers, or the slow-consumer run without it`,
+    );
 }
 
 /** HTTP/2 only for protocols that speak it: WebSocket over HTTP/2 would need RFC 8441 (extended CONNECT). */

@@ -22,6 +22,10 @@ export interface RunPlan {
   rooms: number;
   pollIntervalMs: number;
   longPollTimeoutMs: number;
+  /** the transports each protocol that has several runs over, one phase each (Socket.IO's websocket, upgrade) */
+  transports: Record<ProtocolName, string[]>;
+  /** the event name Socket.IO clients listen for */
+  socketioEvent: string;
   /** 0 = automatic */
   workers: number;
   sourceAddresses: string[];

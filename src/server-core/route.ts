@@ -11,6 +11,12 @@ export interface ProtocolRoute {
   handle?(req: IncomingMessage, res: ServerResponse, url: URL): void;
   /** an HTTP upgrade on this path; `authenticated`: the token was already checked and is right */
   upgrade?(req: IncomingMessage, socket: Duplex, head: Buffer, url: URL, authenticated: boolean): void;
+  /**
+   * The route runs its own handshake (Socket.IO): it checks the token itself (its handshake
+   * carries it) and answers every method (its polling transport POSTs), and it is mounted at its
+   * path and its path + '/' (its clients add the slash).
+   */
+  ownHandshake?: boolean;
   /** bytes waiting inside the route (outboxes, protocol buffers) on top of the sockets' buffers */
   queued?(): number;
   closeAll?(): void;

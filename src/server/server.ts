@@ -119,7 +119,7 @@ export async function startReferenceServer(
 interface RouteTable {
   mounted: Array<{ kind: ServerProtocol; path: string; route: ProtocolRoute }>;
   metrics: MetricsRoute;
-  routes: Record<string, { kind: ServerProtocol; handler: RouteHandler }>;
+  routes: Record<string, { kind: ServerProtocol; handler: RouteHandler; ownHandshake?: boolean }>;
   upgrades: Record<string, ProtocolRoute>;
   knownPaths: string[];
 }
@@ -136,8 +136,12 @@ async function mountRoutes(ctx: ServerContext): Promise<RouteTable> {
   const upgrades: Record<string, ProtocolRoute> = {};
   for (const m of mounted) {
     const route = m.route;
-    if (route.handle) routes[m.path] = { kind: m.kind, handler: (req, res, url) => route.handle?.(req, res, url) };
-    if (route.upgrade) upgrades[m.path] = route;
+    const ownHandshake = route.ownHandshake === true;
+    for (const path of ownHandshake ? [m.path, `${m.path}/`] : [m.path]) {
+      if (route.handle)
+        routes[path] = { kind: m.kind, handler: (req, res, url) => route.handle?.(req, res, url), ownHandshake };
+      if (route.upgrade) upgrades[path] = route;
+    }
   }
   const knownPaths = [...mounted.map((m) => m.path), '/publish', '/metrics'];
   return { mounted, metrics, routes, upgrades, knownPaths };
@@ -212,6 +216,7 @@ function requestHandler(
       return sendError(res, 404, `no route ${url.pathname}; try ${knownPaths.join(', ')}`);
     }
     ctx.connections.tag(connection, route.kind);
+    if (route.ownHandshake) return route.handler(req, res, url, ctx);
     if (checkToken(offeredToken(req), options.token) !== 'ok') {
       counters.authRejected++;
       res.setHeader('www-authenticate', 'Bearer');
@@ -260,7 +265,7 @@ function handleUpgrade(
   if (refused.has(socket)) return void socket.destroy();
   const url = parseUrl(req.url);
   const target = url ? table.upgrades[url.pathname] : undefined;
-  const kind = url ? table.mounted.find((m) => m.path === url.pathname)?.kind : undefined;
+  const kind = url ? table.mounted.find((m) => m.route === target)?.kind : undefined;
   if (!url || !target?.upgrade || !kind) {
     countRejected(counters, url ? 'not-found' : 'bad-request');
     socket.end(
@@ -269,7 +274,7 @@ function handleUpgrade(
     return;
   }
   ctx.connections.tag(socket as Socket, kind);
-  const verdict = checkToken(offeredToken(req), options.token);
+  const verdict = target.ownHandshake ? 'ok' : checkToken(offeredToken(req), options.token);
   if (verdict === 'wrong') {
     counters.authRejected++;
     socket.end(

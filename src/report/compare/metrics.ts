@@ -52,6 +52,8 @@ function quantile(
 const latency = (p: ProtocolResult) => p.latency;
 const NONE: LatencySummary = { count: 0, min: 0, mean: 0, p50: 0, p90: 0, p99: 0, p999: 0, max: 0, hdr: '' };
 const timeToDetect = (p: ProtocolResult) => p.heartbeat?.blackhole?.timeToDetect ?? NONE;
+const ackRoundTrip = (p: ProtocolResult) => p.ackRoundTrip ?? NONE;
+const upgradeTime = (p: ProtocolResult) => p.upgrade?.time ?? NONE;
 
 /** Every metric compare knows, in table order. */
 export const METRICS: readonly MetricDef[] = [
@@ -146,6 +148,9 @@ export const METRICS: readonly MetricDef[] = [
     value: (p) => p.heartbeat?.bytesPerConnectionHour ?? null,
     uncertainty: exact,
   },
+  // Socket.IO: an acked publish's round trip (--upstream protocol), and the time polled before the upgrade.
+  quantile('emit → ack p99', 'ack-p99', ['ack-round-trip-p99'], ackRoundTrip, 'p99', 0.99),
+  quantile('polling before upgrade p99', 'upgrade-p99', ['upgrade-time-p99'], upgradeTime, 'p99', 0.99),
 ];
 
 /** Looks a metric up by its name or an alias (case-insensitive). */

@@ -7,6 +7,7 @@ import { latencyTimelineChart, percentileChart } from './latency-charts.js';
 import { runDetails } from './run-details.js';
 import { serverTimelineCharts } from './server-timeline-charts.js';
 import { heartbeatSection } from './heartbeat-section.js';
+import { transportSection } from './transport-section.js';
 import { STYLES } from './styles.js';
 import { tlsCostCharts, tlsCostTable } from './tls-cost-section.js';
 import { http2BytesChart, http2LatencyChart, http2Table } from './http2-section.js';
@@ -62,6 +63,7 @@ export function renderHtmlReport(results: RunResults): string {
     http2ComparisonSection(results),
     serverTimelineSection(protocols),
     heartbeatSection(protocols),
+    transportSection(protocols),
     section('run', 'Run', runDetails(results)),
     `<footer>Written by rtbench ${esc(results.tool.version)} from a results file (schema ` +
       `${esc(results.schemaVersion)}); re-render any results file with <code>rtbench report FILE.json -o ` +
