@@ -101,7 +101,9 @@ test("the results' params record exactly the options the table says they record"
     slowConsumers: '10%',
     heartbeat: '15s',
   });
-  const params = runParams(plan, null) as Record<string, unknown>;
+  // HTTP/2 and Socket.IO (which has no slow consumers) in a second plan; their params join the first's.
+  const h2 = buildPlan({ target: 'http://127.0.0.1:9', protocols: 'sse,socketio', http: '1.1,2' });
+  const params = { ...runParams(h2, null), ...runParams(plan, null) } as Record<string, unknown>;
   const recorded = Object.entries(params).flatMap(([k, v]) =>
     k === 'stress' ? Object.keys(v as object).map((s) => `stress.${s}`) : [k],
   );

@@ -42,5 +42,10 @@ export function runParams(plan: RunPlan, serverProcesses: number | null): RunRes
     serverProcesses,
     serverNice: plan.target ? null : plan.server.nice,
     ...(plan.heartbeatMs ? { heartbeatMs: plan.heartbeatMs } : {}),
+    // Recorded when they shape the run, so results without them read as before (HTTP/1.1 only, no Socket.IO).
+    ...(plan.http.versions.includes('2')
+      ? { http: plan.http.versions, streamsPerConnection: plan.http.streamsPerConnection || 'max' }
+      : {}),
+    ...(plan.protocols.includes('socketio') ? { socketioTransports: plan.transports.socketio ?? [] } : {}),
   };
 }

@@ -354,6 +354,12 @@ export interface RunResults {
     serverNice?: number | null;
     /** --heartbeat interval, ms (absent: off, or older results) */
     heartbeatMs?: number;
+    /** --http when it includes HTTP/2 (absent: HTTP/1.1 only, or older results) */
+    http?: string[];
+    /** --streams-per-connection of an HTTP/2 run: clients per connection, or max (the server's limit) */
+    streamsPerConnection?: number | 'max';
+    /** --socketio-transports of a run with socketio */
+    socketioTransports?: string[];
   };
   machine: { cpuModel: string; cpus: number; totalMemBytes: number; node: string; platform: string; arch: string };
   /** how figures were measured (printed under the table and in reports) */

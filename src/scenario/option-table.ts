@@ -153,6 +153,7 @@ export const OPTION_TABLE = {
   },
   http: {
     group: LOAD,
+    recordedAs: 'http',
     arg: '<list>',
     default: '1.1',
     help:
@@ -162,6 +163,7 @@ export const OPTION_TABLE = {
   },
   streamsPerConnection: {
     group: LOAD,
+    recordedAs: 'streamsPerConnection',
     arg: '<n|max>',
     default: 'max',
     help:
@@ -171,6 +173,7 @@ export const OPTION_TABLE = {
   },
   socketioTransports: {
     group: LOAD,
+    recordedAs: 'socketioTransports',
     arg: '<list>',
     default: 'websocket,upgrade',
     help:
