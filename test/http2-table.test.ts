@@ -2,7 +2,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import type { ProtocolResult, RunResults } from '../src/results/schema.js';
-import { http2Cells, http2Pairs, renderHttp2Table } from '../src/report/http2-table.js';
+import { http2Cells, http2Pairs, http2Sentence, renderHttp2Table } from '../src/report/http2-table.js';
+import { verdict } from '../src/report/html/verdict.js';
+import { renderSummary } from '../src/report/summary.js';
 import { renderHtmlReport } from '../src/report/html/render.js';
 
 /** A real four-protocol run (the README's example report). */
@@ -69,4 +71,21 @@ test('the HTTP/2 table and HTML section appear only when a run has an HTTP/1.1 a
   // An h2 row without its HTTP/1.1 row (a --http 2 run) has nothing to be compared with.
   r.protocols = r.protocols.filter((p) => !(p.protocol === 'sse' && !p.variant));
   assert.equal(renderHttp2Table(r), '');
+});
+
+test('the verdict has an HTTP/2 line naming connections, p99, bytes and server memory against HTTP/1.1', () => {
+  assert.equal(http2Sentence(example()), null);
+  assert.ok(!verdict(example()).some((v) => v.topic === 'http2'));
+  const r = withH2Row();
+  const sse = r.protocols.find((p) => p.protocol === 'sse' && !p.variant)!;
+  const text = http2Sentence(r)!;
+  assert.match(
+    text,
+    /^Against HTTP\/1\.1 in the same run: sse · h2 1000 clients on 8 connections, p99 300 ms vs 227 ms, −14% bytes per event/,
+  );
+  if (sse.server && sse.server.rssPerConnection > 0) assert.match(text, /server 6\.3 KB per client vs /);
+  const line = verdict(r).find((v) => v.topic === 'http2');
+  assert.equal(line?.text, text);
+  // The terminal summary keeps it whatever the line limit, as it keeps the TLS-cost line.
+  assert.match(renderSummary(r, { wide: false, verbose: false }, true, 100), /HTTP\/2: Against HTTP\/1\.1/);
 });

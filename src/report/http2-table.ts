@@ -87,6 +87,29 @@ export function http2Cells(c: Http2Pair): Array<[label: string, cell: string]> {
   ];
 }
 
+/**
+ * The verdict's HTTP/2 line: each h2 row against its HTTP/1.1 row of the same run (connections,
+ * tail latency, bytes, server memory per client), or null when the run has no pair.
+ */
+export function http2Sentence(results: RunResults): string | null {
+  const pairs = http2Pairs(results);
+  if (!pairs.length) return null;
+  const parts = pairs.map((c) => {
+    const bits = [`${c.streams} clients on ${c.connections ?? 'uncounted'} connections`];
+    if (c.h2.latency.count && c.h1.latency.count)
+      bits.push(`p99 ${formatMs(c.h2.latency.p99)} vs ${formatMs(c.h1.latency.p99)}`);
+    if (c.bytesH1 && c.bytesH2 !== null) {
+      const change = (c.bytesH2 / c.bytesH1 - 1) * 100;
+      bits.push(`${change >= 0 ? '+' : '−'}${Math.abs(change).toFixed(0)}% bytes per event`);
+    }
+    const h1Server = measured(c.h1.server?.rssPerConnection);
+    if (c.serverPerStream && h1Server)
+      bits.push(`server ${formatBytes(c.serverPerStream)} per client vs ${formatBytes(h1Server)}`);
+    return `${c.label} ${bits.join(', ')}`;
+  });
+  return `Against HTTP/1.1 in the same run: ${parts.join('; ')}.`;
+}
+
 /** What the HTTP/2 table's rows mean, under it. */
 export const HTTP2_LEGEND =
   'HTTP/2 rows; in brackets the same protocol over HTTP/1.1 in this run. Streams/conns: clients and the ' +

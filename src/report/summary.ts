@@ -105,10 +105,13 @@ function wrap(text: string, width: number, indent: string): string[] {
   return lines;
 }
 
-/** The verdict's first `max` topics; the TLS-cost line is what a --tls off,on run is for: never cut. */
+/** Lines a run asked for by its options (--tls off,on, --http 1.1,2): never cut. */
+const ASKED_FOR = new Set(['tls-cost', 'http2']);
+
+/** The verdict's first `max` topics, then the lines the run's options asked for. */
 function verdictLines(results: RunResults, max: number) {
   const all = verdict(results);
-  return [...all.filter((v) => v.topic !== 'tls-cost').slice(0, max), ...all.filter((v) => v.topic === 'tls-cost')];
+  return [...all.filter((v) => !ASKED_FOR.has(v.topic)).slice(0, max), ...all.filter((v) => ASKED_FOR.has(v.topic))];
 }
 
 /**

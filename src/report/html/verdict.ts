@@ -4,9 +4,10 @@ import { differenceNoise, eventsBehind, histogramOf, quantileUncertainty } from 
 import { seriesLabel } from './labels.js';
 import type { ReportProtocol } from './types.js';
 import { tlsCostSentence } from '../tls-cost.js';
+import { http2Sentence } from '../http2-table.js';
 
 export type VerdictTopic =
-  'latency-p50' | 'latency-p99' | 'bytes' | 'server-memory' | 'wasted' | 'delivery' | 'tls-cost';
+  'latency-p50' | 'latency-p99' | 'bytes' | 'server-memory' | 'wasted' | 'delivery' | 'tls-cost' | 'http2';
 
 /** One plain sentence about who wins what, computed from the numbers. */
 export interface VerdictLine {
@@ -301,7 +302,14 @@ export function verdict(results: RunResults): VerdictLine[] {
     wastedLine(protocols),
     deliveryLine(protocols),
     ...tlsLine(results),
+    ...http2Line(results),
   ];
+}
+
+/** With `--http 1.1,2`: what HTTP/2 changed for each protocol against its HTTP/1.1 run. */
+function http2Line(results: RunResults): VerdictLine[] {
+  const text = http2Sentence(results);
+  return text ? [{ topic: 'http2', heading: 'HTTP/2', text, winner: null }] : [];
 }
 
 /** With `--tls off,on`: what TLS cost each protocol against its plaintext run. */
