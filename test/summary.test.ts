@@ -18,12 +18,18 @@ test('the summary table has protocols as columns and fits 80 columns for four pr
   // the widest values a large run gives: 50,000 clients, five-digit counts
   for (const p of r.protocols)
     Object.assign(p, { clients: 50_000, connectedPeak: 50_000, delivered: 1_234_567, wasted: p.requests ? 99_999 : 0 });
+  // memory below what RSS resolves (a delta at or below zero) must not widen a column either
+  for (const p of r.protocols.slice(2)) {
+    if (p.server) p.server.rssPerConnection = -2048;
+    if (p.client) p.client.rssPerClient = 0;
+  }
   const table = renderSummaryTable(r, 80);
   assert.ok(widest(table) <= 80, `widest line ${widest(table)}`);
   const head = table.split('\n').slice(0, 3).join('\n');
   for (const p of r.protocols) assert.match(head, new RegExp(p.protocol));
   assert.equal(table.split('\n').filter((l) => l.startsWith('┌')).length, 1, 'one table');
   for (const row of ['Latency p99', 'Lost', 'Bytes/event', 'Client CPU']) assert.match(table, new RegExp(row));
+  assert.match(table, /│ Server mem +│ .*│ ≈0 +│/);
 });
 
 test('on a narrow terminal the protocols are split over several tables, each fitting when it can', () => {

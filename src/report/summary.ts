@@ -36,7 +36,7 @@ const ROWS: Row[] = [
   ['Dup/reorder', (p) => `${num(p.duplicated)}/${num(p.reordered)}`],
   ['Wasted reqs', (p) => (p.requests ? `${num(p.wasted)} (${p.wastedPct.toFixed(0)}%)` : '–')],
   ['Bytes/event', (p) => (p.delivered ? formatBytes(p.bytes.inPerEvent) : '–')],
-  ['Server mem', (p) => (p.server ? formatPerConnection(p.server.rssPerConnection) : 'n/a')],
+  ['Server mem', (p) => (p.server ? perConnection(p.server.rssPerConnection) : 'n/a')],
   ['Errors', (p) => num(p.errors)],
   ['Reconnects', (p) => num(p.reconnects)],
   ['Client CPU', (p) => (p.generator?.clientCpuMicrosPerEvent ? micros(p.generator.clientCpuMicrosPerEvent) : '–')],
@@ -46,12 +46,17 @@ const ROWS: Row[] = [
 /** What the short row names mean, under the table. */
 export const ROW_LEGEND =
   'Bytes/event: read by clients per delivered event; Server/Client mem: RSS per connection (client: × a bare ' +
-  "TCP socket's, measured); Client CPU: rtbench's own CPU per delivered event.";
+  "TCP socket's, measured; ≈0: below what RSS resolves); Client CPU: rtbench's own CPU per delivered event.";
+
+/** A memory figure per connection in a cell of at most 12 characters: "≈0" for below resolution (see the legend). */
+function perConnection(n: number): string {
+  return n > 0 ? formatPerConnection(n) : '≈0';
+}
 
 function clientMemory(p: ProtocolResult): string {
   if (!p.client) return 'n/a';
   const floor = p.generator?.clientRssFloorMultiple;
-  return `${formatPerConnection(p.client.rssPerClient)}${floor ? ` ${floor.toFixed(1)}×` : ''}`;
+  return `${perConnection(p.client.rssPerClient)}${floor ? ` ${floor.toFixed(1)}×` : ''}`;
 }
 
 /** A column's head: the protocol, its variant and whether it is partial or interrupted, a line each. */
