@@ -5,7 +5,7 @@
  * header compression (polling) and HTTP/2's framing (SSE); latency side by side shows what
  * streams queued on one connection (head-of-line) cost.
  */
-import Table from 'cli-table3';
+import { renderFigureColumns, type FigureColumn } from './figure-columns.js';
 import type { ProtocolResult, RunResults } from '../results/schema.js';
 import { resultLabel } from '../results/result-label.js';
 import { formatBytes, formatMs } from '../scenario/units.js';
@@ -119,11 +119,10 @@ export const HTTP2_LEGEND =
 
 /** The HTTP/2 comparison as a terminal table, or '' when the run has no HTTP/1.1 and HTTP/2 pair. */
 export function renderHttp2Table(results: RunResults): string {
-  const pairs = http2Pairs(results);
-  if (!pairs.length) return '';
-  const chars = { mid: '', 'left-mid': '', 'mid-mid': '', 'right-mid': '' };
-  const table = new Table({ head: ['HTTP/2', ...pairs.map((c) => c.label)], chars, style: { head: [], border: [] } });
-  const columns = pairs.map(http2Cells);
-  for (let row = 0; row < columns[0].length; row++) table.push([columns[0][row][0], ...columns.map((c) => c[row][1])]);
-  return table.toString();
+  return renderFigureColumns('HTTP/2', http2Columns(results));
+}
+
+/** Each HTTP/2 row as a column of figures, for the terminal and HTML tables. */
+export function http2Columns(results: RunResults): FigureColumn[] {
+  return http2Pairs(results).map((c) => ({ label: c.label, cells: http2Cells(c) }));
 }

@@ -3,7 +3,7 @@
  * protocol's plaintext row of the same run (same variant apart from "tls"). The figures are the
  * differences, TLS minus plaintext; a figure either row lacks is null.
  */
-import Table from 'cli-table3';
+import { renderFigureColumns, type FigureColumn } from './figure-columns.js';
 import type { ProtocolResult, RunResults } from '../results/schema.js';
 import { resultLabel } from '../results/result-label.js';
 import { formatBytes, formatMs } from '../scenario/units.js';
@@ -96,13 +96,12 @@ export const TLS_COST_LEGEND =
 
 /** The TLS cost per protocol as a terminal table, or '' when the run has no plaintext/TLS pair. */
 export function renderTlsCostTable(results: RunResults): string {
-  const costs = tlsCosts(results);
-  if (!costs.length) return '';
-  const chars = { mid: '', 'left-mid': '', 'mid-mid': '', 'right-mid': '' };
-  const table = new Table({ head: ['TLS cost', ...costs.map((c) => c.label)], chars, style: { head: [], border: [] } });
-  const columns = costs.map(tlsCostCells);
-  for (let row = 0; row < columns[0].length; row++) table.push([columns[0][row][0], ...columns.map((c) => c[row][1])]);
-  return table.toString();
+  return renderFigureColumns('TLS cost', tlsCostColumns(results));
+}
+
+/** Each protocol's TLS cost as a column of figures, for the terminal and HTML tables. */
+export function tlsCostColumns(results: RunResults): FigureColumn[] {
+  return tlsCosts(results).map((c) => ({ label: c.label, cells: tlsCostCells(c) }));
 }
 
 /** One sentence on what TLS cost, for the verdict: the largest bytes and connect-time overheads. */

@@ -1,25 +1,14 @@
 import type { RunResults } from '../../results/schema.js';
-import { HTTP2_LEGEND, http2Cells, http2Pairs, type Http2Pair } from '../http2-table.js';
+import { HTTP2_LEGEND, http2Columns, type Http2Pair } from '../http2-table.js';
+import { figureColumnsHtml } from './figure-columns.js';
 import { formatBytes, formatMs } from '../../scenario/units.js';
 import { axisBytes, axisTime } from './charts/axis-format.js';
 import { barChart, type Bar } from './charts/bar-chart.js';
-import { esc } from './escape.js';
 import { seriesColor, seriesLabel } from './labels.js';
 
 /** The HTTP/2 comparison (a `--http 1.1,2` run) as a table, or '' when the run has no pair. */
 export function http2Table(results: RunResults): string {
-  const pairs = http2Pairs(results);
-  if (!pairs.length) return '';
-  const columns = pairs.map(http2Cells);
-  const head = `<tr><th></th>${pairs.map((c) => `<th scope="col">${esc(c.label)}</th>`).join('')}</tr>`;
-  const rows = columns[0].map(
-    ([label], i) =>
-      `<tr><th scope="row">${esc(label)}</th>${columns.map((c) => `<td>${esc(c[i][1])}</td>`).join('')}</tr>`,
-  );
-  return (
-    `<div class="table-wrap"><table class="http2"><thead>${head}</thead><tbody>${rows.join('')}</tbody></table>` +
-    `</div><p class="muted">${esc(HTTP2_LEGEND)}</p>`
-  );
+  return figureColumnsHtml('http2', http2Columns(results), HTTP2_LEGEND);
 }
 
 /** p50 and p99 of each HTTP/1.1 row next to its HTTP/2 row: what sharing a connection did to latency. */

@@ -1,25 +1,14 @@
 import type { ProtocolResult, RunResults } from '../../results/schema.js';
 import { formatBytes, formatMs } from '../../scenario/units.js';
-import { TLS_COST_LEGEND, tlsCostCells, tlsCosts, type TlsCost } from '../tls-cost.js';
+import { TLS_COST_LEGEND, tlsCostColumns, tlsCosts, type TlsCost } from '../tls-cost.js';
+import { figureColumnsHtml } from './figure-columns.js';
 import { axisBytes, axisTime } from './charts/axis-format.js';
 import { barChart } from './charts/bar-chart.js';
-import { esc } from './escape.js';
 import { seriesColor } from './labels.js';
 
 /** The TLS cost per protocol (a `--tls off,on` run) as a table, or '' when the run has no pair. */
 export function tlsCostTable(results: RunResults): string {
-  const costs = tlsCosts(results);
-  if (!costs.length) return '';
-  const columns = costs.map(tlsCostCells);
-  const head = `<tr><th></th>${costs.map((c) => `<th scope="col">${esc(c.label)}</th>`).join('')}</tr>`;
-  const rows = columns[0].map(
-    ([label], i) =>
-      `<tr><th scope="row">${esc(label)}</th>${columns.map((c) => `<td>${esc(c[i][1])}</td>`).join('')}</tr>`,
-  );
-  return (
-    `<div class="table-wrap"><table class="tls-cost"><thead>${head}</thead><tbody>${rows.join('')}</tbody></table>` +
-    `</div><p class="muted">${esc(TLS_COST_LEGEND)}</p>`
-  );
+  return figureColumnsHtml('tls-cost', tlsCostColumns(results), TLS_COST_LEGEND);
 }
 
 const NEUTRAL = '#666';
