@@ -1,9 +1,7 @@
 import Table from 'cli-table3';
-import { formatBytes, formatMs } from '../scenario/units.js';
+import { formatBytes, formatMs, formatCount as num } from '../scenario/units.js';
 import { resultLabel } from '../results/result-label.js';
 import type { RunResults } from '../results/schema.js';
-
-const num = (n: number) => Math.round(n).toLocaleString('en-US');
 
 /**
  * One row per protocol that watched for heartbeats: how many clients found the connections a

@@ -1,12 +1,11 @@
 import Table from 'cli-table3';
-import { formatBytes, formatMs } from '../scenario/units.js';
+import { formatBytes, formatMs, formatCount as num } from '../scenario/units.js';
 import { resultLabel } from '../results/result-label.js';
 import type { LatencySummary } from '../metrics/histogram.js';
 import type { ProtocolResult, RunResults } from '../results/schema.js';
 import { renderHeartbeatTable } from './heartbeat-table.js';
 import { renderTransportTable } from './transport-table.js';
 
-const num = (n: number) => Math.round(n).toLocaleString('en-US');
 const ms = (l: LatencySummary | undefined, key: 'p50' | 'p99') => (l && l.count ? formatMs(l[key]) : '–');
 
 /** Rows that carry stress figures (slow consumers, faults, a backpressure policy). */

@@ -1,5 +1,5 @@
 import Table from 'cli-table3';
-import { formatBytes, formatMs, formatPerConnection } from '../scenario/units.js';
+import { formatBytes, formatMs, formatPerConnection, formatCount as num } from '../scenario/units.js';
 import type { ProtocolResult, RunResults } from '../results/schema.js';
 import { verdict } from './html/verdict.js';
 import { renderFootnotes, renderTable } from './table.js';
@@ -9,7 +9,6 @@ import { HTTP2_LEGEND, renderHttp2Table } from './http2-table.js';
 import { renderSpread } from './spread.js';
 import { partialTag } from '../results/interrupted.js';
 
-const num = (n: number) => Math.round(n).toLocaleString('en-US');
 const micros = (us: number) => (us >= 1000 ? `${(us / 1000).toFixed(1)} ms` : `${us.toFixed(us < 10 ? 1 : 0)} µs`);
 
 /** One row of the summary: a metric, and how to show it for one protocol. */

@@ -1,12 +1,10 @@
 import Table from 'cli-table3';
 import { partialTag } from '../results/interrupted.js';
 import { FEW_EVENTS_PREFIX } from './few-events.js';
-import { formatBytes, formatMs, formatPerConnection } from '../scenario/units.js';
+import { formatBytes, formatMs, formatPerConnection, formatCount as num } from '../scenario/units.js';
 import type { ProtocolResult, RunResults } from '../results/schema.js';
 import { resultLabel } from '../results/result-label.js';
 import { faultLines, renderStressTable } from './stress-table.js';
-
-const num = (n: number) => Math.round(n).toLocaleString('en-US');
 
 /** The comparison table: one row per protocol, every figure measured in this run. */
 export function renderTable(results: RunResults): string {

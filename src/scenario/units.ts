@@ -64,6 +64,11 @@ export function parseFraction(text: string | number, what: string): number {
   return n;
 }
 
+/** A count for people: rounded, with thousands separators (12,345). */
+export function formatCount(n: number): string {
+  return Math.round(n).toLocaleString('en-US');
+}
+
 export function formatBytes(n: number): string {
   if (!Number.isFinite(n)) return '–';
   const abs = Math.abs(n);

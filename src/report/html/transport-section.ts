@@ -1,9 +1,7 @@
-import { formatBytes, formatMs } from '../../scenario/units.js';
+import { formatBytes, formatCount as count, formatMs } from '../../scenario/units.js';
 import { esc } from './escape.js';
 import { seriesLabel } from './labels.js';
 import type { ReportProtocol } from './types.js';
-
-const count = (n: number) => Math.round(n).toLocaleString('en-US');
 
 /** Only for Socket.IO rows: time polled before the upgrade, what it cost, and the emit → ack round trip. */
 export function transportSection(protocols: ReportProtocol[]): string {
