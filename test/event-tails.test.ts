@@ -5,7 +5,7 @@ import { normalTail, rankTestGreater, upperTail, uStatistic } from '../src/repor
 import { parseRules } from '../src/report/compare/rules.js';
 import { makeResults, withChanges } from './fixtures/results-fixture.js';
 import { mergeTimelines } from '../src/results/merge.js';
-import { secondFloors } from '../src/report/compare/event-tails.js';
+import { secondsOf } from '../src/report/compare/event-tails.js';
 
 test('the rank test gives the exact Mann–Whitney tail for small samples', () => {
   // 3 against 3: 20 orderings, one puts all three above.
@@ -83,7 +83,7 @@ test('results without per-second minima (older files) are tested on the worst la
   const base = makeResults(withChanges({ sse: { latencyMicros: tight } }), { ...FEW, seed: 1 });
   const slower = makeResults(withChanges({ sse: { latencyMicros: tight, latencyScale: 1.3 } }), { ...FEW, seed: 2 });
   for (const p of base.protocols) for (const s of p.timeline) delete s.minMicros;
-  assert.equal(secondFloors(base.protocols[2]), null);
+  assert.equal(secondsOf(base.protocols[2]).fastest, null);
   const { row } = sseRow(base, slower);
   assert.deepEqual(
     row.tailShift?.tests.map((t) => t.of),

@@ -22,30 +22,24 @@ export interface TailShift {
   significant: boolean;
 }
 
-const withDeliveries = (p: ProtocolResult) => (p.timeline ?? []).filter((s) => s.count > 0);
-
-/** The worst delivery latency of each second of the phase that had deliveries, µs. */
-export function secondTails(p: ProtocolResult): number[] {
-  return withDeliveries(p).map((s) => s.maxMicros);
-}
-
-/** The fastest delivery of each such second, µs; null when the results predate per-second minima. */
-export function secondFloors(p: ProtocolResult): number[] | null {
-  const seconds = withDeliveries(p);
-  return seconds.every((s): s is TimelinePoint & { minMicros: number } => s.minMicros !== undefined)
+/** Each second of a phase that had deliveries: its worst latency and, where recorded, its fastest (µs). */
+export function secondsOf(p: ProtocolResult): { worst: number[]; fastest: number[] | null } {
+  const seconds = (p.timeline ?? []).filter((s) => s.count > 0);
+  const fastest = seconds.every((s): s is TimelinePoint & { minMicros: number } => s.minMicros !== undefined)
     ? seconds.map((s) => s.minMicros)
-    : null;
+    : null; // results from before per-second minima
+  return { worst: seconds.map((s) => s.maxMicros), fastest };
 }
 
 /** The rank tests of a change (`increase`: current above baseline); null with fewer than 2 seconds a side. */
 export function tailShift(b: ProtocolResult, c: ProtocolResult, increase: boolean, k: number): TailShift | null {
-  const seconds: [number, number] = [withDeliveries(b).length, withDeliveries(c).length];
+  const before = secondsOf(b);
+  const after = secondsOf(c);
+  const seconds: [number, number] = [before.worst.length, after.worst.length];
   if (Math.min(...seconds) < 2) return null;
-  const test = (before: number[], after: number[]) =>
-    increase ? rankTestGreater(after, before) : rankTestGreater(before, after);
-  const tests: TailShift['tests'] = [{ of: 'worst', pValue: test(secondTails(b), secondTails(c)) }];
-  const floors = [secondFloors(b), secondFloors(c)];
-  if (floors[0] && floors[1]) tests.push({ of: 'fastest', pValue: test(floors[0], floors[1]) });
+  const test = (x: number[], y: number[]) => (increase ? rankTestGreater(y, x) : rankTestGreater(x, y));
+  const tests: TailShift['tests'] = [{ of: 'worst', pValue: test(before.worst, after.worst) }];
+  if (before.fastest && after.fastest) tests.push({ of: 'fastest', pValue: test(before.fastest, after.fastest) });
   const alpha = normalTail(k) / tests.length;
   return { tests, alpha, seconds, significant: tests.some((t) => t.pValue <= alpha) };
 }
