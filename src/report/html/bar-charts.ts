@@ -6,7 +6,8 @@ import { seriesColor, seriesLabel } from './labels.js';
 import type { ReportProtocol } from './types.js';
 
 const NEUTRAL = '#666';
-const pairLegend = (solid: string, faded: string): LegendItem[] => [
+/** The legend of bars drawn in pairs per group: solid, then faded (protocol colours apart). */
+export const pairLegend = (solid: string, faded: string): LegendItem[] => [
   { label: solid, color: NEUTRAL, shape: 'box' },
   { label: faded, color: NEUTRAL, faded: true, shape: 'box' },
 ];

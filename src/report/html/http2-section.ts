@@ -5,6 +5,7 @@ import { formatBytes, formatMs } from '../../scenario/units.js';
 import { axisBytes, axisTime } from './charts/axis-format.js';
 import { barChart, type Bar } from './charts/bar-chart.js';
 import { seriesColor, seriesLabel } from './labels.js';
+import { pairLegend } from './bar-charts.js';
 
 /** The HTTP/2 comparison (a `--http 1.1,2` run) as a table, or '' when the run has no pair. */
 export function http2Table(results: RunResults): string {
@@ -25,10 +26,7 @@ export function http2LatencyChart(pairs: Http2Pair[]): string {
     title: 'Latency, HTTP/1.1 against HTTP/2',
     xLabel: 'latency',
     format: axisTime,
-    legend: [
-      { label: 'p50', color: '#666', shape: 'box' },
-      { label: 'p99', color: '#666', faded: true, shape: 'box' },
-    ],
+    legend: pairLegend('p50', 'p99'),
     groups: pairs.flatMap((c) =>
       [c.h1, c.h2].map((p) => ({ label: seriesLabel(p), bars: [bar(p, 'p50'), bar(p, 'p99')] })),
     ),

@@ -5,13 +5,12 @@ import { figureColumnsHtml } from './figure-columns.js';
 import { axisBytes, axisTime } from './charts/axis-format.js';
 import { barChart } from './charts/bar-chart.js';
 import { seriesColor } from './labels.js';
+import { pairLegend } from './bar-charts.js';
 
 /** The TLS cost per protocol (a `--tls off,on` run) as a table, or '' when the run has no pair. */
 export function tlsCostTable(results: RunResults): string {
   return figureColumnsHtml('tls-cost', tlsCostColumns(results), TLS_COST_LEGEND);
 }
-
-const NEUTRAL = '#666';
 
 /** One figure of each protocol without and with TLS, side by side: the pairs behind the cost table. */
 function pairChart(
@@ -32,10 +31,7 @@ function pairChart(
   };
   return barChart({
     ...o,
-    legend: [
-      { label: 'plaintext', color: NEUTRAL, shape: 'box' },
-      { label: 'TLS', color: NEUTRAL, faded: true, shape: 'box' },
-    ],
+    legend: pairLegend('plaintext', 'TLS'),
     groups: costs.map((c) => ({
       label: c.label,
       bars: [bar(c, c.plain, 'plaintext', false), bar(c, c.tls, 'TLS', true)],
