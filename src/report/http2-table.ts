@@ -8,6 +8,7 @@
 import { renderFigureColumns, type FigureColumn } from './figure-columns.js';
 import type { ProtocolResult, RunResults } from '../results/schema.js';
 import { resultLabel } from '../results/result-label.js';
+import { bytesPerEvent } from './wire-bytes.js';
 import { formatBytes, formatMs } from '../scenario/units.js';
 
 export interface Http2Pair {
@@ -31,7 +32,6 @@ export interface Http2Pair {
 
 const H2_SUFFIX = /(^| · )h2$/;
 
-const perEvent = (p: ProtocolResult) => (p.delivered ? p.bytes.inPerEvent + p.bytes.outPerEvent : null);
 /** A memory figure only where the method resolved it (an RSS delta at or below zero is noise). */
 const measured = (n: number | null | undefined) => (n !== null && n !== undefined && n > 0 ? n : null);
 
@@ -54,8 +54,8 @@ export function http2Pairs(results: RunResults): Http2Pair[] {
       h2,
       streams,
       connections,
-      bytesH1: perEvent(h1),
-      bytesH2: perEvent(h2),
+      bytesH1: bytesPerEvent(h1),
+      bytesH2: bytesPerEvent(h2),
       serverPerConnection: serverPerStream && connections ? (serverPerStream * streams) / connections : null,
       serverPerStream,
       clientPerStream,

@@ -6,6 +6,7 @@
 import { renderFigureColumns, type FigureColumn } from './figure-columns.js';
 import type { ProtocolResult, RunResults } from '../results/schema.js';
 import { resultLabel } from '../results/result-label.js';
+import { bytesPerEvent } from './wire-bytes.js';
 import { formatBytes, formatMs } from '../scenario/units.js';
 
 export interface TlsCost {
@@ -39,8 +40,6 @@ const diff = (a: number | null | undefined, b: number | null | undefined) =>
 const memoryDiff = (a: number | null | undefined, b: number | null | undefined) =>
   a !== null && a !== undefined && b !== null && b !== undefined && a > 0 && b > 0 ? b - a : null;
 
-const perEvent = (p: ProtocolResult) => (p.delivered ? p.bytes.inPerEvent + p.bytes.outPerEvent : null);
-
 /** Every TLS row of the run paired with its plaintext row; empty when the run did not run both. */
 export function tlsCosts(results: RunResults): TlsCost[] {
   const out: TlsCost[] = [];
@@ -49,8 +48,8 @@ export function tlsCosts(results: RunResults): TlsCost[] {
     const variant = plainVariantOf(tls.variant);
     const plain = results.protocols.find((p) => p.protocol === tls.protocol && (p.variant ?? null) === variant);
     if (!plain) continue;
-    const bytes = diff(perEvent(plain), perEvent(tls));
-    const plainBytes = perEvent(plain);
+    const bytes = diff(bytesPerEvent(plain), bytesPerEvent(tls));
+    const plainBytes = bytesPerEvent(plain);
     out.push({
       label: resultLabel(plain),
       plain,

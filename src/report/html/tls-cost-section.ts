@@ -6,6 +6,7 @@ import { axisBytes, axisTime } from './charts/axis-format.js';
 import { barChart } from './charts/bar-chart.js';
 import { seriesColor } from './labels.js';
 import { pairLegend } from './bar-charts.js';
+import { bytesPerEvent } from '../wire-bytes.js';
 
 /** The TLS cost per protocol (a `--tls off,on` run) as a table, or '' when the run has no pair. */
 export function tlsCostTable(results: RunResults): string {
@@ -43,7 +44,6 @@ function pairChart(
 export function tlsCostCharts(results: RunResults): Array<{ title: string; svg: string }> {
   const costs = tlsCosts(results);
   if (!costs.length) return [];
-  const bytes = (p: ProtocolResult) => (p.delivered ? p.bytes.inPerEvent + p.bytes.outPerEvent : null);
   return [
     {
       title: 'Connect time p50, plaintext vs TLS',
@@ -70,7 +70,7 @@ export function tlsCostCharts(results: RunResults): Array<{ title: string; svg: 
           format: axisBytes,
           unit: 1024,
         },
-        bytes,
+        bytesPerEvent,
         formatBytes,
       ),
     },
